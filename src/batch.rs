@@ -1,0 +1,299 @@
+//! Walking the inputs and reading each file into an outcome: converted, rejected or skipped.
+//!
+//! Every file met ends up in exactly one [`FileOutcome`]; one bad file never stops the batch and
+//! a panic inside a dependency becomes a rejection of that file, not the end of the run.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use walkdir::WalkDir;
+
+use crate::model::Project;
+use crate::read::{self, IssueKind, SheetIssue};
+use crate::template::TemplateSet;
+
+/// Extensions of the workbooks jixiao reads (WPS's .et/.ett are Excel 97–2003 inside).
+const SPREADSHEET_EXTENSIONS: &[&str] = &[
+    "xlsx", "xlsm", "xltx", "xltm", "xls", "xlt", "et", "ett", "xlsb", "ods", "ots",
+];
+
+/// A file to consider, with the path as the user should see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputFile {
+    /// Where to read it.
+    pub path: PathBuf,
+    /// The path as walked from the input argument.
+    pub shown: String,
+    /// Set when the file is not read at all, with the reason.
+    pub skip: Option<String>,
+}
+
+/// Walks the inputs (files or folders, folders recursively) in a stable order: arguments in the
+/// order given, each folder's entries sorted by name. Hidden folders are not entered; they are
+/// listed as skipped so nothing disappears silently.
+pub fn walk_inputs(inputs: &[PathBuf]) -> Vec<InputFile> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if !input.is_dir() {
+            files.push(classify(input.clone(), input.display().to_string()));
+            continue;
+        }
+        let walker = WalkDir::new(input)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter();
+        let mut walker = walker;
+        while let Some(entry) = walker.next() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let path = e.path().map_or_else(|| input.clone(), Path::to_path_buf);
+                    files.push(InputFile {
+                        shown: path.display().to_string(),
+                        path,
+                        skip: Some(format!("无法读取：{e}")),
+                    });
+                    continue;
+                }
+            };
+            let name = entry.file_name().to_string_lossy();
+            if entry.file_type().is_dir() {
+                if entry.depth() > 0 && name.starts_with('.') {
+                    walker.skip_current_dir();
+                    files.push(InputFile {
+                        path: entry.path().to_path_buf(),
+                        shown: entry.path().display().to_string(),
+                        skip: Some("隐藏文件夹，未读取其中文件".into()),
+                    });
+                }
+                continue;
+            }
+            files.push(classify(
+                entry.path().to_path_buf(),
+                entry.path().display().to_string(),
+            ));
+        }
+    }
+    files
+}
+
+/// Decides whether a file is read, by its name: lock files, hidden files and other kinds of file
+/// are skipped with a reason.
+pub fn classify(path: PathBuf, shown: String) -> InputFile {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let skip = if !path.exists() {
+        None // reported as unreadable when read, with the system's reason
+    } else if name.starts_with("~$") {
+        Some("Excel/WPS 打开文件时留下的临时锁定文件，不是表格".to_owned())
+    } else if name.starts_with('.') {
+        Some("隐藏文件".to_owned())
+    } else if !SPREADSHEET_EXTENSIONS.contains(&extension.as_str()) {
+        let kind = if extension.is_empty() {
+            "没有扩展名".to_owned()
+        } else {
+            format!(".{extension} 文件")
+        };
+        Some(format!("不是电子表格（{kind}）"))
+    } else {
+        None
+    };
+    InputFile { path, shown, skip }
+}
+
+/// What became of one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// At least one form was read.
+    Converted,
+    /// The file was meant to be read but yielded no form.
+    Rejected,
+    /// The file was not read (lock file, hidden file, not a spreadsheet).
+    Skipped,
+}
+
+impl FileStatus {
+    /// The status word, as in the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Converted => "converted",
+            FileStatus::Rejected => "rejected",
+            FileStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// Everything known about one input file after reading it.
+#[derive(Debug, Clone)]
+pub struct FileOutcome {
+    /// The path as walked.
+    pub file: String,
+    /// Converted, rejected or skipped.
+    pub status: FileStatus,
+    /// The format it was read as, when it was.
+    pub format: Option<&'static str>,
+    /// The forms read.
+    pub forms: Vec<Project>,
+    /// Sheets and forms that yielded nothing, with reasons.
+    pub issues: Vec<SheetIssue>,
+    /// One line for the manifest: why, in words a clerk follows.
+    pub message: String,
+}
+
+impl FileOutcome {
+    fn without_forms(input: &InputFile, status: FileStatus, message: String) -> FileOutcome {
+        FileOutcome {
+            file: input.shown.clone(),
+            status,
+            format: None,
+            forms: Vec::new(),
+            issues: Vec::new(),
+            message,
+        }
+    }
+
+    /// The template ids of the forms read, without repeats, in order of first use.
+    pub fn templates(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for form in &self.forms {
+            if !ids.contains(&form.template.as_str()) {
+                ids.push(&form.template);
+            }
+        }
+        ids
+    }
+}
+
+thread_local! {
+    /// True while a file is read inside the panic boundary, where a panic is reported as that
+    /// file's rejection and must not also be printed by the panic hook.
+    static INSIDE_BOUNDARY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs a panic hook that stays quiet for panics caught at the per-file boundary (they become
+/// rejections in the manifest) and prints other panics as before.
+pub fn install_panic_hook() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !INSIDE_BOUNDARY.with(std::cell::Cell::get) {
+            default_hook(info);
+        }
+    }));
+}
+
+/// Reads one input file. Never panics: a panic inside a reader becomes a rejection.
+pub fn process_file(input: &InputFile, templates: &TemplateSet) -> FileOutcome {
+    if let Some(reason) = &input.skip {
+        return FileOutcome::without_forms(input, FileStatus::Skipped, reason.clone());
+    }
+    INSIDE_BOUNDARY.with(|inside| inside.set(true));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        read::read_file(&input.path, &input.shown, templates)
+    }));
+    INSIDE_BOUNDARY.with(|inside| inside.set(false));
+    let read = match result {
+        Ok(Ok(read)) => read,
+        Ok(Err(error)) => {
+            return FileOutcome::without_forms(input, FileStatus::Rejected, error.kind.to_string());
+        }
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("未知错误");
+            let message =
+                format!("读取时出现内部错误，文件未能转换（{detail}）；请将此文件反馈给开发者");
+            return FileOutcome::without_forms(input, FileStatus::Rejected, message);
+        }
+    };
+    let status = if read.forms.is_empty() {
+        FileStatus::Rejected
+    } else {
+        FileStatus::Converted
+    };
+    let message = outcome_message(read.forms.len(), &read.issues);
+    FileOutcome {
+        file: input.shown.clone(),
+        status,
+        format: Some(read.format.name()),
+        forms: read.forms,
+        issues: read.issues,
+        message,
+    }
+}
+
+/// The manifest line: how many forms, and every sheet or form that yielded nothing.
+fn outcome_message(forms: usize, issues: &[SheetIssue]) -> String {
+    let mut parts = Vec::new();
+    if forms > 0 {
+        parts.push(format!("读取 {forms} 张表"));
+    }
+    // Sheets without a form are normal in a converted workbook (a 说明 sheet); only say so
+    // when nothing was read, or for forms that were found but not used.
+    for issue in issues {
+        let relevant = forms == 0 || issue.kind != IssueKind::NoForm;
+        if relevant {
+            let place = match &issue.cell {
+                Some(cell) => format!("工作表“{}” {cell}", issue.sheet),
+                None => format!("工作表“{}”", issue.sheet),
+            };
+            parts.push(format!("{place}：{}", issue.reason));
+        }
+    }
+    if parts.is_empty() {
+        parts.push("工作簿中没有工作表".into());
+    }
+    parts.join("；")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_hidden_and_foreign_files_are_skipped_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["~$表.xlsx", ".hidden.xlsx", "说明.txt", "表.XLSX", "表.et"] {
+            std::fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        let files = walk_inputs(&[dir.path().to_path_buf()]);
+        let reason = |name: &str| {
+            files
+                .iter()
+                .find(|f| f.shown.ends_with(name))
+                .unwrap()
+                .skip
+                .clone()
+        };
+        assert!(reason("~$表.xlsx").unwrap().contains("锁定文件"));
+        assert!(reason(".hidden.xlsx").unwrap().contains("隐藏"));
+        assert!(reason("说明.txt").unwrap().contains(".txt"));
+        assert_eq!(reason("表.XLSX"), None);
+        assert_eq!(reason("表.et"), None);
+    }
+
+    #[test]
+    fn walking_is_sorted_and_hidden_folders_are_listed_not_entered() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        std::fs::write(dir.path().join(".git").join("a.xlsx"), b"x").unwrap();
+        std::fs::write(dir.path().join("b.xlsx"), b"x").unwrap();
+        std::fs::write(dir.path().join("a.xlsx"), b"x").unwrap();
+        let files = walk_inputs(&[dir.path().to_path_buf()]);
+        let names: Vec<String> = files
+            .iter()
+            .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, [".git", "a.xlsx", "b.xlsx"]);
+        assert!(files[0].skip.as_deref().unwrap().contains("隐藏文件夹"));
+    }
+}

@@ -1,0 +1,94 @@
+//! `jixiao inspect FILE...`: print the forms found in each file as JSON, each field with the cell
+//! it came from, and for every sheet or file that yields none, why.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use jixiao::batch::{self, FileOutcome, FileStatus};
+use jixiao::model::{FundKind, Project};
+use serde_json::{Map, Value, json};
+
+/// Arguments of `jixiao inspect`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Workbooks or folders to inspect.
+    #[arg(required = true, value_name = "FILE")]
+    pub inputs: Vec<PathBuf>,
+    /// A folder of extra templates (*.toml); one with a built-in id replaces it.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// Runs the command; the exit code is 1 when any file could not be read.
+pub fn run(args: Args) -> Result<i32, String> {
+    let templates = super::load_templates(args.templates.as_deref())?;
+    let mut report = Vec::new();
+    let mut any_rejected = false;
+    for input in batch::walk_inputs(&args.inputs) {
+        let outcome = batch::process_file(&input, &templates);
+        if outcome.status == FileStatus::Rejected {
+            any_rejected = true;
+            eprintln!("jixiao: {}：{}", outcome.file, outcome.message);
+        }
+        report.push(file_view(&outcome));
+    }
+    let mut stdout = std::io::stdout().lock();
+    let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    super::ignore_broken_pipe(writeln!(stdout, "{text}"))?;
+    Ok(i32::from(any_rejected))
+}
+
+fn file_view(outcome: &FileOutcome) -> Value {
+    json!({
+        "file": outcome.file,
+        "status": outcome.status.as_str(),
+        "format": outcome.format,
+        "message": outcome.message,
+        "forms": outcome.forms.iter().map(form_view).collect::<Vec<_>>(),
+        "issues": outcome.issues,
+    })
+}
+
+/// A project with each field shown as `{ "value": …, "cell": "B3" }`.
+pub fn form_view(project: &Project) -> Value {
+    let mut view = serde_json::to_value(project).unwrap_or_default();
+    let Some(object) = view.as_object_mut() else {
+        return view;
+    };
+    let cells = &project.cells;
+    let with_cell = |value: Value, key: &str| json!({ "value": value, "cell": cells.get(key) });
+    for key in [
+        "project_name",
+        "department",
+        "implementing_unit",
+        "category",
+        "start_date",
+        "end_date",
+        "overall_goal",
+        "annual_goal",
+    ] {
+        if let Some(value) = object.remove(key) {
+            object.insert(key.to_owned(), with_cell(value, key));
+        }
+    }
+    if let Some(Value::Object(funds)) = object.get_mut("funds") {
+        for kind in FundKind::ALL {
+            if let Some(value) = funds.remove(kind.name()) {
+                let key = format!("funds.{}", kind.name());
+                funds.insert(kind.name().to_owned(), with_cell(value, &key));
+            }
+        }
+    }
+    if let Some(Value::Object(extras)) = object.remove("extras") {
+        let wrapped: Map<String, Value> = extras
+            .into_iter()
+            .map(|(key, value)| {
+                let cell = with_cell(value, &key);
+                (key, cell)
+            })
+            .collect();
+        object.insert("extras".into(), Value::Object(wrapped));
+    }
+    object.remove("cells");
+    view
+}

@@ -1,0 +1,113 @@
+//! The library's error type: what went wrong and where (file, sheet, cell).
+//!
+//! Messages are written for the clerk who reads them in the manifest or on the console, in
+//! Chinese; a library's own technical detail follows as it came.
+
+use std::fmt;
+use std::io;
+
+/// Where an error happened. Every part is optional; `Display` prints what is known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Location {
+    /// The file, as walked from the input argument.
+    pub file: Option<String>,
+    /// The sheet name.
+    pub sheet: Option<String>,
+    /// The cell, in A1 notation.
+    pub cell: Option<String>,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(file) = &self.file {
+            parts.push(file.clone());
+        }
+        if let Some(sheet) = &self.sheet {
+            parts.push(format!("工作表“{sheet}”"));
+        }
+        if let Some(cell) = &self.cell {
+            parts.push(format!("单元格 {cell}"));
+        }
+        f.write_str(&parts.join(" "))
+    }
+}
+
+/// What went wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorKind {
+    /// The file could not be read from disk.
+    #[error("无法读取文件：{0}")]
+    Io(#[from] io::Error),
+    /// The file is not a workbook at all.
+    #[error("不是电子表格文件（{0}）")]
+    NotSpreadsheet(String),
+    /// The file looks like a workbook but its content is damaged.
+    #[error("无法打开工作簿，文件可能已损坏（按 {format} 格式读取失败：{detail}）")]
+    Unreadable {
+        /// The format it was read as.
+        format: &'static str,
+        /// The parser's own message.
+        detail: String,
+    },
+    /// The workbook is protected by a password.
+    #[error("工作簿设有打开密码，无法读取；请去掉密码后重新提交")]
+    Encrypted,
+    /// A sheet could not be read.
+    #[error("无法读取工作表：{0}")]
+    Sheet(String),
+    /// A template file is wrong.
+    #[error("模板有误：{0}")]
+    Template(String),
+    /// An output could not be written.
+    #[error("无法写出结果：{0}")]
+    Output(String),
+}
+
+/// The library's error: a kind and where it happened.
+#[derive(Debug)]
+pub struct Error {
+    /// Where.
+    pub location: Location,
+    /// What.
+    pub kind: ErrorKind,
+}
+
+impl Error {
+    /// An error in a file.
+    pub fn in_file(file: impl Into<String>, kind: ErrorKind) -> Error {
+        Error {
+            location: Location {
+                file: Some(file.into()),
+                ..Location::default()
+            },
+            kind,
+        }
+    }
+
+    /// The same error, placed in a sheet.
+    pub fn in_sheet(mut self, sheet: impl Into<String>) -> Error {
+        self.location.sheet = Some(sheet.into());
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let location = self.location.to_string();
+        if location.is_empty() {
+            write!(f, "{}", self.kind)
+        } else {
+            write!(f, "{location}：{}", self.kind)
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.kind.source()
+    }
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,17 @@
+//! jixiao (绩效) reads Chinese performance target forms (财政项目支出绩效目标表 and their regional
+//! variants) from spreadsheets into one model, normalizes their wording and units, and writes the
+//! consolidated summaries finance bureaus need.
+//!
+//! The pipeline is the layout: [`read`] → [`model`] ← [`template`]; the model depends on nothing.
+#![warn(missing_docs)]
+
+pub mod batch;
+pub mod error;
+pub mod model;
+pub mod read;
+pub mod template;
+pub mod text;
+
+pub use error::{Error, ErrorKind, Result};
+pub use model::Project;
+pub use template::TemplateSet;

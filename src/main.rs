@@ -1,0 +1,34 @@
+//! The `jixiao` command line: parses arguments and hands them to a subcommand.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+
+/// jixiao (绩效): reads performance target forms (绩效目标表) from spreadsheets.
+#[derive(Debug, Parser)]
+#[command(name = "jixiao", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the forms found in workbooks as JSON, each field with its cell.
+    Inspect(cmd::inspect::Args),
+}
+
+fn main() {
+    jixiao::batch::install_panic_hook();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect(args) => cmd::inspect::run(args),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(message) => {
+            eprintln!("jixiao: {message}");
+            std::process::exit(2);
+        }
+    }
+}

@@ -1,0 +1,450 @@
+//! The shared model: one [`Project`] per performance target form found in a workbook.
+//!
+//! Readers produce it, the normalizer refines it, writers consume it. It depends on nothing else in
+//! the crate. Money is always an exact [`Decimal`] in 万元; a figure the form leaves blank stays
+//! `None`, never zero. Every value keeps the cell it came from (see [`Project::cells`]).
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use indexmap::IndexMap;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// One performance target form, read from one place in one workbook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Project {
+    /// Where the form is: file, sheet and the cell of its title.
+    pub source: Source,
+    /// Id of the template that recognised the form (`sh2023`, `sd2020`, …).
+    pub template: String,
+    /// The budget year the form is for (from "(2023年度)"), when the form states it.
+    pub year: Option<i32>,
+    /// 项目名称.
+    pub project_name: String,
+    /// 主管部门, as written (blank when the form leaves it blank).
+    pub department: String,
+    /// Code prefix split off 主管部门 ("[610001]…", "219-…"), when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department_code: Option<String>,
+    /// 实施单位 (项目单位 on the 2020 form).
+    pub implementing_unit: String,
+    /// 项目类别 / 项目属性: the ticked option (专项资金, 经常性项目, 一次性项目, 新增项目, 延续项目 …).
+    pub category: Option<String>,
+    /// 计划开始日期.
+    pub start_date: Option<Date>,
+    /// 计划完成日期.
+    pub end_date: Option<Date>,
+    /// Every fund figure on the form, in 万元.
+    pub funds: Funds,
+    /// 项目总目标 (长期目标 on the 2020 form).
+    pub overall_goal: String,
+    /// 年度总体目标 (年度目标 on the 2020 form).
+    pub annual_goal: String,
+    /// The indicator table, in the order of the form.
+    pub indicators: Vec<Indicator>,
+    /// Template-specific fields (项目负责人, 联系电话, 填报日期 …), keyed by their label, in form order.
+    pub extras: IndexMap<String, String>,
+    /// The cell (A1 notation) each field was read from, keyed by field name (`project_name`,
+    /// `funds.total`, or an extra's label).
+    pub cells: BTreeMap<String, String>,
+    /// What the reader or normalizer noticed but could not settle.
+    pub warnings: Vec<Warning>,
+}
+
+/// Where a form was found.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Source {
+    /// The path as walked from the input argument.
+    pub file: String,
+    /// The sheet name.
+    pub sheet: String,
+    /// The cell of the form's title (A1 notation).
+    pub cell: String,
+}
+
+/// The fund block of a form, every figure in 万元.
+///
+/// The project's funds (`total`, `fiscal`, `other`) may span several years; this year's request
+/// (`annual_total`, `appropriation`, `carryover`, `annual_other`) is what a year's budget sums.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Funds {
+    /// 项目资金总额.
+    pub total: Option<Decimal>,
+    /// 其中：财政资金.
+    pub fiscal: Option<Decimal>,
+    /// 其他资金 (of the project).
+    pub other: Option<Decimal>,
+    /// 年度资金申请总额.
+    pub annual_total: Option<Decimal>,
+    /// 其中：当年财政拨款.
+    pub appropriation: Option<Decimal>,
+    /// 上年结转资金.
+    pub carryover: Option<Decimal>,
+    /// 其他资金 (of this year's request).
+    pub annual_other: Option<Decimal>,
+}
+
+/// Names one figure of [`Funds`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FundKind {
+    /// 项目资金总额
+    Total,
+    /// 财政资金
+    Fiscal,
+    /// 其他资金
+    Other,
+    /// 年度资金申请总额
+    AnnualTotal,
+    /// 当年财政拨款
+    Appropriation,
+    /// 上年结转资金
+    Carryover,
+    /// 其他资金 (annual)
+    AnnualOther,
+}
+
+impl FundKind {
+    /// All kinds, in the order of the form and of every output.
+    pub const ALL: [FundKind; 7] = [
+        FundKind::Total,
+        FundKind::Fiscal,
+        FundKind::Other,
+        FundKind::AnnualTotal,
+        FundKind::Appropriation,
+        FundKind::Carryover,
+        FundKind::AnnualOther,
+    ];
+
+    /// The snake_case field name, as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            FundKind::Total => "total",
+            FundKind::Fiscal => "fiscal",
+            FundKind::Other => "other",
+            FundKind::AnnualTotal => "annual_total",
+            FundKind::Appropriation => "appropriation",
+            FundKind::Carryover => "carryover",
+            FundKind::AnnualOther => "annual_other",
+        }
+    }
+
+    /// The label users read, as on the sh2023 form.
+    pub fn label(self) -> &'static str {
+        match self {
+            FundKind::Total => "项目资金总额",
+            FundKind::Fiscal => "其中：财政资金",
+            FundKind::Other => "其他资金",
+            FundKind::AnnualTotal => "年度资金申请总额",
+            FundKind::Appropriation => "其中：当年财政拨款",
+            FundKind::Carryover => "上年结转资金",
+            FundKind::AnnualOther => "年度其他资金",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn from_name(name: &str) -> Option<FundKind> {
+        FundKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl Funds {
+    /// The figure of one kind.
+    pub fn get(&self, kind: FundKind) -> Option<Decimal> {
+        *self.slot(kind)
+    }
+
+    /// Sets the figure of one kind.
+    pub fn set(&mut self, kind: FundKind, value: Option<Decimal>) {
+        *self.slot_mut(kind) = value;
+    }
+
+    fn slot(&self, kind: FundKind) -> &Option<Decimal> {
+        match kind {
+            FundKind::Total => &self.total,
+            FundKind::Fiscal => &self.fiscal,
+            FundKind::Other => &self.other,
+            FundKind::AnnualTotal => &self.annual_total,
+            FundKind::Appropriation => &self.appropriation,
+            FundKind::Carryover => &self.carryover,
+            FundKind::AnnualOther => &self.annual_other,
+        }
+    }
+
+    fn slot_mut(&mut self, kind: FundKind) -> &mut Option<Decimal> {
+        match kind {
+            FundKind::Total => &mut self.total,
+            FundKind::Fiscal => &mut self.fiscal,
+            FundKind::Other => &mut self.other,
+            FundKind::AnnualTotal => &mut self.annual_total,
+            FundKind::Appropriation => &mut self.appropriation,
+            FundKind::Carryover => &mut self.carryover,
+            FundKind::AnnualOther => &mut self.annual_other,
+        }
+    }
+}
+
+/// A unit money is written in on a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MoneyUnit {
+    /// 元.
+    #[serde(rename = "元")]
+    Yuan,
+    /// 万元 (the model's unit).
+    #[serde(rename = "万元")]
+    Wan,
+}
+
+impl MoneyUnit {
+    /// Parses "元" or "万元" (also "万").
+    pub fn from_label(label: &str) -> Option<MoneyUnit> {
+        match label.trim() {
+            "元" => Some(MoneyUnit::Yuan),
+            "万元" | "万" => Some(MoneyUnit::Wan),
+            _ => None,
+        }
+    }
+
+    /// Converts an amount in this unit to 万元, exactly.
+    pub fn to_wan(self, amount: Decimal) -> Decimal {
+        match self {
+            MoneyUnit::Wan => amount,
+            MoneyUnit::Yuan => amount / Decimal::from(10_000),
+        }
+    }
+
+    /// The unit's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            MoneyUnit::Yuan => "元",
+            MoneyUnit::Wan => "万元",
+        }
+    }
+}
+
+/// Which indicator block of the form a row belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Block {
+    /// 年度绩效指标 (the only block on most forms).
+    Annual,
+    /// 长期绩效指标 / 中长期.
+    LongTerm,
+}
+
+impl Block {
+    /// The label users read.
+    pub fn label(self) -> &'static str {
+        match self {
+            Block::Annual => "年度",
+            Block::LongTerm => "长期",
+        }
+    }
+}
+
+/// One row of the indicator table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Indicator {
+    /// The block the row sits in.
+    pub block: Block,
+    /// 一级指标.
+    pub level1: String,
+    /// 二级指标.
+    pub level2: String,
+    /// 三级指标 / 指标内容.
+    pub level3: String,
+    /// 指标值 as written.
+    pub value: String,
+    /// 计量单位, when the form has that column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// 指标方向 / 计算符号, when the form has that column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    /// The cell of the 三级指标 (A1 notation).
+    pub cell: String,
+    /// The cell of the 指标值 (A1 notation).
+    pub value_cell: String,
+}
+
+/// Something a reader or the normalizer noticed about a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Warning {
+    /// What kind of problem, stable for scripts.
+    pub code: WarningCode,
+    /// What it means, in words a clerk follows.
+    pub message: String,
+    /// The cell concerned (A1 notation), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
+}
+
+/// The kinds of [`Warning`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningCode {
+    /// A label the template expects is not on the form.
+    MissingField,
+    /// An amount could not be read as a number.
+    UnparsedAmount,
+    /// A date could not be read.
+    UnparsedDate,
+    /// The category box could not be read (nothing or several ticked).
+    UnparsedCategory,
+    /// The budget year is not stated near the title.
+    MissingYear,
+    /// A date was given only to the month or year and completed.
+    PartialDate,
+    /// 项目资金总额 ≠ 财政资金 + 其他资金, or the annual sum does not add up.
+    FundsMismatch,
+    /// This year's request exceeds the project's total.
+    AnnualExceedsTotal,
+    /// 计划完成日期 before 计划开始日期.
+    DatesReversed,
+    /// 主管部门 is blank.
+    MissingDepartment,
+    /// An indicator level name is not one the dictionary knows.
+    UnmappedLevel,
+    /// A unit was inferred for an 指标值 that did not state one.
+    UnitInferred,
+    /// A text was cut to fit a limit.
+    Truncated,
+    /// The form is on a hidden sheet.
+    HiddenSheet,
+}
+
+impl WarningCode {
+    /// The snake_case code, as in JSON and CSV.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WarningCode::MissingField => "missing_field",
+            WarningCode::UnparsedAmount => "unparsed_amount",
+            WarningCode::UnparsedDate => "unparsed_date",
+            WarningCode::UnparsedCategory => "unparsed_category",
+            WarningCode::MissingYear => "missing_year",
+            WarningCode::PartialDate => "partial_date",
+            WarningCode::FundsMismatch => "funds_mismatch",
+            WarningCode::AnnualExceedsTotal => "annual_exceeds_total",
+            WarningCode::DatesReversed => "dates_reversed",
+            WarningCode::MissingDepartment => "missing_department",
+            WarningCode::UnmappedLevel => "unmapped_level",
+            WarningCode::UnitInferred => "unit_inferred",
+            WarningCode::Truncated => "truncated",
+            WarningCode::HiddenSheet => "hidden_sheet",
+        }
+    }
+}
+
+impl fmt::Display for WarningCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A calendar date, written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Date {
+    year: i32,
+    month: u8,
+    day: u8,
+}
+
+impl Date {
+    /// A date, if it exists on the calendar (years 1000–9999).
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        if !(1000..=9999).contains(&year) || !(1..=12).contains(&month) {
+            return None;
+        }
+        if day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date {
+            year,
+            month: month as u8,
+            day: day as u8,
+        })
+    }
+
+    /// The year.
+    pub fn year(self) -> i32 {
+        self.year
+    }
+
+    /// The month, 1–12.
+    pub fn month(self) -> u32 {
+        u32::from(self.month)
+    }
+
+    /// The day of the month.
+    pub fn day(self) -> u32 {
+        u32::from(self.day)
+    }
+
+    /// Parses `YYYY-MM-DD`.
+    pub fn parse_iso(text: &str) -> Option<Date> {
+        let mut parts = text.splitn(3, '-');
+        let year = parts.next()?.parse().ok()?;
+        let month = parts.next()?.parse().ok()?;
+        let day = parts.next()?.parse().ok()?;
+        Date::new(year, month, day)
+    }
+}
+
+/// Days in a month of the proleptic Gregorian calendar.
+pub fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Date::parse_iso(&text)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a YYYY-MM-DD date: {text}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_check_the_calendar() {
+        assert!(Date::new(2024, 2, 29).is_some());
+        assert!(Date::new(2023, 2, 29).is_none());
+        assert!(Date::new(1900, 2, 29).is_none());
+        assert!(Date::new(2000, 2, 29).is_some());
+        assert!(Date::new(2023, 13, 1).is_none());
+        assert_eq!(Date::new(2023, 1, 1).unwrap().to_string(), "2023-01-01");
+        assert_eq!(Date::parse_iso("2023-12-31"), Date::new(2023, 12, 31));
+        assert_eq!(Date::parse_iso("2023-12-32"), None);
+    }
+
+    #[test]
+    fn funds_serialize_as_decimal_strings_and_null() {
+        let funds = Funds {
+            total: Some(Decimal::new(11250, 2)),
+            ..Funds::default()
+        };
+        let json = serde_json::to_value(&funds).unwrap();
+        assert_eq!(json["total"], "112.50");
+        assert!(json["fiscal"].is_null());
+    }
+}

@@ -1,0 +1,573 @@
+//! Reading one located form into a [`Project`]: each field found by its label and read from where
+//! the template says its value sits (right of the label, below it, or inline after a colon).
+
+use std::collections::{BTreeMap, HashSet};
+
+use indexmap::IndexMap;
+
+use super::grid::{CellValue, Grid, Region, a1};
+use super::indicators::read_indicators;
+use super::locate::{FormRegion, LabelCell, label_cells};
+use super::values::{
+    Amount, Choice, DateRead, cell_text, find_year, parse_amount, parse_choice, parse_date,
+    parse_period,
+};
+use crate::model::{Funds, MoneyUnit, Project, Source, Warning, WarningCode};
+use crate::template::{Alias, FieldSpec, Position, Target, Template, any_matches};
+use crate::text::{clean_block, clean_inline, fold_char, fold_label};
+
+/// What became of a located form.
+#[derive(Debug, Clone)]
+pub enum FormOutcome {
+    /// A form with at least a project name.
+    Form(Box<Project>),
+    /// An empty copy of the form: nothing filled in.
+    Blank,
+    /// A form that cannot be used, and why.
+    Rejected {
+        /// In words a clerk follows.
+        reason: String,
+        /// The cell concerned.
+        cell: Option<String>,
+    },
+}
+
+/// A located form and what is known about it while it is read.
+pub(super) struct FormContext<'g, 't> {
+    pub grid: &'g Grid,
+    pub region: &'g FormRegion<'t>,
+    pub template: &'t Template,
+    /// Candidate labels in the form's rows.
+    pub labels: Vec<LabelCell<'g>>,
+    /// The rightmost column holding a value in the form's rows.
+    pub max_col: u32,
+    pub warnings: Vec<Warning>,
+}
+
+/// A value found for a field, and its cell.
+struct FoundValue {
+    value: Option<CellValue>,
+    cell: String,
+}
+
+impl<'g, 't> FormContext<'g, 't> {
+    fn new(grid: &'g Grid, region: &'g FormRegion<'t>) -> Self {
+        let cells = grid.rows(region.first_row, region.last_row);
+        FormContext {
+            grid,
+            region,
+            template: region.template,
+            labels: label_cells(cells),
+            max_col: cells.iter().map(|c| c.col).max().unwrap_or(0),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn warn(&mut self, code: WarningCode, message: String, cell: Option<String>) {
+        self.warnings.push(Warning {
+            code,
+            message,
+            cell,
+        });
+    }
+
+    /// True when a value is one of the template's labels, and so not a value.
+    pub fn is_label(&self, value: &CellValue) -> bool {
+        match value {
+            CellValue::Text(text) => {
+                text.chars().count() <= super::locate::MAX_LABEL_CHARS
+                    && self.template.is_known_label(&fold_label(text))
+            }
+            _ => false,
+        }
+    }
+
+    /// The value at a cell as a reader sees it (merges resolved), with the cell it sits in.
+    pub fn value_at(&self, row: u32, col: u32) -> Option<(&'g CellValue, Region)> {
+        let region = self.grid.region(row, col);
+        self.grid
+            .raw(region.first_row, region.first_col)
+            .map(|v| (v, region))
+    }
+
+    /// The money unit of the fund block: "(元)" in its label switches from the template's unit.
+    fn money_unit(&self) -> MoneyUnit {
+        for label in &self.labels {
+            if any_matches(&self.template.unit_labels, &label.folded) {
+                if label.folded.contains("万元") {
+                    return MoneyUnit::Wan;
+                }
+                if label.folded.contains('元') {
+                    return MoneyUnit::Yuan;
+                }
+            }
+        }
+        self.template.money_unit
+    }
+
+    /// Finds a field's value: its label, then the value where the template says it sits.
+    fn find(&self, spec: &FieldSpec) -> Option<FoundValue> {
+        let mut candidates: Vec<&LabelCell<'g>> = self
+            .labels
+            .iter()
+            .filter(|l| any_matches(&spec.aliases, &l.folded) || inline_label(spec, l).is_some())
+            .collect();
+        if !spec.column_of.is_empty() {
+            let anchors: Vec<u32> = self
+                .labels
+                .iter()
+                .filter(|l| any_matches(&spec.column_of, &l.folded))
+                .map(|l| self.grid.region(l.row, l.col).first_col)
+                .collect();
+            if !anchors.is_empty() {
+                candidates.retain(|l| anchors.contains(&self.grid.region(l.row, l.col).first_col));
+            }
+        }
+        for position in &spec.at {
+            if *position == Position::Inline {
+                if let Some(found) = self.find_inline(spec) {
+                    return Some(found);
+                }
+                continue;
+            }
+            let Some(label) = candidates.first() else {
+                continue;
+            };
+            if let Some(alias) = inline_label(spec, label) {
+                let text = inline_value(label.text, alias, &[]).unwrap_or_default();
+                return Some(FoundValue {
+                    value: non_empty_text(text),
+                    cell: a1(label.row, label.col),
+                });
+            }
+            return Some(match position {
+                Position::Below => self.below(label),
+                Position::Table => self.table_lines(label),
+                _ => self.right_of(label),
+            });
+        }
+        None
+    }
+
+    /// A value after "label：" inside any text cell of the form, up to the next such label.
+    fn find_inline(&self, spec: &FieldSpec) -> Option<FoundValue> {
+        let stoppers: Vec<&Alias> = self
+            .template
+            .fields
+            .iter()
+            .filter(|f| f.at.contains(&Position::Inline))
+            .flat_map(|f| f.aliases.iter())
+            .collect();
+        for cell in self.grid.rows(self.region.first_row, self.region.last_row) {
+            let CellValue::Text(text) = &cell.value else {
+                continue;
+            };
+            for alias in &spec.aliases {
+                if let Some(value) = inline_value(text, alias, &stoppers) {
+                    return Some(FoundValue {
+                        value: non_empty_text(value),
+                        cell: a1(cell.row, cell.col),
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// The first value right of a label (after its merged region), unless that is another label.
+    fn right_of(&self, label: &LabelCell<'_>) -> FoundValue {
+        let span = self.grid.region(label.row, label.col);
+        let first = span.last_col + 1;
+        let mut col = first;
+        while col <= self.max_col {
+            if let Some((value, region)) = self.value_at(label.row, col) {
+                if self.is_label(value) {
+                    break;
+                }
+                return FoundValue {
+                    value: Some(value.clone()),
+                    cell: a1(region.first_row, region.first_col),
+                };
+            }
+            col = self.grid.region(label.row, col).last_col + 1;
+        }
+        FoundValue {
+            value: None,
+            cell: a1(label.row, first),
+        }
+    }
+
+    /// The value in the cell below a label's merged region.
+    fn below(&self, label: &LabelCell<'_>) -> FoundValue {
+        let span = self.grid.region(label.row, label.col);
+        let row = span.last_row + 1;
+        let value = match self.value_at(row, span.first_col) {
+            Some((value, _)) if row <= self.region.last_row && !self.is_label(value) => {
+                Some(value.clone())
+            }
+            _ => None,
+        };
+        let cell = self.grid.region(row, span.first_col);
+        FoundValue {
+            value,
+            cell: a1(cell.first_row, cell.first_col),
+        }
+    }
+
+    /// The rows of a small table under a header label, one line each, columns joined by " | ".
+    fn table_lines(&self, header: &LabelCell<'_>) -> FoundValue {
+        let grid = self.grid;
+        let mut columns: Vec<Region> = Vec::new();
+        let mut col = header.col;
+        while col <= self.max_col {
+            let region = grid.region(header.row, col);
+            if grid.raw(region.first_row, region.first_col).is_some()
+                && region.first_col >= header.col
+            {
+                columns.push(region);
+            }
+            col = region.last_col + 1;
+        }
+        let mut lines = Vec::new();
+        for row in self.rows_below(header.row, header.col) {
+            let parts: Vec<String> = columns
+                .iter()
+                .filter_map(|span| self.column_value(row, span.first_col, span.last_col))
+                .map(|(value, _)| clean_inline(&cell_text(value)))
+                .filter(|t| !t.is_empty())
+                .collect();
+            if parts.is_empty() {
+                break;
+            }
+            lines.push(parts.join(" | "));
+        }
+        FoundValue {
+            value: non_empty_text(lines.join("\n")),
+            cell: a1(header.row + 1, header.col),
+        }
+    }
+
+    /// The rows under a header row that still belong to its section: the cells left of
+    /// `first_col` stay in the header row's merged regions (or empty), and the form goes on.
+    pub fn rows_below(&self, header_row: u32, first_col: u32) -> impl Iterator<Item = u32> + '_ {
+        let left: Vec<Region> = (0..first_col)
+            .map(|col| self.grid.region(header_row, col))
+            .collect();
+        (header_row + 1..=self.region.last_row).take_while(move |&row| {
+            (0..first_col).all(|col| {
+                let region = self.grid.region(row, col);
+                region == left[col as usize]
+                    || self.grid.raw(region.first_row, region.first_col).is_none()
+            })
+        })
+    }
+
+    /// The value of a header column in a row: the first cell of the column's span holding a
+    /// value whose merged region starts inside the span (a region spilling in from the left
+    /// belongs to the column on the left).
+    pub fn column_value(
+        &self,
+        row: u32,
+        first_col: u32,
+        last_col: u32,
+    ) -> Option<(&'g CellValue, Region)> {
+        let mut col = first_col;
+        while col <= last_col {
+            let region = self.grid.region(row, col);
+            if region.first_col >= first_col {
+                if let Some(value) = self.grid.raw(region.first_row, region.first_col) {
+                    return Some((value, region));
+                }
+            }
+            col = region.last_col + 1;
+        }
+        None
+    }
+}
+
+/// The alias a label cell starts with when it carries its value inline ("项目名称：某项目").
+fn inline_label<'s>(spec: &'s FieldSpec, label: &LabelCell<'_>) -> Option<&'s Alias> {
+    spec.aliases.iter().find(|alias| {
+        label
+            .folded
+            .strip_prefix(alias.text.as_str())
+            .and_then(|rest| rest.strip_prefix(':'))
+            .is_some_and(|rest| !rest.is_empty())
+    })
+}
+
+/// The text after "alias：" in a cell, up to a line break or the next of `stoppers`
+/// ("资金总额：350 财政拨款：350" gives "350" for 资金总额). Spaces inside the label and
+/// full-width colons match.
+fn inline_value(text: &str, alias: &Alias, stoppers: &[&Alias]) -> Option<String> {
+    let mut folded = String::with_capacity(text.len());
+    let mut offsets = Vec::with_capacity(text.len());
+    for (pos, c) in text.char_indices() {
+        if matches!(c, '\n' | '\r') {
+            folded.push('\n');
+            offsets.push(pos);
+        } else if let Some(f) = fold_char(c) {
+            folded.push(f);
+            offsets.push(pos);
+        }
+    }
+    let to_original = |folded_byte: usize| {
+        let index = folded[..folded_byte].chars().count();
+        offsets.get(index).copied().unwrap_or(text.len())
+    };
+    let needle = format!("{}:", alias.text);
+    let found = folded.find(&needle)?;
+    let value_start = found + needle.len();
+    let mut value_end = folded[value_start..]
+        .find('\n')
+        .map_or(folded.len(), |p| value_start + p);
+    for stopper in stoppers {
+        let stop = format!("{}:", stopper.text);
+        if let Some(p) = folded[value_start..value_end].find(&stop) {
+            value_end = value_start + p;
+        }
+    }
+    let (start, end) = (to_original(value_start), to_original(value_end));
+    Some(clean_inline(&text[start..end.max(start)]))
+}
+
+fn non_empty_text(text: String) -> Option<CellValue> {
+    if text.trim().is_empty() {
+        None
+    } else {
+        Some(CellValue::Text(text))
+    }
+}
+
+/// Reads one located form.
+pub fn extract_form(grid: &Grid, region: &FormRegion<'_>, source: Source) -> FormOutcome {
+    let mut ctx = FormContext::new(grid, region);
+    let unit = ctx.money_unit();
+    let mut form = FormFields::default();
+    let mut filled: HashSet<String> = HashSet::new();
+    let template = ctx.template;
+    for spec in &template.fields {
+        let keys: Vec<String> = spec.targets.iter().map(Target::key).collect();
+        if keys.iter().all(|k| filled.contains(k)) {
+            continue;
+        }
+        let Some(found) = ctx.find(spec) else {
+            if !spec.optional {
+                let message = format!("表中没有“{}”一栏", spec.label);
+                ctx.warn(WarningCode::MissingField, message, None);
+            }
+            continue;
+        };
+        for target in &spec.targets {
+            form.apply(&mut ctx, spec, target, &found, unit);
+            filled.insert(target.key());
+        }
+    }
+    let indicators = read_indicators(&ctx);
+    let year = find_title_year(grid, region);
+    if !region.titled {
+        let message = format!(
+            "未找到表头标题“{}”，按表中字段识别",
+            region.template.titles.first().map_or("", String::as_str)
+        );
+        ctx.warn(WarningCode::MissingField, message, None);
+    }
+    if year.is_none() {
+        ctx.warn(
+            WarningCode::MissingYear,
+            "表头附近没有写明年度（如“2023年度”）".into(),
+            Some(region.anchor_cell()),
+        );
+    }
+    let nothing_filled = form.project_name.is_empty()
+        && form.department.is_empty()
+        && form.implementing_unit.is_empty()
+        && form.funds == Funds::default()
+        && indicators
+            .iter()
+            .all(|i| i.level3.is_empty() && i.value.is_empty());
+    if nothing_filled {
+        return FormOutcome::Blank;
+    }
+    if form.project_name.is_empty() {
+        return FormOutcome::Rejected {
+            reason: "项目名称为空，无法汇总；请补填后重新提交".into(),
+            cell: form.cells.get("project_name").cloned(),
+        };
+    }
+    FormOutcome::Form(Box::new(Project {
+        source,
+        template: region.template.id.clone(),
+        year,
+        project_name: form.project_name,
+        department: form.department,
+        department_code: None,
+        implementing_unit: form.implementing_unit,
+        category: form.category,
+        start_date: form.start_date,
+        end_date: form.end_date,
+        funds: form.funds,
+        overall_goal: form.overall_goal,
+        annual_goal: form.annual_goal,
+        indicators,
+        extras: form.extras,
+        cells: form.cells,
+        warnings: ctx.warnings,
+    }))
+}
+
+/// The fields read so far.
+#[derive(Default)]
+struct FormFields {
+    project_name: String,
+    department: String,
+    implementing_unit: String,
+    category: Option<String>,
+    start_date: Option<crate::model::Date>,
+    end_date: Option<crate::model::Date>,
+    funds: Funds,
+    overall_goal: String,
+    annual_goal: String,
+    extras: IndexMap<String, String>,
+    cells: BTreeMap<String, String>,
+}
+
+impl FormFields {
+    fn apply(
+        &mut self,
+        ctx: &mut FormContext<'_, '_>,
+        spec: &FieldSpec,
+        target: &Target,
+        found: &FoundValue,
+        unit: MoneyUnit,
+    ) {
+        let value = found.value.as_ref();
+        let text = || value.map(cell_text).unwrap_or_default();
+        let cell = || Some(found.cell.clone());
+        match target {
+            Target::ProjectName => self.project_name = clean_inline(&text()),
+            Target::Department => self.department = clean_inline(&text()),
+            Target::ImplementingUnit => self.implementing_unit = clean_inline(&text()),
+            Target::OverallGoal => self.overall_goal = clean_block(&text()),
+            Target::AnnualGoal => self.annual_goal = clean_block(&text()),
+            Target::Extra(key) => {
+                let text = clean_block(&text());
+                if !text.is_empty() {
+                    self.extras.insert(key.clone(), text);
+                }
+            }
+            Target::Category => match parse_choice(&text(), &spec.options) {
+                Choice::Chosen(option) => self.category = Some(option),
+                Choice::Blank => {}
+                Choice::Unclear(why) => {
+                    let message = format!("“{}”无法确定：{why}", spec.label);
+                    ctx.warn(WarningCode::UnparsedCategory, message, cell());
+                }
+            },
+            Target::StartDate => self.start_date = read_date(ctx, spec, value, false, cell()),
+            Target::EndDate => self.end_date = read_date(ctx, spec, value, true, cell()),
+            Target::Period => {
+                let (start, end) = parse_period(value);
+                self.start_date = date_or_warn(ctx, spec, value, start, cell());
+                self.end_date = date_or_warn(ctx, spec, value, end, cell());
+                self.cells.insert("start_date".into(), found.cell.clone());
+                self.cells.insert("end_date".into(), found.cell.clone());
+            }
+            Target::Funds(kind) => match parse_amount(value, unit) {
+                Amount::Value(amount) => self.funds.set(*kind, Some(amount)),
+                Amount::Blank => {}
+                Amount::Invalid => {
+                    let message = format!("“{}”不是金额：{}", spec.label, text());
+                    ctx.warn(WarningCode::UnparsedAmount, message, cell());
+                }
+            },
+        }
+        if *target != Target::Period {
+            self.cells.insert(target.key(), found.cell.clone());
+        }
+    }
+}
+
+fn read_date(
+    ctx: &mut FormContext<'_, '_>,
+    spec: &FieldSpec,
+    value: Option<&CellValue>,
+    is_end: bool,
+    cell: Option<String>,
+) -> Option<crate::model::Date> {
+    date_or_warn(ctx, spec, value, parse_date(value, is_end), cell)
+}
+
+fn date_or_warn(
+    ctx: &mut FormContext<'_, '_>,
+    spec: &FieldSpec,
+    value: Option<&CellValue>,
+    read: DateRead,
+    cell: Option<String>,
+) -> Option<crate::model::Date> {
+    let written = value.map(cell_text).unwrap_or_default();
+    match read {
+        DateRead::Invalid => {
+            let message = format!("“{}”不是日期：{written}", spec.label);
+            ctx.warn(WarningCode::UnparsedDate, message, cell);
+        }
+        DateRead::Partial(date) => {
+            let message = format!("“{}”只写到“{written}”，按 {date} 计", spec.label);
+            ctx.warn(WarningCode::PartialDate, message, cell);
+        }
+        DateRead::Full(_) | DateRead::Blank => {}
+    }
+    read.date()
+}
+
+/// The year stated in the title or the three rows under it.
+fn find_title_year(grid: &Grid, region: &FormRegion<'_>) -> Option<i32> {
+    let last = region.last_row.min(region.first_row + 3);
+    grid.rows(region.first_row, last)
+        .iter()
+        .filter_map(|cell| match &cell.value {
+            CellValue::Text(text) => find_year(text),
+            _ => None,
+        })
+        .next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alias(text: &str) -> Alias {
+        Alias {
+            text: text.into(),
+            prefix: false,
+        }
+    }
+
+    #[test]
+    fn inline_values_stop_at_the_next_label() {
+        let cell = "资金总额：350 财政拨款：350 自有资金：\n1、事业收入\n2、经营性收入";
+        let stoppers = [alias("资金总额"), alias("财政拨款"), alias("自有资金")];
+        let stoppers: Vec<&Alias> = stoppers.iter().collect();
+        assert_eq!(
+            inline_value(cell, &alias("资金总额"), &stoppers).as_deref(),
+            Some("350")
+        );
+        assert_eq!(
+            inline_value(cell, &alias("财政拨款"), &stoppers).as_deref(),
+            Some("350")
+        );
+        assert_eq!(
+            inline_value(cell, &alias("自有资金"), &stoppers).as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            inline_value("填报人： 李长洋", &alias("填报人"), &[]).as_deref(),
+            Some("李长洋")
+        );
+        assert_eq!(
+            inline_value("填 报 日 期:2019年12月2日", &alias("填报日期"), &[]).as_deref(),
+            Some("2019年12月2日")
+        );
+        assert_eq!(inline_value("单位负责人", &alias("单位负责人"), &[]), None);
+    }
+}

@@ -1,0 +1,262 @@
+//! A sheet as the form locator sees it: the non-empty cells, sorted, and the merged regions, so
+//! that a merged region's top-left value covers the whole region.
+//!
+//! The grid is sparse on purpose: a file's declared dimension is never trusted, so two cells far
+//! apart cost two cells, not the rectangle between them.
+
+use std::collections::HashMap;
+
+use crate::model::Date;
+
+/// A cell's value, as far as the forms need it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CellValue {
+    /// Text (never empty).
+    Text(String),
+    /// A number without a date format.
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
+    /// A date (a number with a date format, or an ISO date in .ods).
+    Date(Date),
+    /// An error such as `#DIV/0!`.
+    Error(String),
+}
+
+/// A non-empty cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    /// Zero-based row.
+    pub row: u32,
+    /// Zero-based column.
+    pub col: u32,
+    /// The value.
+    pub value: CellValue,
+}
+
+/// A rectangle of cells, inclusive at both ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Region {
+    /// First row.
+    pub first_row: u32,
+    /// First column.
+    pub first_col: u32,
+    /// Last row.
+    pub last_row: u32,
+    /// Last column.
+    pub last_col: u32,
+}
+
+impl Region {
+    /// A single cell.
+    pub fn cell(row: u32, col: u32) -> Region {
+        Region {
+            first_row: row,
+            first_col: col,
+            last_row: row,
+            last_col: col,
+        }
+    }
+
+    /// True when the region holds the cell.
+    pub fn contains(&self, row: u32, col: u32) -> bool {
+        (self.first_row..=self.last_row).contains(&row)
+            && (self.first_col..=self.last_col).contains(&col)
+    }
+
+    fn area(&self) -> u64 {
+        u64::from(self.last_row - self.first_row + 1)
+            * u64::from(self.last_col - self.first_col + 1)
+    }
+}
+
+/// Merged regions larger than this are not indexed cell by cell but searched directly.
+const INDEXED_MERGE_AREA: u64 = 4_096;
+
+/// The non-empty cells of a sheet and its merged regions.
+#[derive(Debug, Clone, Default)]
+pub struct Grid {
+    cells: Vec<Cell>,
+    merges: Vec<Region>,
+    /// Cell → index of the merged region covering it (small regions only).
+    covered: HashMap<(u32, u32), u32>,
+    /// Indices of regions too large to index cell by cell.
+    large_merges: Vec<u32>,
+}
+
+impl Grid {
+    /// Builds a grid from cells in any order (blank text is dropped; a later duplicate position
+    /// wins) and the sheet's merged regions (degenerate ones are dropped).
+    pub fn new(mut cells: Vec<Cell>, merges: Vec<Region>) -> Grid {
+        cells.retain(|c| !matches!(&c.value, CellValue::Text(t) if t.trim().is_empty()));
+        cells.sort_by_key(|c| (c.row, c.col));
+        cells.dedup_by(|later, earlier| {
+            let same = later.row == earlier.row && later.col == earlier.col;
+            if same {
+                std::mem::swap(later, earlier);
+            }
+            same
+        });
+        let merges: Vec<Region> = merges
+            .into_iter()
+            .filter(|m| m.first_row <= m.last_row && m.first_col <= m.last_col && m.area() > 1)
+            .collect();
+        let mut covered = HashMap::new();
+        let mut large_merges = Vec::new();
+        for (index, merge) in merges.iter().enumerate() {
+            if merge.area() > INDEXED_MERGE_AREA {
+                large_merges.push(index as u32);
+                continue;
+            }
+            for row in merge.first_row..=merge.last_row {
+                for col in merge.first_col..=merge.last_col {
+                    covered.entry((row, col)).or_insert(index as u32);
+                }
+            }
+        }
+        Grid {
+            cells,
+            merges,
+            covered,
+            large_merges,
+        }
+    }
+
+    /// All non-empty cells, sorted by row then column.
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    /// True when the sheet has no value at all.
+    pub fn is_empty(&self) -> bool {
+        self.cells.is_empty()
+    }
+
+    /// The non-empty cells of rows `first..=last`.
+    pub fn rows(&self, first: u32, last: u32) -> &[Cell] {
+        let start = self.cells.partition_point(|c| c.row < first);
+        let end = self.cells.partition_point(|c| c.row <= last);
+        &self.cells[start..end.max(start)]
+    }
+
+    /// The cell's own value (not resolving merges).
+    pub fn raw(&self, row: u32, col: u32) -> Option<&CellValue> {
+        self.cells
+            .binary_search_by_key(&(row, col), |c| (c.row, c.col))
+            .ok()
+            .map(|i| &self.cells[i].value)
+    }
+
+    /// The merged region holding the cell, or the cell itself.
+    pub fn region(&self, row: u32, col: u32) -> Region {
+        if let Some(&index) = self.covered.get(&(row, col)) {
+            return self.merges[index as usize];
+        }
+        self.large_merges
+            .iter()
+            .map(|&i| self.merges[i as usize])
+            .find(|m| m.contains(row, col))
+            .unwrap_or(Region::cell(row, col))
+    }
+
+    /// The value a reader sees at a cell: a merged region's top-left value covers it all.
+    pub fn value(&self, row: u32, col: u32) -> Option<&CellValue> {
+        let region = self.region(row, col);
+        self.raw(region.first_row, region.first_col)
+    }
+
+    /// The value at a cell as text, if it is text.
+    pub fn text(&self, row: u32, col: u32) -> Option<&str> {
+        match self.value(row, col) {
+            Some(CellValue::Text(text)) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The last row holding a value.
+    pub fn last_row(&self) -> u32 {
+        self.cells.last().map_or(0, |c| c.row)
+    }
+}
+
+/// A cell's name in A1 notation ("C7"); safe for any column number.
+pub fn a1(row: u32, col: u32) -> String {
+    let mut letters = Vec::new();
+    let mut n = u64::from(col) + 1;
+    while n > 0 {
+        let rem = ((n - 1) % 26) as u8;
+        letters.push(b'A' + rem);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&letters),
+        u64::from(row) + 1
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(row: u32, col: u32, t: &str) -> Cell {
+        Cell {
+            row,
+            col,
+            value: CellValue::Text(t.into()),
+        }
+    }
+
+    #[test]
+    fn a1_names_cells() {
+        assert_eq!(a1(0, 0), "A1");
+        assert_eq!(a1(6, 2), "C7");
+        assert_eq!(a1(0, 25), "Z1");
+        assert_eq!(a1(0, 26), "AA1");
+        assert_eq!(a1(1_048_575, 16_383), "XFD1048576");
+    }
+
+    #[test]
+    fn merged_regions_share_their_top_left_value() {
+        let merge = Region {
+            first_row: 2,
+            first_col: 1,
+            last_row: 4,
+            last_col: 1,
+        };
+        let grid = Grid::new(
+            vec![text(2, 1, "产出指标"), text(3, 2, "时效指标")],
+            vec![merge],
+        );
+        assert_eq!(grid.text(4, 1), Some("产出指标"));
+        assert_eq!(grid.raw(4, 1), None);
+        assert_eq!(grid.region(3, 1), merge);
+        assert_eq!(grid.region(3, 2), Region::cell(3, 2));
+    }
+
+    #[test]
+    fn huge_merges_are_found_without_indexing_every_cell() {
+        let merge = Region {
+            first_row: 0,
+            first_col: 0,
+            last_row: 1_000_000,
+            last_col: 100,
+        };
+        let grid = Grid::new(vec![text(0, 0, "标题")], vec![merge]);
+        assert_eq!(grid.text(999_999, 99), Some("标题"));
+        assert!(grid.covered.is_empty());
+    }
+
+    #[test]
+    fn blank_text_is_no_cell_and_rows_slice_by_row() {
+        let grid = Grid::new(
+            vec![text(1, 0, "b"), text(0, 0, "  "), text(3, 0, "d")],
+            vec![],
+        );
+        assert_eq!(grid.cells().len(), 2);
+        assert_eq!(grid.rows(1, 2).len(), 1);
+        assert_eq!(grid.rows(4, 9).len(), 0);
+        assert_eq!(grid.last_row(), 3);
+    }
+}

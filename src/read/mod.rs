@@ -1,0 +1,189 @@
+//! Readers: a workbook's bytes → its sheets → a grid per sheet → the forms located in it → one
+//! [`Project`] per form, plus an account of every sheet that yielded none and why.
+//!
+//! Readers know nothing of writers; they fill the model and nothing else.
+
+mod extract;
+pub mod grid;
+mod indicators;
+pub mod locate;
+mod ods_merges;
+pub mod values;
+pub mod workbook;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Project, Source, Warning, WarningCode};
+use crate::template::{TemplateSet, any_matches};
+pub use extract::FormOutcome;
+use grid::Grid;
+pub use workbook::Format;
+use workbook::Workbook;
+
+/// Everything read from one workbook.
+#[derive(Debug, Clone)]
+pub struct WorkbookRead {
+    /// The format it was read as.
+    pub format: Format,
+    /// The forms, in sheet order, top to bottom.
+    pub forms: Vec<Project>,
+    /// Sheets and forms that yielded no project, with the reason.
+    pub issues: Vec<SheetIssue>,
+}
+
+/// A sheet or form that yielded no project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SheetIssue {
+    /// The sheet.
+    pub sheet: String,
+    /// The cell concerned, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
+    /// What kind of problem.
+    pub kind: IssueKind,
+    /// Why, in words a clerk follows.
+    pub reason: String,
+}
+
+/// The kinds of [`SheetIssue`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueKind {
+    /// The sheet holds no recognisable form.
+    NoForm,
+    /// A form was found but nothing is filled in.
+    BlankForm,
+    /// A form was found but cannot be used.
+    RejectedForm,
+    /// The sheet could not be read.
+    UnreadableSheet,
+}
+
+/// Reads a file from disk; `shown` is the path as the user should see it.
+pub fn read_file(path: &Path, shown: &str, templates: &TemplateSet) -> Result<WorkbookRead> {
+    let bytes = workbook::read_bytes(path).map_err(|e| Error::in_file(shown, ErrorKind::Io(e)))?;
+    read_workbook(&bytes, shown, templates)
+}
+
+/// Reads a workbook held in memory; `file` is the name recorded in each project's source.
+pub fn read_workbook(bytes: &[u8], file: &str, templates: &TemplateSet) -> Result<WorkbookRead> {
+    let format = workbook::sniff(bytes).map_err(|kind| Error::in_file(file, kind))?;
+    let mut workbook = Workbook::open(bytes, format).map_err(|kind| Error::in_file(file, kind))?;
+    let mut read = WorkbookRead {
+        format,
+        forms: Vec::new(),
+        issues: Vec::new(),
+    };
+    for sheet in workbook.sheets() {
+        let issue = |kind, reason: String| SheetIssue {
+            sheet: sheet.name.clone(),
+            cell: None,
+            kind,
+            reason,
+        };
+        if !sheet.is_worksheet {
+            read.issues
+                .push(issue(IssueKind::NoForm, "图表或宏工作表，不含表格".into()));
+            continue;
+        }
+        let grid = match workbook.grid(&sheet.name) {
+            Ok(grid) => grid,
+            Err(detail) => {
+                read.issues.push(issue(
+                    IssueKind::UnreadableSheet,
+                    format!("无法读取工作表：{detail}"),
+                ));
+                continue;
+            }
+        };
+        let before = read.forms.len();
+        read_sheet(&grid, file, &sheet.name, templates, &mut read);
+        if sheet.hidden {
+            for form in &mut read.forms[before..] {
+                form.warnings.push(Warning {
+                    code: WarningCode::HiddenSheet,
+                    message: format!("表格位于隐藏的工作表“{}”中", sheet.name),
+                    cell: None,
+                });
+            }
+        }
+    }
+    Ok(read)
+}
+
+/// Reads the forms of one sheet into `read`.
+fn read_sheet(
+    grid: &Grid,
+    file: &str,
+    sheet: &str,
+    templates: &TemplateSet,
+    read: &mut WorkbookRead,
+) {
+    if grid.is_empty() {
+        read.issues.push(SheetIssue {
+            sheet: sheet.to_owned(),
+            cell: None,
+            kind: IssueKind::NoForm,
+            reason: "工作表为空".into(),
+        });
+        return;
+    }
+    let regions = locate::locate_forms(grid, templates);
+    if regions.is_empty() {
+        read.issues.push(SheetIssue {
+            sheet: sheet.to_owned(),
+            cell: None,
+            kind: IssueKind::NoForm,
+            reason: no_form_reason(grid, templates),
+        });
+        return;
+    }
+    for region in &regions {
+        let source = Source {
+            file: file.to_owned(),
+            sheet: sheet.to_owned(),
+            cell: region.anchor_cell(),
+        };
+        match extract::extract_form(grid, region, source) {
+            FormOutcome::Form(project) => read.forms.push(*project),
+            FormOutcome::Blank => read.issues.push(SheetIssue {
+                sheet: sheet.to_owned(),
+                cell: Some(region.anchor_cell()),
+                kind: IssueKind::BlankForm,
+                reason: format!("“{}”是空白表格，未填写内容", region.template.name),
+            }),
+            FormOutcome::Rejected { reason, cell } => read.issues.push(SheetIssue {
+                sheet: sheet.to_owned(),
+                cell: cell.or_else(|| Some(region.anchor_cell())),
+                kind: IssueKind::RejectedForm,
+                reason,
+            }),
+        }
+    }
+}
+
+/// Why a sheet holds no form, and what to do if it looks like an unknown layout.
+fn no_form_reason(grid: &Grid, templates: &TemplateSet) -> String {
+    let mut reason = format!(
+        "没有可识别的绩效目标表（未找到“{}”等表头）",
+        templates.title_list()
+    );
+    let labels = locate::label_cells(grid.cells());
+    let known: Option<&str> = templates.iter().find_map(|t| {
+        t.fields.iter().find_map(|f| {
+            labels
+                .iter()
+                .any(|l| any_matches(&f.aliases, &l.folded))
+                .then_some(f.label.as_str())
+        })
+    });
+    if let Some(label) = known {
+        reason.push_str(&format!(
+            "；表中有“{label}”等字样，可能是尚未登记的表格样式，可在模板目录中添加模板（见 README）"
+        ));
+    }
+    reason
+}

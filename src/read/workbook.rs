@@ -1,0 +1,343 @@
+//! Opening a workbook whatever its format, and turning each sheet into a [`Grid`].
+//!
+//! The format is decided by the file's bytes, not its name (a .xls saved as .xlsx still opens);
+//! each format has its own small adapter over calamine, the way calamine's `auto.rs` dispatches.
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+use calamine::{Data, DataRef, Dimensions, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
+
+use super::grid::{Cell, CellValue, Grid, Region};
+use super::ods_merges;
+use crate::error::ErrorKind;
+use crate::model::Date;
+
+/// The formats jixiao reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Office Open XML (.xlsx, .xlsm).
+    Xlsx,
+    /// Excel binary workbook (.xlsb).
+    Xlsb,
+    /// Excel 97–2003 (.xls, WPS .et).
+    Xls,
+    /// OpenDocument spreadsheet (.ods).
+    Ods,
+}
+
+impl Format {
+    /// The format's usual name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Xlsb => "xlsb",
+            Format::Xls => "xls",
+            Format::Ods => "ods",
+        }
+    }
+}
+
+/// Decides a file's format from its first bytes and, for zip archives, their entry names.
+pub fn sniff(bytes: &[u8]) -> Result<Format, ErrorKind> {
+    const CFB: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    if bytes.is_empty() {
+        return Err(ErrorKind::NotSpreadsheet("空文件，0 字节".into()));
+    }
+    if bytes.starts_with(CFB) {
+        if contains_utf16(bytes, "EncryptedPackage") {
+            return Err(ErrorKind::Encrypted);
+        }
+        if contains_utf16(bytes, "WordDocument") {
+            return Err(ErrorKind::NotSpreadsheet("是 Word 文档".into()));
+        }
+        return Ok(Format::Xls);
+    }
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return sniff_zip(bytes);
+    }
+    Err(ErrorKind::NotSpreadsheet(describe_foreign(bytes)))
+}
+
+fn sniff_zip(bytes: &[u8]) -> Result<Format, ErrorKind> {
+    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ErrorKind::Unreadable {
+        format: "xlsx",
+        detail: e.to_string(),
+    })?;
+    let has = |name: &str| archive.index_for_name(name).is_some();
+    if has("xl/workbook.xml") {
+        Ok(Format::Xlsx)
+    } else if has("xl/workbook.bin") {
+        Ok(Format::Xlsb)
+    } else if has("content.xml") && (has("mimetype") || has("META-INF/manifest.xml")) {
+        Ok(Format::Ods)
+    } else if has("word/document.xml") {
+        Err(ErrorKind::NotSpreadsheet("是 Word 文档（.docx）".into()))
+    } else if has("ppt/presentation.xml") {
+        Err(ErrorKind::NotSpreadsheet("是 PowerPoint 演示文稿".into()))
+    } else {
+        Err(ErrorKind::NotSpreadsheet(
+            "是 zip 压缩包，不含工作簿".into(),
+        ))
+    }
+}
+
+/// Says what a non-spreadsheet file looks like, for the message.
+fn describe_foreign(bytes: &[u8]) -> String {
+    let head = &bytes[..bytes.len().min(2048)];
+    let text = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('<') {
+        if text.contains("urn:schemas-microsoft-com:office:spreadsheet") {
+            return "是“XML 电子表格 2003”格式；请用 Excel 或 WPS 另存为 .xlsx".into();
+        }
+        if text.contains("<html") || text.contains("<table") || text.contains("<!doctype html") {
+            return "是网页（HTML）文件，常见于系统导出的“假 .xls”；请用 Excel 或 WPS 打开后另存为 .xlsx"
+                .into();
+        }
+        return "是 XML 或网页文本".into();
+    }
+    if bytes.starts_with(b"%PDF") {
+        return "是 PDF 文件".into();
+    }
+    if bytes.starts_with(b"Rar!") || bytes.starts_with(b"7z\xBC\xAF") {
+        return "是压缩包".into();
+    }
+    let printable = head
+        .iter()
+        .filter(|&&b| b == b'\n' || b == b'\r' || b == b'\t' || b >= 0x20)
+        .count();
+    if std::str::from_utf8(head).is_ok() && printable == head.len() {
+        if head.contains(&b',') {
+            return "是文本文件（可能是 CSV）".into();
+        }
+        return "是文本文件".into();
+    }
+    "文件格式无法识别".into()
+}
+
+fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
+    let pattern: Vec<u8> = needle.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    bytes
+        .windows(pattern.len())
+        .any(|w| w == pattern.as_slice())
+}
+
+/// A sheet's name and what kind of sheet it is.
+#[derive(Debug, Clone)]
+pub struct SheetInfo {
+    /// The name.
+    pub name: String,
+    /// False for chart, dialog and macro sheets, which hold no cells.
+    pub is_worksheet: bool,
+    /// True for hidden and very hidden sheets.
+    pub hidden: bool,
+}
+
+/// An open workbook of any format.
+pub enum Workbook<'a> {
+    /// .xlsx
+    Xlsx(Xlsx<Cursor<&'a [u8]>>),
+    /// .xlsb
+    Xlsb(Xlsb<Cursor<&'a [u8]>>),
+    /// .xls
+    Xls(Xls<Cursor<&'a [u8]>>),
+    /// .ods, with its merged regions by sheet, read separately (calamine does not report them).
+    Ods(Ods<Cursor<&'a [u8]>>, HashMap<String, Vec<Region>>),
+}
+
+impl<'a> Workbook<'a> {
+    /// Opens a workbook held in memory.
+    pub fn open(bytes: &'a [u8], format: Format) -> Result<Workbook<'a>, ErrorKind> {
+        let unreadable = |detail: String| ErrorKind::Unreadable {
+            format: format.name(),
+            detail,
+        };
+        let cursor = Cursor::new(bytes);
+        Ok(match format {
+            Format::Xlsx => {
+                Workbook::Xlsx(Xlsx::new(cursor).map_err(|e| unreadable(e.to_string()))?)
+            }
+            Format::Xlsb => {
+                Workbook::Xlsb(Xlsb::new(cursor).map_err(|e| unreadable(e.to_string()))?)
+            }
+            Format::Xls => Workbook::Xls(Xls::new(cursor).map_err(|e| unreadable(e.to_string()))?),
+            Format::Ods => {
+                let workbook = Ods::new(cursor).map_err(|e| unreadable(e.to_string()))?;
+                Workbook::Ods(workbook, ods_merges::merged_regions_by_sheet(bytes))
+            }
+        })
+    }
+
+    /// The sheets, in workbook order.
+    pub fn sheets(&self) -> Vec<SheetInfo> {
+        let metadata = match self {
+            Workbook::Xlsx(wb) => wb.sheets_metadata(),
+            Workbook::Xlsb(wb) => wb.sheets_metadata(),
+            Workbook::Xls(wb) => wb.sheets_metadata(),
+            Workbook::Ods(wb, _) => wb.sheets_metadata(),
+        };
+        metadata
+            .iter()
+            .map(|sheet| SheetInfo {
+                name: sheet.name.clone(),
+                is_worksheet: sheet.typ == SheetType::WorkSheet,
+                hidden: sheet.visible != SheetVisible::Visible,
+            })
+            .collect()
+    }
+
+    /// Reads one sheet into a grid.
+    pub fn grid(&mut self, sheet: &str) -> Result<Grid, String> {
+        match self {
+            Workbook::Xlsx(wb) => {
+                let mut cells = Vec::new();
+                {
+                    let mut reader = wb
+                        .worksheet_cells_reader(sheet)
+                        .map_err(|e| e.to_string())?;
+                    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+                        let (row, col) = cell.get_position();
+                        push_ref(&mut cells, row, col, cell.get_value());
+                    }
+                }
+                let merges = wb
+                    .merge_cells_by_sheet_name(sheet)
+                    .map_err(|e| e.to_string())?;
+                Ok(Grid::new(cells, merges.iter().map(region).collect()))
+            }
+            Workbook::Xlsb(wb) => {
+                let mut cells = Vec::new();
+                let mut reader = wb
+                    .worksheet_cells_reader(sheet)
+                    .map_err(|e| e.to_string())?;
+                while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+                    let (row, col) = cell.get_position();
+                    push_ref(&mut cells, row, col, cell.get_value());
+                }
+                Ok(Grid::new(cells, Vec::new()))
+            }
+            Workbook::Xls(wb) => {
+                let range = wb.worksheet_range(sheet).map_err(|e| e.to_string())?;
+                let merges = wb.merge_cells_by_sheet_name(sheet).unwrap_or_default();
+                Ok(Grid::new(
+                    range_cells(&range),
+                    merges.iter().map(region).collect(),
+                ))
+            }
+            Workbook::Ods(wb, merges) => {
+                let range = wb.worksheet_range(sheet).map_err(|e| e.to_string())?;
+                let merges = merges.remove(sheet).unwrap_or_default();
+                Ok(Grid::new(range_cells(&range), merges))
+            }
+        }
+    }
+}
+
+fn region(d: &Dimensions) -> Region {
+    Region {
+        first_row: d.start.0,
+        first_col: d.start.1,
+        last_row: d.end.0,
+        last_col: d.end.1,
+    }
+}
+
+fn range_cells(range: &calamine::Range<Data>) -> Vec<Cell> {
+    let (row0, col0) = range.start().unwrap_or((0, 0));
+    let mut cells = Vec::new();
+    for (row, col, data) in range.used_cells() {
+        if let Some(value) = convert(data) {
+            cells.push(Cell {
+                row: row0 + row as u32,
+                col: col0 + col as u32,
+                value,
+            });
+        }
+    }
+    cells
+}
+
+fn push_ref(cells: &mut Vec<Cell>, row: u32, col: u32, data: &DataRef<'_>) {
+    let value = match data {
+        DataRef::SharedString(text) => text_value(text),
+        DataRef::String(text) => text_value(text),
+        DataRef::Int(i) => Some(CellValue::Number(*i as f64)),
+        DataRef::Float(f) => Some(CellValue::Number(*f)),
+        DataRef::Bool(b) => Some(CellValue::Bool(*b)),
+        DataRef::DateTime(dt) => Some(datetime(dt)),
+        DataRef::DateTimeIso(iso) => Some(iso_date(iso)),
+        DataRef::DurationIso(text) => text_value(text),
+        DataRef::Error(e) => Some(CellValue::Error(e.to_string())),
+        DataRef::Empty => None,
+    };
+    if let Some(value) = value {
+        cells.push(Cell { row, col, value });
+    }
+}
+
+fn convert(data: &Data) -> Option<CellValue> {
+    match data {
+        Data::String(text) => text_value(text),
+        Data::Int(i) => Some(CellValue::Number(*i as f64)),
+        Data::Float(f) => Some(CellValue::Number(*f)),
+        Data::Bool(b) => Some(CellValue::Bool(*b)),
+        Data::DateTime(dt) => Some(datetime(dt)),
+        Data::DateTimeIso(iso) => Some(iso_date(iso)),
+        Data::DurationIso(text) => text_value(text),
+        Data::Error(e) => Some(CellValue::Error(e.to_string())),
+        Data::Empty => None,
+    }
+}
+
+fn text_value(text: &str) -> Option<CellValue> {
+    if text.trim().is_empty() {
+        None
+    } else {
+        Some(CellValue::Text(text.to_owned()))
+    }
+}
+
+fn datetime(dt: &calamine::ExcelDateTime) -> CellValue {
+    if dt.is_datetime() {
+        let (year, month, day, ..) = dt.to_ymd_hms_milli();
+        if let Some(date) = Date::new(i32::from(year), u32::from(month), u32::from(day)) {
+            return CellValue::Date(date);
+        }
+    }
+    CellValue::Number(dt.as_f64())
+}
+
+fn iso_date(iso: &str) -> CellValue {
+    iso.get(..10)
+        .and_then(Date::parse_iso)
+        .map_or_else(|| CellValue::Text(iso.to_owned()), CellValue::Date)
+}
+
+/// Reads a whole file into memory, so it is read from disk exactly once.
+pub fn read_bytes(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffing_names_what_a_foreign_file_is() {
+        let message = |bytes: &[u8]| match sniff(bytes) {
+            Err(ErrorKind::NotSpreadsheet(what)) => what,
+            other => panic!("{other:?}"),
+        };
+        assert!(message(b"").contains("0 字节"));
+        assert!(message(b"<html><table><tr><td>1</td></tr></table></html>").contains("HTML"));
+        assert!(message(b"name,amount\na,1\n").contains("CSV"));
+        assert!(message(b"%PDF-1.4").contains("PDF"));
+        assert!(matches!(
+            sniff(b"PK\x03\x04garbage"),
+            Err(ErrorKind::Unreadable { .. })
+        ));
+    }
+}

@@ -1,0 +1,465 @@
+//! Templates: the data that says which forms exist and where their values sit.
+//!
+//! The built-in templates (`templates/*.toml`) are compiled into the binary; `--templates DIR`
+//! adds more, and a file whose `id` equals a built-in one replaces it. A template is compiled once
+//! into a [`Template`]: labels folded for matching, field names checked.
+
+pub mod def;
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Block, FundKind, MoneyUnit};
+use crate::text::fold_label;
+pub use def::Position;
+use def::{OneOrMany, TemplateDef};
+
+/// The templates built into the binary, as (file name, text).
+const BUILTIN: &[(&str, &str)] = &[
+    ("sh2023.toml", include_str!("../../templates/sh2023.toml")),
+    ("sd2020.toml", include_str!("../../templates/sd2020.toml")),
+];
+
+/// A model field a template can fill.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// 项目名称
+    ProjectName,
+    /// 主管部门
+    Department,
+    /// 实施单位 / 项目单位
+    ImplementingUnit,
+    /// 项目类别 (a ticked box)
+    Category,
+    /// 计划开始日期
+    StartDate,
+    /// 计划完成日期
+    EndDate,
+    /// 项目起止时间: both dates in one cell
+    Period,
+    /// 项目总目标
+    OverallGoal,
+    /// 年度总体目标
+    AnnualGoal,
+    /// A fund figure
+    Funds(FundKind),
+    /// A template-specific field, by key
+    Extra(String),
+}
+
+impl Target {
+    /// Parses a field name as written in a template's `into`.
+    pub fn parse(name: &str) -> Option<Target> {
+        Some(match name {
+            "project_name" => Target::ProjectName,
+            "department" => Target::Department,
+            "implementing_unit" => Target::ImplementingUnit,
+            "category" => Target::Category,
+            "start_date" => Target::StartDate,
+            "end_date" => Target::EndDate,
+            "period" => Target::Period,
+            "overall_goal" => Target::OverallGoal,
+            "annual_goal" => Target::AnnualGoal,
+            _ => Target::Funds(FundKind::from_name(name.strip_prefix("funds.")?)?),
+        })
+    }
+
+    /// The field names a template may write in `into`.
+    pub const NAMES: &'static str = "project_name, department, implementing_unit, category, \
+        start_date, end_date, period, overall_goal, annual_goal, funds.total, funds.fiscal, \
+        funds.other, funds.annual_total, funds.appropriation, funds.carryover, funds.annual_other";
+
+    /// The key under which the field's cell is recorded in [`crate::model::Project::cells`].
+    pub fn key(&self) -> String {
+        match self {
+            Target::ProjectName => "project_name".into(),
+            Target::Department => "department".into(),
+            Target::ImplementingUnit => "implementing_unit".into(),
+            Target::Category => "category".into(),
+            Target::StartDate => "start_date".into(),
+            Target::EndDate => "end_date".into(),
+            Target::Period => "period".into(),
+            Target::OverallGoal => "overall_goal".into(),
+            Target::AnnualGoal => "annual_goal".into(),
+            Target::Funds(kind) => format!("funds.{}", kind.name()),
+            Target::Extra(key) => key.clone(),
+        }
+    }
+}
+
+/// A label text, folded for matching; `prefix` when the template wrote a trailing `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    /// The folded text.
+    pub text: String,
+    /// Matches any label that starts with the text.
+    pub prefix: bool,
+}
+
+impl Alias {
+    fn new(label: &str) -> Alias {
+        let trimmed = label.trim();
+        match trimmed.strip_suffix('*') {
+            Some(stem) => Alias {
+                text: fold_label(stem),
+                prefix: true,
+            },
+            None => Alias {
+                text: fold_label(trimmed),
+                prefix: false,
+            },
+        }
+    }
+
+    /// True when a folded cell text is this label.
+    pub fn matches(&self, folded: &str) -> bool {
+        if self.prefix {
+            folded.starts_with(&self.text)
+        } else {
+            folded == self.text
+        }
+    }
+}
+
+fn aliases(labels: &[String]) -> Vec<Alias> {
+    labels
+        .iter()
+        .map(|l| Alias::new(l))
+        .filter(|a| !a.text.is_empty())
+        .collect()
+}
+
+/// True when any alias matches the folded text.
+pub fn any_matches(aliases: &[Alias], folded: &str) -> bool {
+    aliases.iter().any(|a| a.matches(folded))
+}
+
+/// How to find one field (or extra) on a form.
+#[derive(Debug, Clone)]
+pub struct FieldSpec {
+    /// The model fields it fills.
+    pub targets: Vec<Target>,
+    /// Its labels.
+    pub aliases: Vec<Alias>,
+    /// The label as the template wrote it first, for messages.
+    pub label: String,
+    /// Where the value sits, tried in order.
+    pub at: Vec<Position>,
+    /// Prefer the label cell in the column of one of these labels.
+    pub column_of: Vec<Alias>,
+    /// Options of a choice.
+    pub options: Vec<String>,
+    /// No warning when missing.
+    pub optional: bool,
+}
+
+/// The indicator table's header labels, folded.
+#[derive(Debug, Clone)]
+pub struct TableSpec {
+    /// 一级指标.
+    pub level1: Vec<Alias>,
+    /// 二级指标.
+    pub level2: Vec<Alias>,
+    /// 三级指标.
+    pub level3: Vec<Alias>,
+    /// 计量单位.
+    pub unit: Vec<Alias>,
+    /// 指标方向.
+    pub direction: Vec<Alias>,
+    /// Value columns with their fixed block, if any.
+    pub values: Vec<(Vec<Alias>, Option<Block>)>,
+    /// Block labels.
+    pub blocks: Vec<(Block, Vec<Alias>)>,
+    /// Labels that end the table.
+    pub end_labels: Vec<Alias>,
+}
+
+/// A compiled template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Title texts, folded.
+    pub titles: Vec<String>,
+    /// The default unit of amounts.
+    pub money_unit: MoneyUnit,
+    /// Labels that may name the unit.
+    pub unit_labels: Vec<Alias>,
+    /// Fields, then extras, in template order.
+    pub fields: Vec<FieldSpec>,
+    /// The indicator table.
+    pub table: TableSpec,
+    /// Every label of the template, so a label is never read as a value.
+    known: Vec<Alias>,
+    known_exact: HashSet<String>,
+}
+
+impl Template {
+    /// Compiles a template definition; the error says what is wrong in the template's words.
+    pub fn compile(def: TemplateDef) -> std::result::Result<Template, String> {
+        if def.id.trim().is_empty() {
+            return Err("id 不能为空".into());
+        }
+        let titles: Vec<String> = def.titles.iter().map(|t| fold_label(t)).collect();
+        if titles.iter().all(|t| t.is_empty()) {
+            return Err("titles 至少要有一个表头标题".into());
+        }
+        let money_unit = MoneyUnit::from_label(&def.money_unit)
+            .ok_or_else(|| format!("money_unit 应为“万元”或“元”，而不是“{}”", def.money_unit))?;
+        let mut fields = Vec::new();
+        for field in &def.fields {
+            let mut targets = Vec::new();
+            for name in field.into.to_vec() {
+                let target = Target::parse(&name)
+                    .ok_or_else(|| format!("未知字段“{name}”；可用字段：{}", Target::NAMES))?;
+                targets.push(target);
+            }
+            fields.push(spec(
+                targets,
+                &field.labels,
+                field.at.as_ref(),
+                &field.column_of,
+                &field.options,
+                field.optional,
+            )?);
+        }
+        for extra in &def.extras {
+            let targets = vec![Target::Extra(extra.key.clone())];
+            fields.push(spec(
+                targets,
+                &extra.labels,
+                extra.at.as_ref(),
+                &[],
+                &[],
+                true,
+            )?);
+        }
+        let t = &def.indicators;
+        let table = TableSpec {
+            level1: aliases(&t.level1),
+            level2: aliases(&t.level2),
+            level3: aliases(&t.level3),
+            unit: aliases(&t.unit),
+            direction: aliases(&t.direction),
+            values: t
+                .values
+                .iter()
+                .map(|v| (aliases(&v.labels), v.block))
+                .collect(),
+            blocks: t
+                .blocks
+                .iter()
+                .map(|b| (b.block, aliases(&b.labels)))
+                .collect(),
+            end_labels: aliases(&t.end_labels),
+        };
+        if table.level3.is_empty() || table.values.iter().all(|(a, _)| a.is_empty()) {
+            return Err("indicators 需要 level3 和 values 的表头文字".into());
+        }
+        let mut known: Vec<Alias> = aliases(&def.labels);
+        known.extend(aliases(&def.unit_labels));
+        for field in &fields {
+            known.extend(field.aliases.iter().cloned());
+        }
+        for list in [&table.level1, &table.level2, &table.level3, &table.unit] {
+            known.extend(list.iter().cloned());
+        }
+        known.extend(table.direction.iter().cloned());
+        known.extend(table.values.iter().flat_map(|(a, _)| a.iter().cloned()));
+        known.extend(table.blocks.iter().flat_map(|(_, a)| a.iter().cloned()));
+        known.extend(table.end_labels.iter().cloned());
+        let known_exact = known
+            .iter()
+            .filter(|a| !a.prefix)
+            .map(|a| a.text.clone())
+            .collect();
+        known.retain(|a| a.prefix);
+        Ok(Template {
+            id: def.id.trim().to_owned(),
+            name: def.name,
+            titles,
+            money_unit,
+            unit_labels: aliases(&def.unit_labels),
+            fields,
+            table,
+            known,
+            known_exact,
+        })
+    }
+
+    /// True when a folded cell text is one of the template's labels (and so never a value).
+    pub fn is_known_label(&self, folded: &str) -> bool {
+        self.known_exact.contains(folded) || any_matches(&self.known, folded)
+    }
+
+    /// How well a folded cell text matches one of the titles: the matched title's length, or
+    /// `None`. A cell matches when it contains the title and little else (a year, brackets).
+    pub fn title_match(&self, folded: &str) -> Option<usize> {
+        let cell_len = folded.chars().count();
+        self.titles
+            .iter()
+            .filter(|title| !title.is_empty() && folded.contains(title.as_str()))
+            .map(|title| title.chars().count())
+            .filter(|&len| cell_len <= len + 16)
+            .max()
+    }
+}
+
+fn spec(
+    targets: Vec<Target>,
+    labels: &[String],
+    at: Option<&OneOrMany<Position>>,
+    column_of: &[String],
+    options: &[String],
+    optional: bool,
+) -> std::result::Result<FieldSpec, String> {
+    let aliases = aliases(labels);
+    let label = labels.first().cloned().unwrap_or_default();
+    if aliases.is_empty() {
+        let names: Vec<String> = targets.iter().map(Target::key).collect();
+        return Err(format!("字段 {} 没有 labels", names.join(", ")));
+    }
+    let at = at
+        .map(OneOrMany::to_vec)
+        .unwrap_or_else(|| vec![Position::Right]);
+    if targets.contains(&Target::Category) && options.is_empty() {
+        return Err("category 字段需要 options（可勾选的选项）".into());
+    }
+    Ok(FieldSpec {
+        targets,
+        aliases,
+        label,
+        at,
+        column_of: self::aliases(column_of),
+        options: options.to_vec(),
+        optional,
+    })
+}
+
+/// The templates in use: the built-in ones plus any loaded from a folder.
+#[derive(Debug, Clone)]
+pub struct TemplateSet {
+    templates: Vec<Template>,
+}
+
+impl TemplateSet {
+    /// The templates built into the binary.
+    pub fn builtin() -> TemplateSet {
+        let templates = BUILTIN
+            .iter()
+            .map(|(name, text)| {
+                parse(text).unwrap_or_else(|e| panic!("built-in template {name} is invalid: {e}"))
+            })
+            .collect();
+        TemplateSet { templates }
+    }
+
+    /// Adds every `*.toml` in `dir` (sorted by name); one with a built-in id replaces it.
+    pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            Error::in_file(
+                dir.display().to_string(),
+                ErrorKind::Template(e.to_string()),
+            )
+        })?;
+        let mut paths: Vec<_> = entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+            })
+            .collect();
+        paths.sort();
+        for path in paths {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::in_file(&shown, ErrorKind::Template(e.to_string())))?;
+            if is_dictionary(&text) {
+                continue;
+            }
+            let template =
+                parse(&text).map_err(|e| Error::in_file(&shown, ErrorKind::Template(e)))?;
+            self.insert(template);
+        }
+        Ok(())
+    }
+
+    /// Adds one template; one with the same id is replaced.
+    pub fn insert(&mut self, template: Template) {
+        match self.templates.iter_mut().find(|t| t.id == template.id) {
+            Some(slot) => *slot = template,
+            None => self.templates.push(template),
+        }
+    }
+
+    /// The templates, built-in first.
+    pub fn iter(&self) -> impl Iterator<Item = &Template> {
+        self.templates.iter()
+    }
+
+    /// The template with an id.
+    pub fn get(&self, id: &str) -> Option<&Template> {
+        self.templates.iter().find(|t| t.id == id)
+    }
+
+    /// Every template's titles, for messages.
+    pub fn title_list(&self) -> String {
+        let mut titles: Vec<&str> = self
+            .templates
+            .iter()
+            .filter_map(|t| t.titles.first().map(String::as_str))
+            .collect();
+        titles.dedup();
+        titles.join("、")
+    }
+}
+
+/// Parses and compiles one template file's text.
+pub fn parse(text: &str) -> std::result::Result<Template, String> {
+    let def: TemplateDef = toml::from_str(text).map_err(|e| e.to_string())?;
+    Template::compile(def)
+}
+
+/// True for a dictionary file (the normalizer's `normalize.toml`), which lives beside templates.
+fn is_dictionary(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .any(|l| l.starts_with("[dictionary]") || l.starts_with("kind = \"dictionary\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_templates_compile() {
+        let set = TemplateSet::builtin();
+        let sh = set.get("sh2023").unwrap();
+        assert_eq!(sh.titles[0], "财政项目支出绩效目标表");
+        assert!(sh.is_known_label("项目名称"));
+        assert!(sh.is_known_label("项目总目标(2023年-2023年)"));
+        assert!(!sh.is_known_label("吴泾镇人民政府"));
+        assert!(set.get("sd2020").is_some());
+    }
+
+    #[test]
+    fn titles_match_with_a_year_around_but_not_inside_paragraphs() {
+        let set = TemplateSet::builtin();
+        let sh = set.get("sh2023").unwrap();
+        assert!(sh.title_match("财政项目支出绩效目标表").is_some());
+        assert!(sh.title_match("2023年度财政项目支出绩效目标表").is_some());
+        let paragraph = "根据要求填写财政项目支出绩效目标表并于月底前报送区财政局审核后执行";
+        assert!(sh.title_match(paragraph).is_none());
+    }
+
+    #[test]
+    fn a_wrong_template_says_what_is_wrong() {
+        let err = parse("id = \"x\"\nname = \"x\"\ntitles = [\"表\"]\n[[fields]]\ninto = \"nonsense\"\nlabels = [\"a\"]\n[indicators]\nlevel3 = [\"三级指标\"]\nvalues = [{ labels = [\"指标值\"] }]\n").unwrap_err();
+        assert!(err.contains("未知字段“nonsense”"), "{err}");
+        let err = parse("id = \"x\"\nname = \"x\"\ntitles = [\"表\"]\nbogus = 1\n[indicators]\nlevel3 = [\"a\"]\nvalues = []\n").unwrap_err();
+        assert!(err.contains("bogus"), "{err}");
+    }
+}
