@@ -11,6 +11,7 @@ pub mod model;
 pub mod read;
 pub mod template;
 pub mod text;
+pub mod write;
 
 pub use error::{Error, ErrorKind, Result};
 pub use model::Project;

@@ -12,7 +12,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// One performance target form, read from one place in one workbook.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Project {
     /// Where the form is: file, sheet and the cell of its title.
     pub source: Source,
@@ -53,7 +54,7 @@ pub struct Project {
 }
 
 /// Where a form was found.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Source {
     /// The path as walked from the input argument.
     pub file: String,
@@ -223,10 +224,13 @@ impl MoneyUnit {
 }
 
 /// Which indicator block of the form a row belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Block {
     /// 年度绩效指标 (the only block on most forms).
+    #[default]
     Annual,
     /// 长期绩效指标 / 中长期.
     LongTerm,
@@ -243,7 +247,8 @@ impl Block {
 }
 
 /// One row of the indicator table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Indicator {
     /// The block the row sits in.
     pub block: Block,

@@ -126,3 +126,86 @@ impl Mismatches {
         }
     }
 }
+
+/// The path of something in the repository.
+pub fn repo(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// The seed forms (`examples/seed_forms.json`): (file, sheet, layout, form) for each.
+pub fn seed_forms() -> Vec<(String, String, Value, Value)> {
+    let text = std::fs::read_to_string(repo("examples/seed_forms.json")).unwrap();
+    let seeds: Value = serde_json::from_str(&text).unwrap();
+    let mut forms = Vec::new();
+    for file in seeds["files"].as_array().unwrap() {
+        for sheet in file["sheets"].as_array().unwrap() {
+            forms.push((
+                file["file"].as_str().unwrap().to_owned(),
+                sheet["sheet"].as_str().unwrap().to_owned(),
+                sheet["layout"].clone(),
+                sheet["form"].clone(),
+            ));
+        }
+    }
+    forms
+}
+
+/// Compares a form from `jixiao inspect` with a model in plain JSON (as in seed_forms.json),
+/// leaving out where things are (cells, source): amounts as decimals, everything else exactly.
+pub fn compare_model(m: &mut Mismatches, place: &str, expected: &Value, form: &Value) {
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    for key in [
+        "template",
+        "year",
+        "project_name",
+        "department",
+        "implementing_unit",
+        "category",
+        "start_date",
+        "end_date",
+        "overall_goal",
+        "annual_goal",
+    ] {
+        m.check(place, key, &expected[key], field(form, key));
+    }
+    let decimal = |v: &Value| v.as_str().map(|s| Decimal::from_str(s).unwrap());
+    for (kind, amount) in expected["funds"].as_object().unwrap() {
+        let actual = field(&form["funds"], kind);
+        if decimal(amount) != decimal(actual) {
+            m.note(format!(
+                "{place}: funds.{kind}: expected {amount}, actual {actual}"
+            ));
+        }
+    }
+    if let Some(extras) = expected["extras"].as_object() {
+        for (key, value) in extras {
+            m.check(
+                place,
+                &format!("extra {key}"),
+                value,
+                field(&form["extras"], key),
+            );
+        }
+    }
+    let expected_rows = expected["indicators"].as_array().unwrap();
+    let rows = form["indicators"].as_array().unwrap();
+    if expected_rows.len() != rows.len() {
+        m.note(format!(
+            "{place}: {} indicators expected, {} read",
+            expected_rows.len(),
+            rows.len()
+        ));
+        return;
+    }
+    for (i, (expected, row)) in expected_rows.iter().zip(rows).enumerate() {
+        for key in ["block", "level1", "level2", "level3", "value"] {
+            m.check(
+                place,
+                &format!("indicator {} {key}", i + 1),
+                &expected[key],
+                &row[key],
+            );
+        }
+    }
+}

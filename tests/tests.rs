@@ -6,3 +6,15 @@ mod harness;
 
 // The field corpus: workbooks from other office software yield exactly what their truth says.
 mod field_corpus;
+
+// The bundled samples read back as the seed forms they were written from.
+mod samples;
+
+// Forms anywhere in a sheet, with inserted columns, spaced labels, stacked, in 元.
+mod layout;
+
+// A regional variant added by a template file alone.
+mod templates;
+
+// The command line on bad and foreign files: one clear line each, never a panic.
+mod cli;

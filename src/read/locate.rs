@@ -114,7 +114,7 @@ pub fn locate_forms<'t>(grid: &Grid, templates: &'t TemplateSet) -> Vec<FormRegi
 }
 
 /// A sheet without any title: one form if it carries enough of one template's labels (the
-/// project name label, the indicator table and at least three fields).
+/// project name label, the indicator table, and at least half of its required fields).
 fn untitled_form<'t>(
     grid: &Grid,
     labels: &[LabelCell<'_>],
@@ -133,7 +133,8 @@ fn untitled_form<'t>(
     let has_table = all
         .iter()
         .any(|l| any_matches(&template.table.level3, &l.folded));
-    if fields_found < 3 || !has_table {
+    let required = template.fields.iter().filter(|f| !f.optional).count();
+    if fields_found < 3 || fields_found * 2 < required || !has_table {
         return None;
     }
     Some(FormRegion {

@@ -149,6 +149,15 @@ fn read_sheet(
         };
         match extract::extract_form(grid, region, source) {
             FormOutcome::Form(project) => read.forms.push(*project),
+            // A form found by its labels alone that yields nothing is no form at all.
+            FormOutcome::Blank | FormOutcome::Rejected { .. } if !region.titled => {
+                read.issues.push(SheetIssue {
+                    sheet: sheet.to_owned(),
+                    cell: None,
+                    kind: IssueKind::NoForm,
+                    reason: no_form_reason(grid, templates),
+                });
+            }
             FormOutcome::Blank => read.issues.push(SheetIssue {
                 sheet: sheet.to_owned(),
                 cell: Some(region.anchor_cell()),

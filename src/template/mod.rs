@@ -419,7 +419,18 @@ impl TemplateSet {
 
 /// Parses and compiles one template file's text.
 pub fn parse(text: &str) -> std::result::Result<Template, String> {
-    let def: TemplateDef = toml::from_str(text).map_err(|e| e.to_string())?;
+    let def: TemplateDef = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim().replace('\n', " ");
+        match e.span() {
+            Some(span) => {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!("第 {line} 行第 {column} 列：{message}")
+            }
+            None => message,
+        }
+    })?;
     Template::compile(def)
 }
 
