@@ -10,6 +10,7 @@ use serde::Serialize;
 use walkdir::WalkDir;
 
 use crate::model::Project;
+use crate::normalize::Normalizer;
 use crate::read::{self, IssueKind, SheetIssue};
 use crate::template::TemplateSet;
 
@@ -189,14 +190,42 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// Reads one input file. Never panics: a panic inside a reader becomes a rejection.
-pub fn process_file(input: &InputFile, templates: &TemplateSet) -> FileOutcome {
+/// What is done to each file: read with the templates, then normalized if a normalizer is set.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    /// The templates forms are recognised by.
+    pub templates: TemplateSet,
+    /// The normalizer, or `None` to keep forms as read.
+    pub normalizer: Option<Normalizer>,
+}
+
+impl Pipeline {
+    /// Processes one input file. Never panics: a panic inside a reader or the normalizer
+    /// becomes a rejection of that file.
+    pub fn process(&self, input: &InputFile) -> FileOutcome {
+        process_file(input, &self.templates, self.normalizer.as_ref())
+    }
+}
+
+/// Reads (and normalizes, if asked) one input file. Never panics: a panic inside a reader
+/// becomes a rejection.
+pub fn process_file(
+    input: &InputFile,
+    templates: &TemplateSet,
+    normalizer: Option<&Normalizer>,
+) -> FileOutcome {
     if let Some(reason) = &input.skip {
         return FileOutcome::without_forms(input, FileStatus::Skipped, reason.clone());
     }
     INSIDE_BOUNDARY.with(|inside| inside.set(true));
     let result = catch_unwind(AssertUnwindSafe(|| {
-        read::read_file(&input.path, &input.shown, templates)
+        let mut read = read::read_file(&input.path, &input.shown, templates)?;
+        if let Some(normalizer) = normalizer {
+            for form in &mut read.forms {
+                normalizer.normalize(form);
+            }
+        }
+        Ok::<_, crate::Error>(read)
     }));
     INSIDE_BOUNDARY.with(|inside| inside.set(false));
     let read = match result {

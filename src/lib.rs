@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod error;
 pub mod model;
+pub mod normalize;
 pub mod read;
 pub mod template;
 pub mod text;

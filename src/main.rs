@@ -16,6 +16,9 @@ struct Cli {
 enum Command {
     /// Print the forms found in workbooks as JSON, each field with its cell.
     Inspect(cmd::inspect::Args),
+    /// Print the forms normalized (canonical names, structured 指标值, checks), or with
+    /// --unmapped the wordings the dictionary could not map.
+    Normalize(cmd::normalize::Args),
 }
 
 fn main() {
@@ -23,6 +26,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Normalize(args) => cmd::normalize::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

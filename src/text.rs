@@ -32,6 +32,24 @@ pub fn fold_label(text: &str) -> String {
     folded
 }
 
+/// Folds full-width letters, digits and the symbols of numbers (％ ＋ － ＜ ＞ ＝ ． ／ ～) to
+/// half-width, as Chinese typesetting expects, and keeps full-width Chinese punctuation
+/// （，。：；！？（））. The ideographic space becomes a plain space.
+pub fn fold_width(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            '％' | '＋' | '－' | '＜' | '＞' | '＝' | '．' | '／' | '～' => {
+                char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+            }
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
 /// True for CJK ideographs and CJK punctuation: characters between which a space carries no
 /// meaning.
 pub fn is_cjk(c: char) -> bool {
@@ -224,6 +242,12 @@ mod tests {
         assert_eq!(fold_label("主管部门："), "主管部门");
         assert_eq!(fold_label("\u{3000}实施单位:\u{00A0}"), "实施单位");
         assert_eq!(fold_label("【说明】"), "[说明]");
+    }
+
+    #[test]
+    fn width_folds_alphanumerics_but_keeps_chinese_punctuation() {
+        assert_eq!(fold_width("达到９０％以上，（含）"), "达到90%以上，（含）");
+        assert_eq!(fold_width("ＧＰＳ定位＜５ｍ"), "GPS定位<5m");
     }
 
     #[test]

@@ -18,3 +18,9 @@ mod templates;
 
 // The command line on bad and foreign files: one clear line each, never a panic.
 mod cli;
+
+// The normalizer end to end: warnings, codes, the unmapped report and users' dictionaries.
+mod normalize;
+
+// Property tests: exact money conversion, idempotent normalization.
+mod properties;

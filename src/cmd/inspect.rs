@@ -25,7 +25,7 @@ pub fn run(args: Args) -> Result<i32, String> {
     let mut report = Vec::new();
     let mut any_rejected = false;
     for input in batch::walk_inputs(&args.inputs) {
-        let outcome = batch::process_file(&input, &templates);
+        let outcome = batch::process_file(&input, &templates, None);
         if outcome.status == FileStatus::Rejected {
             any_rejected = true;
             eprintln!("jixiao: {}：{}", outcome.file, outcome.message);

@@ -1,6 +1,7 @@
 //! The subcommands, one file each: its own arguments and a short `run`.
 
 pub mod inspect;
+pub mod normalize;
 
 use std::path::Path;
 

@@ -402,6 +402,7 @@ pub fn extract_form(grid: &Grid, region: &FormRegion<'_>, source: Source) -> For
         project_name: form.project_name,
         department: form.department,
         department_code: None,
+        implementing_unit_code: None,
         implementing_unit: form.implementing_unit,
         category: form.category,
         start_date: form.start_date,

@@ -186,6 +186,7 @@ fn read_table(
                 direction: (!direction.is_empty()).then(|| direction.clone()),
                 cell: cell.clone(),
                 value_cell,
+                normalized: None,
             });
         }
     }

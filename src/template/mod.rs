@@ -435,7 +435,7 @@ pub fn parse(text: &str) -> std::result::Result<Template, String> {
 }
 
 /// True for a dictionary file (the normalizer's `normalize.toml`), which lives beside templates.
-fn is_dictionary(text: &str) -> bool {
+pub fn is_dictionary(text: &str) -> bool {
     text.lines()
         .map(str::trim)
         .any(|l| l.starts_with("[dictionary]") || l.starts_with("kind = \"dictionary\""))

@@ -1,0 +1,257 @@
+//! The normalizer's dictionary (`templates/normalize.toml`): level names, 三级指标 synonyms, units
+//! and the words that state comparators and directions. Built in, and extended by any file with
+//! `kind = "dictionary"` in a `--templates` folder.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::model::{Comparator, Direction};
+use crate::text::{fold_char, fold_width};
+
+const BUILTIN: &str = include_str!("../../templates/normalize.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DictionaryFile {
+    kind: String,
+    #[serde(default)]
+    level1: IndexMap<String, Vec<String>>,
+    #[serde(default)]
+    level2: IndexMap<String, Vec<String>>,
+    #[serde(default)]
+    level3: IndexMap<String, Vec<String>>,
+    #[serde(default)]
+    values: ValuesFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ValuesFile {
+    placeholders: Vec<String>,
+    units: Vec<String>,
+    money_units: Vec<String>,
+    money_words: Vec<String>,
+    percent_words: Vec<String>,
+    comparators: IndexMap<String, Vec<String>>,
+    directions: IndexMap<String, Vec<String>>,
+}
+
+/// The key a level name or wording is looked up by: no spaces, full-width folded.
+pub fn key(text: &str) -> String {
+    text.chars().filter_map(fold_char).collect()
+}
+
+/// Canonical names by the keys of their variants.
+#[derive(Debug, Clone, Default)]
+pub struct NameMap {
+    by_key: HashMap<String, String>,
+}
+
+impl NameMap {
+    fn add(&mut self, canonical: &str, variants: &[String]) {
+        let canonical = canonical.trim().to_owned();
+        self.by_key.insert(key(&canonical), canonical.clone());
+        for variant in variants {
+            self.by_key
+                .entry(key(variant))
+                .or_insert_with(|| canonical.clone());
+        }
+    }
+
+    /// The canonical name of a level name: as listed, or with or without its "指标" suffix.
+    pub fn level(&self, text: &str) -> Option<&str> {
+        let k = key(text);
+        if k.is_empty() {
+            return None;
+        }
+        if let Some(found) = self.by_key.get(&k) {
+            return Some(found);
+        }
+        let alternative = match k.strip_suffix("指标") {
+            Some(stem) => stem.to_owned(),
+            None => format!("{k}指标"),
+        };
+        self.by_key.get(&alternative).map(String::as_str)
+    }
+
+    /// The canonical wording of a text, if listed.
+    pub fn exact(&self, text: &str) -> Option<&str> {
+        self.by_key.get(&key(text)).map(String::as_str)
+    }
+}
+
+/// The compiled dictionary.
+#[derive(Debug, Clone, Default)]
+pub struct Dictionary {
+    /// 一级指标.
+    pub level1: NameMap,
+    /// 二级指标.
+    pub level2: NameMap,
+    /// 三级指标 synonyms.
+    pub level3: NameMap,
+    placeholders: HashSet<String>,
+    /// Units, longest first.
+    pub units: Vec<String>,
+    money_units: HashSet<String>,
+    money_words: Vec<String>,
+    percent_words: Vec<String>,
+    /// Comparator words and symbols, longest first.
+    pub comparators: Vec<(String, Comparator)>,
+    /// Direction words, longest first.
+    pub directions: Vec<(String, Direction)>,
+}
+
+impl Dictionary {
+    /// The built-in dictionary.
+    pub fn builtin() -> Dictionary {
+        let mut dictionary = Dictionary::default();
+        dictionary
+            .merge_text(BUILTIN)
+            .unwrap_or_else(|e| panic!("built-in templates/normalize.toml is invalid: {e}"));
+        dictionary
+    }
+
+    /// Adds every dictionary file (`kind = "dictionary"`) of a folder, in name order.
+    pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            Error::in_file(
+                dir.display().to_string(),
+                ErrorKind::Template(e.to_string()),
+            )
+        })?;
+        let mut paths: Vec<_> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+            })
+            .collect();
+        paths.sort();
+        for path in paths {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::in_file(&shown, ErrorKind::Template(e.to_string())))?;
+            if crate::template::is_dictionary(&text) {
+                self.merge_text(&text)
+                    .map_err(|e| Error::in_file(&shown, ErrorKind::Template(e)))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a dictionary file's entries to this one.
+    pub fn merge_text(&mut self, text: &str) -> std::result::Result<(), String> {
+        let file: DictionaryFile = toml::from_str(text).map_err(|e| e.message().to_owned())?;
+        if file.kind != "dictionary" {
+            return Err(format!(
+                "kind 应为 \"dictionary\"，而不是 \"{}\"",
+                file.kind
+            ));
+        }
+        for (canonical, variants) in &file.level1 {
+            self.level1.add(canonical, variants);
+        }
+        for (canonical, variants) in &file.level2 {
+            self.level2.add(canonical, variants);
+        }
+        for (canonical, variants) in &file.level3 {
+            self.level3.add(canonical, variants);
+        }
+        let values = file.values;
+        self.placeholders
+            .extend(values.placeholders.iter().map(|p| key(p)));
+        self.units
+            .extend(values.units.iter().map(|u| fold_width(u.trim())));
+        self.money_units
+            .extend(values.money_units.iter().map(|u| fold_width(u.trim())));
+        self.units.extend(self.money_units.iter().cloned());
+        self.money_words.extend(values.money_words);
+        self.percent_words.extend(values.percent_words);
+        for (symbol, words) in &values.comparators {
+            let comparator = Comparator::from_symbol(symbol)
+                .ok_or_else(|| format!("未知的比较符“{symbol}”（可用：≥ > = < ≤）"))?;
+            self.comparators
+                .extend(words.iter().map(|w| (fold_width(w), comparator)));
+        }
+        for (name, words) in &values.directions {
+            let direction = Direction::from_name(name).ok_or_else(|| {
+                format!("未知的方向“{name}”（可用：increase decrease maintain achieve within）")
+            })?;
+            self.directions
+                .extend(words.iter().map(|w| (w.clone(), direction)));
+        }
+        let by_length = |a: &String, b: &String| b.chars().count().cmp(&a.chars().count());
+        self.units.sort_by(by_length);
+        self.units.dedup();
+        self.comparators.sort_by(|a, b| by_length(&a.0, &b.0));
+        self.directions.sort_by(|a, b| by_length(&a.0, &b.0));
+        Ok(())
+    }
+
+    /// True for "无" and the like.
+    pub fn is_placeholder(&self, text: &str) -> bool {
+        self.placeholders.contains(&key(text))
+    }
+
+    /// True for a money unit (万元, 元 …).
+    pub fn is_money_unit(&self, unit: &str) -> bool {
+        self.money_units.contains(unit)
+    }
+
+    /// True when any of the texts names money (成本, 资金, 经费 …).
+    pub fn is_about_money(&self, texts: &[&str]) -> bool {
+        texts
+            .iter()
+            .any(|t| self.money_words.iter().any(|w| t.contains(w.as_str())))
+    }
+
+    /// True when the text names a rate or a satisfaction (率, 满意度 …).
+    pub fn is_about_percent(&self, text: &str) -> bool {
+        self.percent_words.iter().any(|w| text.contains(w.as_str()))
+    }
+
+    /// True when the unit is one the dictionary lists.
+    pub fn knows_unit(&self, unit: &str) -> bool {
+        self.units.iter().any(|u| u == unit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_names_map_through_spaces_width_and_a_missing_suffix() {
+        let d = Dictionary::builtin();
+        assert_eq!(d.level1.level("产出指标"), Some("产出指标"));
+        assert_eq!(d.level1.level("产 出"), Some("产出指标"));
+        assert_eq!(d.level1.level("成本指标"), Some("成本指标"));
+        assert_eq!(
+            d.level2.level("服务对象 满意度指标"),
+            Some("服务对象满意度指标")
+        );
+        assert_eq!(d.level2.level("生态环境效益"), Some("生态效益指标"));
+        assert_eq!(d.level2.level("经济成本"), Some("经济成本指标"));
+        assert_eq!(d.level2.level("新闻宣传指标"), None);
+        assert_eq!(d.level1.level(""), None);
+    }
+
+    #[test]
+    fn a_users_file_adds_to_the_dictionary() {
+        let mut d = Dictionary::builtin();
+        assert_eq!(d.level3.exact("老百姓满意度"), None);
+        d.merge_text("kind = \"dictionary\"\n[level3]\n\"服务对象满意度\" = [\"老百姓满意度\"]\n[values]\nunits = [\"标段\"]\n")
+            .unwrap();
+        assert_eq!(d.level3.exact("老百姓满意度"), Some("服务对象满意度"));
+        assert_eq!(d.level3.exact("群众满意度"), Some("服务对象满意度"));
+        assert!(d.knows_unit("标段"));
+        let err = d
+            .merge_text("kind = \"dictionary\"\n[values.comparators]\n\"≈\" = [\"约\"]\n")
+            .unwrap_err();
+        assert!(err.contains("≈"), "{err}");
+    }
+}
