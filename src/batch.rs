@@ -5,6 +5,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, mpsc};
 
 use serde::Serialize;
 use walkdir::WalkDir;
@@ -32,51 +34,69 @@ pub struct InputFile {
 
 /// Walks the inputs (files or folders, folders recursively) in a stable order: arguments in the
 /// order given, each folder's entries sorted by name. Hidden folders are not entered; they are
-/// listed as skipped so nothing disappears silently.
-pub fn walk_inputs(inputs: &[PathBuf]) -> Vec<InputFile> {
-    let mut files = Vec::new();
-    for input in inputs {
-        if !input.is_dir() {
-            files.push(classify(input.clone(), input.display().to_string()));
-            continue;
-        }
-        let walker = WalkDir::new(input)
-            .follow_links(false)
-            .sort_by_file_name()
-            .into_iter();
-        let mut walker = walker;
-        while let Some(entry) = walker.next() {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    let path = e.path().map_or_else(|| input.clone(), Path::to_path_buf);
-                    files.push(InputFile {
-                        shown: path.display().to_string(),
-                        path,
-                        skip: Some(format!("无法读取：{e}")),
-                    });
-                    continue;
+/// listed as skipped so nothing disappears silently. Lazy: memory does not grow with the number
+/// of files.
+pub fn walk_inputs(inputs: &[PathBuf]) -> Inputs {
+    Inputs {
+        pending: inputs.iter().cloned().collect(),
+        folder: None,
+    }
+}
+
+/// The files of the inputs, one at a time (see [`walk_inputs`]).
+pub struct Inputs {
+    pending: std::collections::VecDeque<PathBuf>,
+    folder: Option<(PathBuf, walkdir::IntoIter)>,
+}
+
+impl Iterator for Inputs {
+    type Item = InputFile;
+
+    fn next(&mut self) -> Option<InputFile> {
+        loop {
+            if let Some((root, walker)) = &mut self.folder {
+                match walker.next() {
+                    Some(Ok(entry)) => {
+                        let name = entry.file_name().to_string_lossy();
+                        if !entry.file_type().is_dir() {
+                            let path = entry.path().to_path_buf();
+                            let shown = path.display().to_string();
+                            return Some(classify(path, shown));
+                        }
+                        if entry.depth() > 0 && name.starts_with('.') {
+                            walker.skip_current_dir();
+                            return Some(InputFile {
+                                path: entry.path().to_path_buf(),
+                                shown: entry.path().display().to_string(),
+                                skip: Some("隐藏文件夹，未读取其中文件".into()),
+                            });
+                        }
+                        continue;
+                    }
+                    Some(Err(e)) => {
+                        let path = e.path().map_or_else(|| root.clone(), Path::to_path_buf);
+                        return Some(InputFile {
+                            shown: path.display().to_string(),
+                            path,
+                            skip: Some(format!("无法读取：{e}")),
+                        });
+                    }
+                    None => self.folder = None,
                 }
-            };
-            let name = entry.file_name().to_string_lossy();
-            if entry.file_type().is_dir() {
-                if entry.depth() > 0 && name.starts_with('.') {
-                    walker.skip_current_dir();
-                    files.push(InputFile {
-                        path: entry.path().to_path_buf(),
-                        shown: entry.path().display().to_string(),
-                        skip: Some("隐藏文件夹，未读取其中文件".into()),
-                    });
-                }
+            }
+            let input = self.pending.pop_front()?;
+            if input.is_dir() {
+                let walker = WalkDir::new(&input)
+                    .follow_links(false)
+                    .sort_by_file_name()
+                    .into_iter();
+                self.folder = Some((input, walker));
                 continue;
             }
-            files.push(classify(
-                entry.path().to_path_buf(),
-                entry.path().display().to_string(),
-            ));
+            let shown = input.display().to_string();
+            return Some(classify(input, shown));
         }
     }
-    files
 }
 
 /// Decides whether a file is read, by its name: lock files, hidden files and other kinds of file
@@ -260,6 +280,81 @@ pub fn process_file(
     }
 }
 
+/// Runs `work` over the items on `jobs` threads and hands each result to `sink` in the items'
+/// order, whatever order the threads finish in, so outputs are the same for any thread count.
+/// At most a few results per thread wait for their turn, so memory stays flat; `sink` runs on the
+/// calling thread, and its first error stops the run.
+pub fn for_each_ordered<I, T, R, E>(
+    items: I,
+    jobs: usize,
+    work: impl Fn(&T) -> R + Sync,
+    mut sink: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E>
+where
+    I: Iterator<Item = T> + Send,
+    T: Send,
+    R: Send,
+{
+    if jobs <= 1 {
+        for item in items {
+            sink(work(&item))?;
+        }
+        return Ok(());
+    }
+    let window = jobs * 4;
+    let source = Mutex::new((0usize, items));
+    let progress = (Mutex::new(0usize), Condvar::new());
+    let stop = AtomicBool::new(false);
+    let (sender, receiver) = mpsc::sync_channel::<(usize, R)>(window);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let sender = sender.clone();
+            let (source, progress, stop, work) = (&source, &progress, &stop, &work);
+            scope.spawn(move || {
+                loop {
+                    let (index, item) = {
+                        let mut source = source.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut emitted = progress.0.lock().unwrap_or_else(|e| e.into_inner());
+                        while source.0 >= *emitted + window && !stop.load(Ordering::Relaxed) {
+                            emitted = progress.1.wait(emitted).unwrap_or_else(|e| e.into_inner());
+                        }
+                        drop(emitted);
+                        if stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        let Some(item) = source.1.next() else { return };
+                        source.0 += 1;
+                        (source.0 - 1, item)
+                    };
+                    if sender.send((index, work(&item))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(sender);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0;
+        let mut result = Ok(());
+        for (index, outcome) in receiver.iter() {
+            waiting.insert(index, outcome);
+            while let Some(outcome) = waiting.remove(&next) {
+                next += 1;
+                if result.is_ok() {
+                    result = sink(outcome);
+                }
+                *progress.0.lock().unwrap_or_else(|e| e.into_inner()) = next;
+                progress.1.notify_all();
+            }
+            if result.is_err() {
+                stop.store(true, Ordering::Relaxed);
+                progress.1.notify_all();
+            }
+        }
+        result
+    })
+}
+
 /// The manifest line: how many forms, and every sheet or form that yielded nothing.
 fn outcome_message(forms: usize, issues: &[SheetIssue]) -> String {
     let mut parts = Vec::new();
@@ -294,7 +389,7 @@ mod tests {
         for name in ["~$表.xlsx", ".hidden.xlsx", "说明.txt", "表.XLSX", "表.et"] {
             std::fs::write(dir.path().join(name), b"x").unwrap();
         }
-        let files = walk_inputs(&[dir.path().to_path_buf()]);
+        let files: Vec<InputFile> = walk_inputs(&[dir.path().to_path_buf()]).collect();
         let reason = |name: &str| {
             files
                 .iter()
@@ -311,13 +406,47 @@ mod tests {
     }
 
     #[test]
+    fn results_come_in_input_order_whatever_the_thread_count() {
+        for jobs in [1, 2, 3, 8] {
+            let mut seen = Vec::new();
+            let work = |n: &u64| {
+                std::thread::sleep(std::time::Duration::from_micros((n * 7919) % 500));
+                n * n
+            };
+            for_each_ordered(0..200u64, jobs, work, |r| {
+                seen.push(r);
+                Ok::<_, ()>(())
+            })
+            .unwrap();
+            let expected: Vec<u64> = (0..200u64).map(|n| n * n).collect();
+            assert_eq!(seen, expected, "jobs = {jobs}");
+        }
+    }
+
+    #[test]
+    fn the_sinks_first_error_stops_the_run() {
+        let mut seen = 0;
+        let result = for_each_ordered(
+            0..10_000u32,
+            4,
+            |n| *n,
+            |n| {
+                seen += 1;
+                if n == 10 { Err(n) } else { Ok(()) }
+            },
+        );
+        assert_eq!(result, Err(10));
+        assert_eq!(seen, 11);
+    }
+
+    #[test]
     fn walking_is_sorted_and_hidden_folders_are_listed_not_entered() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join(".git")).unwrap();
         std::fs::write(dir.path().join(".git").join("a.xlsx"), b"x").unwrap();
         std::fs::write(dir.path().join("b.xlsx"), b"x").unwrap();
         std::fs::write(dir.path().join("a.xlsx"), b"x").unwrap();
-        let files = walk_inputs(&[dir.path().to_path_buf()]);
+        let files: Vec<InputFile> = walk_inputs(&[dir.path().to_path_buf()]).collect();
         let names: Vec<String> = files
             .iter()
             .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())

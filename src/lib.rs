@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+pub mod convert;
 pub mod error;
 pub mod model;
 pub mod normalize;

@@ -14,6 +14,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Convert workbooks into the annual summary workbook, the accounting CSV, JSON lines and a
+    /// manifest.
+    Convert(cmd::convert::Args),
     /// Print the forms found in workbooks as JSON, each field with its cell.
     Inspect(cmd::inspect::Args),
     /// Print the forms normalized (canonical names, structured 指标值, checks), or with
@@ -25,6 +28,7 @@ fn main() {
     jixiao::batch::install_panic_hook();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Convert(args) => cmd::convert::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Normalize(args) => cmd::normalize::run(args),
     };

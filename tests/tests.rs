@@ -24,3 +24,6 @@ mod normalize;
 
 // Property tests: exact money conversion, idempotent normalization.
 mod properties;
+
+// jixiao convert: the five outputs, read back and reconciled; encodings, injection, exit codes.
+mod convert;

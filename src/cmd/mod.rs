@@ -1,5 +1,6 @@
 //! The subcommands, one file each: its own arguments and a short `run`.
 
+pub mod convert;
 pub mod inspect;
 pub mod normalize;
 

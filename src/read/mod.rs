@@ -54,6 +54,8 @@ pub struct SheetIssue {
 pub enum IssueKind {
     /// The sheet holds no recognisable form.
     NoForm,
+    /// The sheet carries a form's labels but no known template matches it.
+    UnknownLayout,
     /// A form was found but nothing is filled in.
     BlankForm,
     /// A form was found but cannot be used.
@@ -133,12 +135,7 @@ fn read_sheet(
     }
     let regions = locate::locate_forms(grid, templates);
     if regions.is_empty() {
-        read.issues.push(SheetIssue {
-            sheet: sheet.to_owned(),
-            cell: None,
-            kind: IssueKind::NoForm,
-            reason: no_form_reason(grid, templates),
-        });
+        read.issues.push(no_form(grid, sheet, templates));
         return;
     }
     for region in &regions {
@@ -151,12 +148,7 @@ fn read_sheet(
             FormOutcome::Form(project) => read.forms.push(*project),
             // A form found by its labels alone that yields nothing is no form at all.
             FormOutcome::Blank | FormOutcome::Rejected { .. } if !region.titled => {
-                read.issues.push(SheetIssue {
-                    sheet: sheet.to_owned(),
-                    cell: None,
-                    kind: IssueKind::NoForm,
-                    reason: no_form_reason(grid, templates),
-                });
+                read.issues.push(no_form(grid, sheet, templates));
             }
             FormOutcome::Blank => read.issues.push(SheetIssue {
                 sheet: sheet.to_owned(),
@@ -175,7 +167,7 @@ fn read_sheet(
 }
 
 /// Why a sheet holds no form, and what to do if it looks like an unknown layout.
-fn no_form_reason(grid: &Grid, templates: &TemplateSet) -> String {
+fn no_form(grid: &Grid, sheet: &str, templates: &TemplateSet) -> SheetIssue {
     let mut reason = format!(
         "没有可识别的绩效目标表（未找到“{}”等表头）",
         templates.title_list()
@@ -189,10 +181,17 @@ fn no_form_reason(grid: &Grid, templates: &TemplateSet) -> String {
                 .then_some(f.label.as_str())
         })
     });
+    let mut kind = IssueKind::NoForm;
     if let Some(label) = known {
+        kind = IssueKind::UnknownLayout;
         reason.push_str(&format!(
             "；表中有“{label}”等字样，可能是尚未登记的表格样式，可在模板目录中添加模板（见 README）"
         ));
     }
-    reason
+    SheetIssue {
+        sheet: sheet.to_owned(),
+        cell: None,
+        kind,
+        reason,
+    }
 }

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Proves summary.xlsx opens and sums right in another office suite: converts the samples and the
+# field corpus, zeroes every cached formula result in the 汇总 sheet, makes LibreOffice recalculate
+# on load, and compares its figures with totals computed independently from projects.csv.
+# With --render FILE it also renders the 汇总 sheet to a PNG (for the README).
+# Installs LibreOffice (Debian packages) itself if it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+render=""
+if [ "${1:-}" = "--render" ]; then render="$2"; fi
+
+if ! command -v soffice > /dev/null; then
+  echo "installing LibreOffice (libreoffice-calc-nogui, fonts-noto-cjk)…"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq > /dev/null
+  apt-get install -y -qq libreoffice-calc-nogui fonts-noto-cjk poppler-utils > /dev/null
+fi
+if [ -n "$render" ] && ! command -v pdftoppm > /dev/null; then
+  apt-get install -y -qq poppler-utils > /dev/null
+fi
+
+cargo build --release --quiet
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# A LibreOffice profile that recalculates every formula on load (never trusting cached values).
+mkdir -p "$work/profile/user"
+cat > "$work/profile/user/registrymodifications.xcu" <<'XCU'
+<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+XCU
+
+status=0
+for input in samples tests/fixtures/field-corpus; do
+  name=$(basename "$input")
+  out="$work/$name"
+  ./target/release/jixiao convert -q -o "$out" "$input"
+  python3 - "$out" <<'PY'
+import sys, zipfile, re
+out = sys.argv[1]
+src = f"{out}/summary.xlsx"
+with zipfile.ZipFile(src) as z:
+    items = [(i, z.read(i.filename)) for i in z.infolist()]
+with zipfile.ZipFile(f"{out}/tampered.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+    for info, data in items:
+        if info.filename == "xl/worksheets/sheet1.xml":
+            data = re.sub(rb"(<f>[^<]*</f>)<v>[^<]*</v>", rb"\1<v>0</v>", data)
+        z.writestr(info, data)
+PY
+  (cd "$out" && timeout 300 soffice -env:UserInstallation="file://$work/profile" --headless \
+      --convert-to csv:"Text - txt - csv (StarCalc)":44,34,76 tampered.xlsx > /dev/null 2>&1)
+  if ! python3 - "$out" "$name" <<'PY'
+import csv, sys
+from decimal import Decimal
+out, name = sys.argv[1], sys.argv[2]
+def rows(path, encoding):
+    with open(path, encoding=encoding, newline="") as f:
+        return list(csv.reader(f))
+expected = {}
+projects = rows(f"{out}/projects.csv", "utf-8-sig")
+header = projects[0]
+cols = [header.index(c) for c in ["项目资金总额（元）", "其中财政资金（元）", "其他资金（元）", "年度资金申请总额（元）", "当年财政拨款（元）", "上年结转资金（元）"]]
+for r in projects[1:]:
+    e = expected.setdefault(r[2], [0] + [Decimal(0)] * 6)
+    e[0] += 1
+    for i, c in enumerate(cols):
+        e[i + 1] += Decimal(r[c] or "0") / 10000
+got = {}
+for r in rows(f"{out}/tampered.csv", "utf-8")[1:]:
+    if not r or not r[0] or r[0] == "合计":
+        break
+    got[r[0]] = [int(float(r[1]))] + [Decimal(x.replace(",", "")) for x in r[2:8]]
+bad = [k for k in expected if got.get(k) != expected[k]] + [k for k in got if k not in expected]
+for k in bad:
+    print(f"  {name}: {k}: LibreOffice {got.get(k)} ≠ projects.csv {expected.get(k)}")
+if bad:
+    sys.exit(1)
+print(f"{name}: LibreOffice recalculated {len(got)} 主管部门 rows; every count and sum equals projects.csv")
+PY
+  then status=1; fi
+done
+
+if [ -n "$render" ]; then
+  out="$work/samples"
+  (cd "$out" && timeout 300 soffice -env:UserInstallation="file://$work/profile" --headless --convert-to pdf summary.xlsx > /dev/null 2>&1)
+  pdftoppm -r 110 -f 1 -l 1 -png "$out/summary.pdf" "$out/page"
+  python3 - "$out" "$render" <<'PY'
+import sys, glob
+from PIL import Image
+page = Image.open(sorted(glob.glob(f"{sys.argv[1]}/page*.png"))[0])
+w, h = page.size
+page.crop((60, 70, int(w * 0.93), int(h * 0.27))).save(sys.argv[2])
+PY
+  echo "rendered $render"
+fi
+exit $status

@@ -1,0 +1,325 @@
+//! The CSV hand-off for accounting: `projects.csv` and `indicators.csv`, with a stable header,
+//! amounts written exactly in the chosen unit, text made inert against formula injection, and the
+//! encoding accounting software wants (UTF-8 with BOM for Excel and WPS, or GB18030).
+
+use std::io::Write;
+
+use rust_decimal::Decimal;
+
+use super::rows::{department_group, fixed2, neutralize, project_id};
+use super::totals::indicator_count;
+use crate::model::{FundKind, Project};
+
+/// The encoding CSV files are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvEncoding {
+    /// UTF-8 without a byte-order mark.
+    Utf8,
+    /// UTF-8 with a byte-order mark, which Excel and WPS need to open Chinese text correctly.
+    #[default]
+    Utf8Bom,
+    /// GB18030, which many Chinese ledger programs import.
+    Gb18030,
+}
+
+/// The unit amounts are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvUnit {
+    /// 元, two decimals (what accounting imports).
+    #[default]
+    Yuan,
+    /// 万元, as the forms and the model have them.
+    Wan,
+}
+
+impl CsvUnit {
+    /// The unit's label in column headers.
+    pub fn label(self) -> &'static str {
+        match self {
+            CsvUnit::Yuan => "元",
+            CsvUnit::Wan => "万元",
+        }
+    }
+
+    /// An amount in 万元 written exactly in this unit.
+    pub fn format(self, wan: Decimal) -> String {
+        match self {
+            CsvUnit::Yuan => fixed2(wan * Decimal::from(10_000)),
+            CsvUnit::Wan => fixed2(wan),
+        }
+    }
+}
+
+/// A writer that turns the UTF-8 it is given into the chosen encoding.
+pub struct EncodedWriter<W: Write> {
+    inner: W,
+    encoder: Option<encoding_rs::Encoder>,
+    /// Bytes of a character cut in two between writes.
+    pending: Vec<u8>,
+    buffer: String,
+    encoded: Vec<u8>,
+}
+
+impl<W: Write> EncodedWriter<W> {
+    /// Starts writing; a UTF-8 BOM is written at once when asked for.
+    pub fn new(mut inner: W, encoding: CsvEncoding) -> std::io::Result<Self> {
+        if encoding == CsvEncoding::Utf8Bom {
+            inner.write_all(b"\xEF\xBB\xBF")?;
+        }
+        let encoder =
+            (encoding == CsvEncoding::Gb18030).then(|| encoding_rs::GB18030.new_encoder());
+        Ok(EncodedWriter {
+            inner,
+            encoder,
+            pending: Vec::new(),
+            buffer: String::new(),
+            encoded: Vec::new(),
+        })
+    }
+
+    /// Flushes and returns the inner writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.flush()?;
+        if !self.pending.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "incomplete UTF-8 at the end of a CSV file",
+            ));
+        }
+        Ok(self.inner)
+    }
+}
+
+impl<W: Write> Write for EncodedWriter<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let Some(encoder) = &mut self.encoder else {
+            return self.inner.write(bytes);
+        };
+        self.pending.extend_from_slice(bytes);
+        let valid = match std::str::from_utf8(&self.pending) {
+            Ok(text) => text.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(e) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+        };
+        self.buffer.clear();
+        self.buffer
+            .push_str(std::str::from_utf8(&self.pending[..valid]).unwrap_or_default());
+        self.pending.drain(..valid);
+        self.encoded.clear();
+        self.encoded.reserve(self.buffer.len() * 2 + 16);
+        let (_, _) = encoder.encode_from_utf8_to_vec_without_replacement(
+            &self.buffer,
+            &mut self.encoded,
+            false,
+        );
+        self.inner.write_all(&self.encoded)?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A CSV writer over an encoded stream, with CRLF line ends as Excel expects.
+pub fn csv_writer<W: Write>(
+    inner: W,
+    encoding: CsvEncoding,
+) -> std::io::Result<csv::Writer<EncodedWriter<W>>> {
+    let encoded = EncodedWriter::new(inner, encoding)?;
+    Ok(csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(encoded))
+}
+
+/// Finishes a CSV writer: flushes everything and returns the inner writer.
+pub fn finish_csv<W: Write>(writer: csv::Writer<EncodedWriter<W>>) -> std::io::Result<W> {
+    writer
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?
+        .finish()
+}
+
+/// The columns of projects.csv, after 项目编号 … 项目类别 come the dates, the seven amounts (unit
+/// in the header), and the rest.
+pub fn project_header(unit: CsvUnit) -> Vec<String> {
+    let mut header: Vec<String> = [
+        "项目编号",
+        "年度",
+        "主管部门",
+        "主管部门编码",
+        "实施单位",
+        "实施单位编码",
+        "项目名称",
+        "项目类别",
+        "计划开始日期",
+        "计划完成日期",
+    ]
+    .map(String::from)
+    .into();
+    header.extend(
+        FUND_HEADERS
+            .iter()
+            .map(|h| format!("{h}（{}）", unit.label())),
+    );
+    header.extend(["指标数", "警告", "模板", "来源文件", "工作表", "单元格"].map(String::from));
+    header
+}
+
+/// Column names of the seven amounts, in [`FundKind::ALL`] order.
+pub const FUND_HEADERS: [&str; 7] = [
+    "项目资金总额",
+    "其中财政资金",
+    "其他资金",
+    "年度资金申请总额",
+    "当年财政拨款",
+    "上年结转资金",
+    "年度其他资金",
+];
+
+/// The columns of indicators.csv.
+pub const INDICATOR_HEADER: [&str; 20] = [
+    "项目编号",
+    "年度",
+    "主管部门",
+    "项目名称",
+    "区块",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "三级指标原文",
+    "指标值",
+    "指标类型",
+    "比较符",
+    "数值",
+    "上限",
+    "单位",
+    "单位为推断",
+    "方向",
+    "来源文件",
+    "工作表",
+    "单元格",
+];
+
+/// The projects.csv row of a project.
+pub fn project_row(project: &Project, unit: CsvUnit) -> Vec<String> {
+    let text = |t: &str| neutralize(t).into_owned();
+    let date = |d: Option<crate::model::Date>| d.map(|d| d.to_string()).unwrap_or_default();
+    let mut row = vec![
+        project_id(project),
+        project.year.map(|y| y.to_string()).unwrap_or_default(),
+        text(department_group(project)),
+        text(project.department_code.as_deref().unwrap_or("")),
+        text(&project.implementing_unit),
+        text(project.implementing_unit_code.as_deref().unwrap_or("")),
+        text(&project.project_name),
+        text(project.category.as_deref().unwrap_or("")),
+        date(project.start_date),
+        date(project.end_date),
+    ];
+    row.extend(FundKind::ALL.iter().map(|k| {
+        project
+            .funds
+            .get(*k)
+            .map(|a| unit.format(a))
+            .unwrap_or_default()
+    }));
+    let warnings: Vec<&str> = project
+        .warnings
+        .iter()
+        .map(|w| w.message.as_str())
+        .collect();
+    row.extend([
+        indicator_count(project).to_string(),
+        text(&warnings.join("；")),
+        text(&project.template),
+        text(&project.source.file),
+        text(&project.source.sheet),
+        project.source.cell.clone(),
+    ]);
+    row
+}
+
+/// The indicators.csv rows of a project (placeholder "无" rows are not indicators and not listed).
+pub fn indicator_rows(project: &Project) -> Vec<Vec<String>> {
+    let text = |t: &str| neutralize(t).into_owned();
+    let id = project_id(project);
+    let year = project.year.map(|y| y.to_string()).unwrap_or_default();
+    project
+        .indicators
+        .iter()
+        .filter(|i| !i.is_placeholder())
+        .map(|i| {
+            let n = i.normalized.as_ref();
+            let m = n.map(|n| &n.measure);
+            let level = |canonical: Option<&String>, written: &str| {
+                text(canonical.map_or(written, |c| c.as_str()))
+            };
+            vec![
+                id.clone(),
+                year.clone(),
+                text(department_group(project)),
+                text(&project.project_name),
+                i.block.label().to_owned(),
+                level(n.map(|n| &n.level1), &i.level1),
+                level(n.map(|n| &n.level2), &i.level2),
+                level(n.map(|n| &n.level3), &i.level3),
+                text(&i.level3),
+                text(&i.value),
+                m.map_or("", |m| m.kind.label()).to_owned(),
+                m.and_then(|m| m.comparator)
+                    .map_or("", |c| c.symbol())
+                    .to_owned(),
+                m.and_then(|m| m.number)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                m.and_then(|m| m.upper)
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                text(m.and_then(|m| m.unit.as_deref()).unwrap_or("")),
+                if m.is_some_and(|m| m.unit_inferred) {
+                    "是"
+                } else {
+                    ""
+                }
+                .to_owned(),
+                m.and_then(|m| m.direction)
+                    .map_or("", |d| d.label())
+                    .to_owned(),
+                text(&project.source.file),
+                text(&project.source.sheet),
+                i.value_cell.clone(),
+            ]
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gb18030_survives_writes_cut_inside_a_character() {
+        let text = "项目名称,金额\r\n吴泾镇😀,1.00\r\n";
+        let mut writer = EncodedWriter::new(Vec::new(), CsvEncoding::Gb18030).unwrap();
+        for byte in text.as_bytes() {
+            writer.write_all(std::slice::from_ref(byte)).unwrap();
+        }
+        let bytes = writer.finish().unwrap();
+        let (decoded, _, errors) = encoding_rs::GB18030.decode(&bytes);
+        assert!(!errors);
+        assert_eq!(decoded, text);
+        assert_ne!(bytes, text.as_bytes());
+    }
+
+    #[test]
+    fn amounts_are_exact_in_either_unit() {
+        let wan: Decimal = "112.5".parse().unwrap();
+        assert_eq!(CsvUnit::Yuan.format(wan), "1125000.00");
+        assert_eq!(CsvUnit::Wan.format(wan), "112.50");
+        assert_eq!(
+            CsvUnit::Yuan.format("0.00000037".parse().unwrap()),
+            "0.0037"
+        );
+    }
+}

@@ -1,0 +1,71 @@
+//! The output folder: every file is written under a temporary name and renamed into place only
+//! when the whole run has succeeded, so a failed or interrupted run never leaves a half-written
+//! summary where the last good one was.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// The output folder and the files written into it so far.
+#[derive(Debug)]
+pub struct OutputDir {
+    dir: PathBuf,
+    pending: Vec<(PathBuf, PathBuf)>,
+}
+
+impl OutputDir {
+    /// Creates the folder if needed.
+    pub fn create(dir: &Path) -> Result<OutputDir> {
+        std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
+        Ok(OutputDir {
+            dir: dir.to_path_buf(),
+            pending: Vec::new(),
+        })
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A temporary path for the output `name`, renamed to `name` by [`OutputDir::commit`].
+    pub fn temp_path(&mut self, name: &str) -> PathBuf {
+        let temp = self
+            .dir
+            .join(format!(".{name}.partial-{}", std::process::id()));
+        self.pending.push((temp.clone(), self.dir.join(name)));
+        temp
+    }
+
+    /// Creates the output `name` under its temporary name.
+    pub fn create_file(&mut self, name: &str) -> Result<std::fs::File> {
+        let temp = self.temp_path(name);
+        std::fs::File::create(&temp).map_err(|e| output_error(&temp, e))
+    }
+
+    /// Renames every output into place; returns the final paths.
+    pub fn commit(mut self) -> Result<Vec<PathBuf>> {
+        let mut done = Vec::new();
+        for (temp, target) in std::mem::take(&mut self.pending) {
+            std::fs::rename(&temp, &target).map_err(|e| output_error(&target, e))?;
+            done.push(target);
+        }
+        Ok(done)
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        for (temp, _) in &self.pending {
+            let _ = std::fs::remove_file(temp);
+        }
+    }
+}
+
+/// An output error naming the path.
+pub fn output_error(path: &Path, error: impl std::fmt::Display) -> Error {
+    Error::in_file(
+        path.display().to_string(),
+        ErrorKind::Output(error.to_string()),
+    )
+}

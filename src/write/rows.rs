@@ -1,0 +1,137 @@
+//! What every output shares about a project: its stable id, the department it is grouped under,
+//! how amounts are written exactly, and how text is made safe for spreadsheets.
+
+use std::borrow::Cow;
+
+use rust_decimal::Decimal;
+
+use crate::model::Project;
+
+/// The group of forms whose 主管部门 is blank; they are never dropped.
+pub const BLANK_DEPARTMENT: &str = "（未填写主管部门）";
+
+/// The 主管部门 a project is counted under.
+pub fn department_group(project: &Project) -> &str {
+    let name = project.department.trim();
+    if name.is_empty() {
+        BLANK_DEPARTMENT
+    } else {
+        name
+    }
+}
+
+/// A stable project id from year + 主管部门 + 项目名称: "2023-9f2c41d0a7b3e815". The same project
+/// read from two files gets the same id, which is how duplicates are recognised.
+pub fn project_id(project: &Project) -> String {
+    let year = project
+        .year
+        .map_or_else(|| "0000".to_owned(), |y| format!("{y:04}"));
+    let key = format!(
+        "{year}|{}|{}",
+        department_group(project),
+        project.project_name.trim()
+    );
+    format!("{year}-{:016x}", fnv1a(key.as_bytes()))
+}
+
+/// FNV-1a, 64 bits: a stable hash (the same on every platform and release).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// An amount written exactly with at least two decimals: 112.5 → "112.50", 0.000037 stays.
+pub fn fixed2(amount: Decimal) -> String {
+    let amount = amount.normalize();
+    if amount.scale() <= 2 {
+        format!("{amount:.2}")
+    } else {
+        amount.to_string()
+    }
+}
+
+/// Text for a CSV cell that a spreadsheet will not run as a formula: a leading = + - @ tab, CR or
+/// LF gets an apostrophe in front, as OWASP advises. Numbers are never passed through here.
+pub fn neutralize(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r', '\n']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The most characters an Excel cell holds.
+pub const EXCEL_CELL_CHARS: usize = 32_767;
+
+/// Text cut to fit an Excel cell, and whether it was cut.
+pub fn fit_cell(text: &str) -> (Cow<'_, str>, bool) {
+    match text.char_indices().nth(EXCEL_CELL_CHARS - 1) {
+        Some((cut, _)) if text.chars().count() > EXCEL_CELL_CHARS => {
+            let mut shortened = text[..cut].to_owned();
+            shortened.push('…');
+            (Cow::Owned(shortened), true)
+        }
+        _ => (Cow::Borrowed(text), false),
+    }
+}
+
+/// The display width of a text in Excel's character units (a CJK character is two).
+pub fn display_width(text: &str) -> usize {
+    text.lines()
+        .map(|line| line.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum())
+        .max()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_and_depend_on_year_department_and_name() {
+        let p = Project {
+            year: Some(2023),
+            department: "吴泾镇人民政府".into(),
+            project_name: "应急救援".into(),
+            ..Project::default()
+        };
+        let id = project_id(&p);
+        assert!(id.starts_with("2023-") && id.len() == 21, "{id}");
+        assert_eq!(project_id(&p.clone()), id);
+        let other = Project {
+            project_name: "应急救援2".into(),
+            ..p.clone()
+        };
+        assert_ne!(project_id(&other), id);
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn amounts_keep_every_digit() {
+        assert_eq!(fixed2("112.5".parse().unwrap()), "112.50");
+        assert_eq!(fixed2("1125000".parse().unwrap()), "1125000.00");
+        assert_eq!(fixed2("0.000037".parse().unwrap()), "0.000037");
+        assert_eq!(fixed2("-3.10".parse().unwrap()), "-3.10");
+    }
+
+    #[test]
+    fn formula_like_text_is_made_inert() {
+        assert_eq!(neutralize("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralize("-1+1"), "'-1+1");
+        assert_eq!(neutralize("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralize("\tcmd"), "'\tcmd");
+        assert_eq!(neutralize("应急救援"), "应急救援");
+    }
+
+    #[test]
+    fn long_text_is_cut_to_an_excel_cell() {
+        let long = "字".repeat(EXCEL_CELL_CHARS + 10);
+        let (cut, was_cut) = fit_cell(&long);
+        assert!(was_cut);
+        assert_eq!(cut.chars().count(), EXCEL_CELL_CHARS);
+        assert!(!fit_cell("短").1);
+        assert_eq!(display_width("吴泾镇 ab"), 9);
+    }
+}
