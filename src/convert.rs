@@ -4,22 +4,17 @@
 //! are renamed into place only when the run's own reconciliation has passed.
 
 use std::collections::HashMap;
-use std::io::BufWriter;
-use std::path::PathBuf;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
-use crate::batch::{self, FileOutcome, FileStatus, Pipeline};
+use crate::batch::{self, FileOutcome, FileStatus, InputFile, Pipeline};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::Project;
-use crate::read::IssueKind;
-use crate::write::csv_out::{
-    CsvEncoding, CsvUnit, EncodedWriter, INDICATOR_HEADER, csv_writer, finish_csv, indicator_rows,
-    project_header, project_row,
-};
-use crate::write::jsonl::JsonLines;
-use crate::write::manifest::Manifest;
+use crate::write::csv_out::{CsvEncoding, CsvUnit, INDICATOR_HEADER, project_header, rows_bytes};
+use crate::write::manifest::MANIFEST_HEADER;
 use crate::write::output::{OutputDir, output_error};
+use crate::write::render::{IssueRow, Rendered, Renderer};
 use crate::write::rows::{fnv1a, project_id};
-use crate::write::summary::{IssueRow, SummaryWorkbook};
+use crate::write::summary::SummaryWorkbook;
 use crate::write::totals::{DepartmentTotal, DepartmentTotals, RunningSum};
 
 /// A checked conversion job (the command line's flags, validated).
@@ -73,17 +68,49 @@ pub struct ConvertReport {
 /// The open outputs.
 struct Writers {
     workbook: SummaryWorkbook,
-    projects: CsvFile,
-    indicators: CsvFile,
-    jsonl: JsonLines<BufWriter<std::fs::File>>,
-    manifest: Manifest<BufWriter<std::fs::File>>,
     summary_path: PathBuf,
+    projects: TextOutput,
+    indicators: TextOutput,
+    jsonl: TextOutput,
+    manifest: TextOutput,
     project_rows: u64,
+    jsonl_lines: u64,
+    manifest_rows: u64,
+    truncated: u64,
+}
+
+/// A text output (CSV or JSON lines) that rendered bytes are appended to.
+struct TextOutput {
+    path: PathBuf,
+    file: BufWriter<std::fs::File>,
+}
+
+impl TextOutput {
+    fn create(out: &mut OutputDir, name: &str, header: Option<Vec<u8>>) -> Result<TextOutput> {
+        let path = out.path().join(name);
+        let mut output = TextOutput {
+            file: BufWriter::with_capacity(256 * 1024, out.create_file(name)?),
+            path,
+        };
+        if let Some(header) = header {
+            output.append(&header)?;
+        }
+        Ok(output)
+    }
+
+    fn append(&mut self, bytes: &[u8]) -> Result<()> {
+        self.file
+            .write_all(bytes)
+            .map_err(|e| output_error(&self.path, e))
+    }
+
+    fn finish(mut self) -> Result<()> {
+        self.file.flush().map_err(|e| output_error(&self.path, e))
+    }
 }
 
 /// Everything the run keeps while results stream past.
 struct RunState {
-    job_unit: CsvUnit,
     report: ConvertReport,
     totals: DepartmentTotals,
     running: RunningSum,
@@ -105,7 +132,6 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         None => None,
     };
     let mut state = RunState {
-        job_unit: job.csv_unit,
         report: ConvertReport::default(),
         totals: DepartmentTotals::default(),
         running: RunningSum::default(),
@@ -113,82 +139,72 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         first_files: Vec::new(),
         writers,
     };
+    let renderer = job.write.then_some(Renderer {
+        encoding: job.csv_encoding,
+        unit: job.csv_unit,
+    });
+    // Reading, normalizing and rendering run on the worker threads; this thread only appends.
+    let work = |input: &InputFile| {
+        let outcome = job.pipeline.process(input);
+        let rendered = renderer.map(|r| r.render(&outcome));
+        (outcome, rendered)
+    };
     let inputs = batch::walk_inputs(&job.inputs);
-    batch::for_each_ordered(
-        inputs,
-        job.jobs,
-        |input| job.pipeline.process(input),
-        |outcome| {
-            state.take(&outcome)?;
-            on_file(&outcome);
-            Ok::<_, Error>(())
-        },
-    )?;
+    batch::for_each_ordered(inputs, job.jobs, work, |(outcome, rendered)| {
+        let rendered = rendered
+            .transpose()
+            .map_err(|e| output_error(&job.out, e))?;
+        state.take(&outcome, rendered)?;
+        on_file(&outcome);
+        Ok::<_, Error>(())
+    })?;
     state.reconcile()?;
     let mut report = state.report;
     report.departments = state.totals.len();
     report.totals = state.totals.grand_total();
     if let (Some(writers), Some(out)) = (state.writers, out) {
-        report.truncated_cells = writers.workbook.truncated_cells();
+        report.truncated_cells = writers.truncated;
         finish_writers(writers, &state.totals)?;
         report.outputs = out.commit()?;
     }
     Ok(report)
 }
 
-type CsvFile = csv::Writer<EncodedWriter<BufWriter<std::fs::File>>>;
-
 fn open_writers(out: &mut OutputDir, job: &ConvertJob) -> Result<Writers> {
     let summary_path = out.temp_path("summary.xlsx");
     let workbook = SummaryWorkbook::new(job.per_department, out.path())
         .map_err(|e| output_error(&summary_path, e))?;
-    let projects = csv_output(
-        out,
-        "projects.csv",
-        &project_header(job.csv_unit),
-        job.csv_encoding,
-    )?;
-    let indicators = csv_output(out, "indicators.csv", &INDICATOR_HEADER, job.csv_encoding)?;
-    let jsonl = JsonLines::new(BufWriter::new(out.create_file("projects.jsonl")?));
-    let file = out.create_file("manifest.csv")?;
-    let manifest = Manifest::new(BufWriter::new(file), job.csv_encoding)
-        .map_err(|e| output_error(&out.path().join("manifest.csv"), e))?;
+    let header = |row: Vec<String>, name: &str| {
+        rows_bytes(&[row], job.csv_encoding).map_err(|e| output_error(&out.path().join(name), e))
+    };
+    let projects_header = header(project_header(job.csv_unit), "projects.csv")?;
+    let indicators_header = header(INDICATOR_HEADER.map(String::from).into(), "indicators.csv")?;
+    let manifest_header = header(MANIFEST_HEADER.map(String::from).into(), "manifest.csv")?;
     Ok(Writers {
         workbook,
-        projects,
-        indicators,
-        jsonl,
-        manifest,
         summary_path,
+        projects: TextOutput::create(out, "projects.csv", Some(projects_header))?,
+        indicators: TextOutput::create(out, "indicators.csv", Some(indicators_header))?,
+        jsonl: TextOutput::create(out, "projects.jsonl", None)?,
+        manifest: TextOutput::create(out, "manifest.csv", Some(manifest_header))?,
         project_rows: 0,
+        jsonl_lines: 0,
+        manifest_rows: 0,
+        truncated: 0,
     })
-}
-
-/// Creates a CSV output and writes its header.
-fn csv_output<S: AsRef<str>>(
-    out: &mut OutputDir,
-    name: &str,
-    header: &[S],
-    encoding: CsvEncoding,
-) -> Result<CsvFile> {
-    let target = out.path().join(name);
-    let file = out.create_file(name)?;
-    let mut writer =
-        csv_writer(BufWriter::new(file), encoding).map_err(|e| output_error(&target, e))?;
-    writer
-        .write_record(header.iter().map(|h| h.as_ref()))
-        .map_err(|e| output_error(&target, e))?;
-    Ok(writer)
 }
 
 impl RunState {
     /// Takes one file's results: counts them and writes them everywhere.
-    fn take(&mut self, outcome: &FileOutcome) -> Result<()> {
+    fn take(&mut self, outcome: &FileOutcome, rendered: Option<Rendered>) -> Result<()> {
         self.report.files += 1;
         match outcome.status {
             FileStatus::Converted => self.report.converted += 1,
             FileStatus::Rejected => self.report.rejected += 1,
             FileStatus::Skipped => self.report.skipped += 1,
+        }
+        if let (Some(writers), Some(rendered)) = (&mut self.writers, rendered) {
+            writers.append(rendered)?;
         }
         let file_index = self.first_files.len() as u32;
         let mut file_recorded = false;
@@ -197,34 +213,40 @@ impl RunState {
             self.report.warnings += project.warnings.len() as u64;
             self.totals.add(project);
             self.running.add(project);
-            let duplicate_of = match self.seen.entry(fnv1a(project_id(project).as_bytes())) {
-                std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+            let first = match self.seen.entry(fnv1a(project_id(project).as_bytes())) {
+                std::collections::hash_map::Entry::Occupied(first) => *first.get(),
                 std::collections::hash_map::Entry::Vacant(slot) => {
                     slot.insert(file_index);
                     if !file_recorded {
                         self.first_files.push(outcome.file.as_str().into());
                         file_recorded = true;
                     }
-                    None
+                    continue;
                 }
             };
-            if let Some(first) = duplicate_of {
-                self.report.duplicates += 1;
+            self.report.duplicates += 1;
+            if let Some(writers) = &mut self.writers {
                 let first_file = self
                     .first_files
                     .get(first as usize)
-                    .map_or("", |f| f.as_ref())
-                    .to_owned();
-                if let Some(writers) = &mut self.writers {
-                    writers.duplicate(project, &first_file)?;
-                }
+                    .map_or("", |f| f.as_ref());
+                let row = IssueRow {
+                    kind: "重复".into(),
+                    code: "duplicate_project".into(),
+                    file: project.source.file.clone(),
+                    sheet: project.source.sheet.clone(),
+                    cell: project.source.cell.clone(),
+                    project: project.project_name.clone(),
+                    message: format!(
+                        "与“{first_file}”中的项目年度、主管部门、项目名称都相同；两份都已计入汇总，请核实是否重复报送"
+                    ),
+                };
+                let row = row.to_row(&mut writers.truncated);
+                writers
+                    .workbook
+                    .append(&row)
+                    .map_err(|e| output_error(&writers.summary_path, e))?;
             }
-            if let Some(writers) = &mut self.writers {
-                writers.project(project, self.job_unit)?;
-            }
-        }
-        if let Some(writers) = &mut self.writers {
-            writers.file(outcome)?;
         }
         Ok(())
     }
@@ -253,18 +275,17 @@ impl RunState {
             let counts = [
                 ("项目明细", w.workbook.project_rows()),
                 ("projects.csv", w.project_rows),
-                ("projects.jsonl", w.jsonl.lines()),
+                ("projects.jsonl", w.jsonl_lines),
             ];
             for (name, count) in counts {
                 if count != r.forms {
                     failures.push(format!("{name} 有 {count} 行，应为 {} 行", r.forms));
                 }
             }
-            if w.manifest.rows() != r.files {
+            if w.manifest_rows != r.files {
                 failures.push(format!(
                     "manifest.csv 有 {} 行，应为 {} 个文件",
-                    w.manifest.rows(),
-                    r.files
+                    w.manifest_rows, r.files
                 ));
             }
         }
@@ -281,117 +302,33 @@ impl RunState {
 }
 
 impl Writers {
-    fn project(&mut self, project: &Project, unit: CsvUnit) -> Result<()> {
-        let summary = self.summary_path.clone();
-        self.workbook
-            .add_project(project)
-            .map_err(|e| output_error(&summary, e))?;
-        self.projects
-            .write_record(project_row(project, unit))
-            .map_err(|e| output_error(&summary.with_file_name("projects.csv"), e))?;
-        self.project_rows += 1;
-        for row in indicator_rows(project) {
-            self.indicators
-                .write_record(row)
-                .map_err(|e| output_error(&summary.with_file_name("indicators.csv"), e))?;
+    /// Appends one file's rendered rows and bytes to every output.
+    fn append(&mut self, rendered: Rendered) -> Result<()> {
+        for row in &rendered.rows {
+            self.workbook
+                .append(row)
+                .map_err(|e| output_error(&self.summary_path, e))?;
         }
-        self.jsonl
-            .add(project)
-            .map_err(|e| output_error(&summary.with_file_name("projects.jsonl"), e))?;
-        for warning in &project.warnings {
-            self.issue(IssueRow {
-                kind: "警告".into(),
-                code: warning.code.as_str().into(),
-                file: project.source.file.clone(),
-                sheet: project.source.sheet.clone(),
-                cell: warning.cell.clone().unwrap_or_default(),
-                project: project.project_name.clone(),
-                message: warning.message.clone(),
-            })?;
-        }
+        self.projects.append(&rendered.projects_csv)?;
+        self.indicators.append(&rendered.indicators_csv)?;
+        self.jsonl.append(&rendered.jsonl)?;
+        self.manifest.append(&rendered.manifest)?;
+        self.project_rows += rendered.projects;
+        self.jsonl_lines += rendered.jsonl.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.manifest_rows += 1;
+        self.truncated += rendered.truncated;
         Ok(())
-    }
-
-    fn duplicate(&mut self, project: &Project, first_file: &str) -> Result<()> {
-        self.issue(IssueRow {
-            kind: "重复".into(),
-            code: "duplicate_project".into(),
-            file: project.source.file.clone(),
-            sheet: project.source.sheet.clone(),
-            cell: project.source.cell.clone(),
-            project: project.project_name.clone(),
-            message: format!("与“{first_file}”中的项目年度、主管部门、项目名称都相同；两份都已计入汇总，请核实是否重复报送"),
-        })
-    }
-
-    fn file(&mut self, outcome: &FileOutcome) -> Result<()> {
-        let manifest_path = self.summary_path.with_file_name("manifest.csv");
-        self.manifest
-            .add(outcome)
-            .map_err(|e| output_error(&manifest_path, e))?;
-        match outcome.status {
-            FileStatus::Rejected | FileStatus::Skipped => {
-                let (kind, code) = if outcome.status == FileStatus::Rejected {
-                    ("拒收", "rejected")
-                } else {
-                    ("跳过", "skipped")
-                };
-                self.issue(IssueRow {
-                    kind: kind.into(),
-                    code: code.into(),
-                    file: outcome.file.clone(),
-                    message: outcome.message.clone(),
-                    ..IssueRow::default()
-                })
-            }
-            FileStatus::Converted => {
-                for issue in &outcome.issues {
-                    let kind = match issue.kind {
-                        IssueKind::NoForm => continue,
-                        IssueKind::UnknownLayout => "未识别样式",
-                        IssueKind::BlankForm => "空白表格",
-                        IssueKind::RejectedForm => "拒收的表",
-                        IssueKind::UnreadableSheet => "无法读取的工作表",
-                    };
-                    let code = serde_json::to_value(issue.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default();
-                    self.issue(IssueRow {
-                        kind: kind.into(),
-                        code,
-                        file: outcome.file.clone(),
-                        sheet: issue.sheet.clone(),
-                        cell: issue.cell.clone().unwrap_or_default(),
-                        project: String::new(),
-                        message: issue.reason.clone(),
-                    })?;
-                }
-                Ok(())
-            }
-        }
-    }
-
-    fn issue(&mut self, row: IssueRow) -> Result<()> {
-        let summary = self.summary_path.clone();
-        self.workbook
-            .add_issue(&row)
-            .map_err(|e| output_error(&summary, e))
     }
 }
 
 fn finish_writers(writers: Writers, totals: &DepartmentTotals) -> Result<()> {
-    let path = writers.summary_path.clone();
-    let named = |name: &str| {
-        let target = path.with_file_name(name);
-        move |e: std::io::Error| output_error(&target, e)
-    };
-    finish_csv(writers.projects).map_err(named("projects.csv"))?;
-    finish_csv(writers.indicators).map_err(named("indicators.csv"))?;
-    writers.jsonl.finish().map_err(named("projects.jsonl"))?;
-    writers.manifest.finish().map_err(named("manifest.csv"))?;
+    writers.projects.finish()?;
+    writers.indicators.finish()?;
+    writers.jsonl.finish()?;
+    writers.manifest.finish()?;
+    let path: &Path = &writers.summary_path;
     writers
         .workbook
-        .finish(totals, &path)
-        .map_err(|e| output_error(&path, e))
+        .finish(totals, path)
+        .map_err(|e| output_error(path, e))
 }

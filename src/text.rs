@@ -25,11 +25,19 @@ pub fn is_space(c: char) -> bool {
 /// Folds a label for matching: no whitespace anywhere ("项 目 名 称", line breaks), full-width
 /// punctuation as ASCII ("（万元）" → "(万元)"), no trailing colon ("主管部门：" → "主管部门").
 pub fn fold_label(text: &str) -> String {
+    fold_label_cow(text).into_owned()
+}
+
+/// [`fold_label`] without allocating when the text is already folded (most cells are).
+pub fn fold_label_cow(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().all(|c| fold_char(c) == Some(c)) {
+        return std::borrow::Cow::Borrowed(text.trim_end_matches(':'));
+    }
     let mut folded: String = text.chars().filter_map(fold_char).collect();
     while folded.ends_with(':') {
         folded.pop();
     }
-    folded
+    std::borrow::Cow::Owned(folded)
 }
 
 /// Folds full-width letters, digits and the symbols of numbers (％ ＋ － ＜ ＞ ＝ ． ／ ～) to

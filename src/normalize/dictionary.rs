@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::keywords::Keywords;
 use crate::model::{Comparator, Direction};
 use crate::text::{fold_char, fold_width};
 
@@ -94,15 +95,15 @@ pub struct Dictionary {
     /// 三级指标 synonyms.
     pub level3: NameMap,
     placeholders: HashSet<String>,
-    /// Units, longest first.
-    pub units: Vec<String>,
+    /// Units an 指标值 may carry after its number.
+    pub units: Keywords<()>,
     money_units: HashSet<String>,
-    money_words: Vec<String>,
-    percent_words: Vec<String>,
-    /// Comparator words and symbols, longest first.
-    pub comparators: Vec<(String, Comparator)>,
-    /// Direction words, longest first.
-    pub directions: Vec<(String, Direction)>,
+    money_words: Keywords<()>,
+    percent_words: Keywords<()>,
+    /// Comparator words and symbols.
+    pub comparators: Keywords<Comparator>,
+    /// Direction words.
+    pub directions: Keywords<Direction>,
 }
 
 impl Dictionary {
@@ -164,31 +165,32 @@ impl Dictionary {
         let values = file.values;
         self.placeholders
             .extend(values.placeholders.iter().map(|p| key(p)));
-        self.units
-            .extend(values.units.iter().map(|u| fold_width(u.trim())));
+        for unit in values.units.iter().chain(&values.money_units) {
+            self.units.insert(&fold_width(unit.trim()), ());
+        }
         self.money_units
             .extend(values.money_units.iter().map(|u| fold_width(u.trim())));
-        self.units.extend(self.money_units.iter().cloned());
-        self.money_words.extend(values.money_words);
-        self.percent_words.extend(values.percent_words);
+        for word in &values.money_words {
+            self.money_words.insert(word, ());
+        }
+        for word in &values.percent_words {
+            self.percent_words.insert(word, ());
+        }
         for (symbol, words) in &values.comparators {
             let comparator = Comparator::from_symbol(symbol)
                 .ok_or_else(|| format!("未知的比较符“{symbol}”（可用：≥ > = < ≤）"))?;
-            self.comparators
-                .extend(words.iter().map(|w| (fold_width(w), comparator)));
+            for word in words {
+                self.comparators.insert(&fold_width(word), comparator);
+            }
         }
         for (name, words) in &values.directions {
             let direction = Direction::from_name(name).ok_or_else(|| {
                 format!("未知的方向“{name}”（可用：increase decrease maintain achieve within）")
             })?;
-            self.directions
-                .extend(words.iter().map(|w| (w.clone(), direction)));
+            for word in words {
+                self.directions.insert(word, direction);
+            }
         }
-        let by_length = |a: &String, b: &String| b.chars().count().cmp(&a.chars().count());
-        self.units.sort_by(by_length);
-        self.units.dedup();
-        self.comparators.sort_by(|a, b| by_length(&a.0, &b.0));
-        self.directions.sort_by(|a, b| by_length(&a.0, &b.0));
         Ok(())
     }
 
@@ -204,19 +206,17 @@ impl Dictionary {
 
     /// True when any of the texts names money (成本, 资金, 经费 …).
     pub fn is_about_money(&self, texts: &[&str]) -> bool {
-        texts
-            .iter()
-            .any(|t| self.money_words.iter().any(|w| t.contains(w.as_str())))
+        texts.iter().any(|t| self.money_words.any_in(t))
     }
 
     /// True when the text names a rate or a satisfaction (率, 满意度 …).
     pub fn is_about_percent(&self, text: &str) -> bool {
-        self.percent_words.iter().any(|w| text.contains(w.as_str()))
+        self.percent_words.any_in(text)
     }
 
     /// True when the unit is one the dictionary lists.
     pub fn knows_unit(&self, unit: &str) -> bool {
-        self.units.iter().any(|u| u == unit)
+        self.units.contains(unit)
     }
 }
 

@@ -23,7 +23,7 @@ pub struct RowContext<'a> {
     pub direction_column: Option<&'a str>,
 }
 
-/// A number found in the text: where it stands (char indices) and its value.
+/// A number found in the text: where it stands (byte offsets) and its value.
 #[derive(Debug, Clone, Copy)]
 struct NumberToken {
     start: usize,
@@ -38,26 +38,25 @@ pub fn parse_measure(raw: &str, row: &RowContext<'_>, dictionary: &Dictionary) -
         ..Measure::default()
     };
     let cleaned = fold_width(&clean_inline(raw));
-    let compact: Vec<char> = cleaned.chars().filter(|c| !is_space(*c)).collect();
-    let text: String = compact.iter().collect();
+    let text: String = cleaned.chars().filter(|c| !is_space(*c)).collect();
     if text.is_empty() || dictionary.is_placeholder(&text) {
         measure.kind = MeasureKind::None;
         return measure;
     }
-    let numbers = target_numbers(&compact);
-    measure.direction = first_direction(&text, dictionary);
+    let numbers = target_numbers(&text);
+    measure.direction = dictionary.directions.first_in(&text);
     let Some(first) = numbers.first().copied() else {
         measure.kind = MeasureKind::Qualitative;
         return measure;
     };
     measure.kind = MeasureKind::Quantitative;
     let about_money = dictionary.is_about_money(&[row.level1, row.level2, row.level3]);
-    let (mut number, unit, after) = unit_after(&compact, first, about_money, dictionary);
+    let (mut number, unit, after) = unit_after(&text, first, about_money, dictionary);
     measure.unit = unit;
     measure.comparator = Some(comparator_in(&text, dictionary).unwrap_or(Comparator::Equal));
     if let Some(second) = numbers.get(1).copied() {
-        if is_range_separator(&compact[after..second.start]) {
-            let (upper, upper_unit, _) = unit_after(&compact, second, about_money, dictionary);
+        if second.start >= after && is_range_separator(&text[after..second.start]) {
+            let (upper, upper_unit, _) = unit_after(&text, second, about_money, dictionary);
             measure.upper = Some(upper);
             measure.comparator = Some(Comparator::Between);
             if measure.unit.is_none() {
@@ -77,7 +76,7 @@ pub fn parse_measure(raw: &str, row: &RowContext<'_>, dictionary: &Dictionary) -
         }
     }
     if measure.unit.is_none() && dictionary.is_about_percent(row.level3) {
-        let plain_number = text.chars().all(|c| c.is_ascii_digit() || c == '.');
+        let plain_number = text.bytes().all(|b| b.is_ascii_digit() || b == b'.');
         if plain_number && number > Decimal::ZERO && number <= Decimal::ONE {
             // An Excel percentage (0.95 shown as 95%) arrives as the bare fraction.
             number = (number * Decimal::ONE_HUNDRED).normalize();
@@ -92,23 +91,24 @@ pub fn parse_measure(raw: &str, row: &RowContext<'_>, dictionary: &Dictionary) -
 }
 
 /// The numbers of a value that can be targets: years and dates ("2023年", "12月底前") are not.
-fn target_numbers(chars: &[char]) -> Vec<NumberToken> {
+fn target_numbers(text: &str) -> Vec<NumberToken> {
+    let bytes = text.as_bytes();
     let mut tokens = Vec::new();
     let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].is_ascii_digit() {
+    while i < bytes.len() {
+        if !bytes[i].is_ascii_digit() {
             i += 1;
             continue;
         }
         let start = i;
         let mut digits = String::new();
-        while i < chars.len() {
-            let c = chars[i];
-            let next_is_digit = chars.get(i + 1).is_some_and(char::is_ascii_digit);
-            let decimal_point = c == '.' && next_is_digit && !digits.contains('.');
-            if c.is_ascii_digit() || decimal_point {
-                digits.push(c);
-            } else if c == ',' && next_is_digit && is_thousands_group(&chars[i + 1..]) {
+        while i < bytes.len() {
+            let b = bytes[i];
+            let next_is_digit = bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+            let decimal_point = b == b'.' && next_is_digit && !digits.contains('.');
+            if b.is_ascii_digit() || decimal_point {
+                digits.push(char::from(b));
+            } else if b == b',' && next_is_digit && is_thousands_group(&bytes[i + 1..]) {
                 // 1,125,000: the separator is dropped
             } else {
                 break;
@@ -118,8 +118,8 @@ fn target_numbers(chars: &[char]) -> Vec<NumberToken> {
         let Ok(value) = Decimal::from_str(&digits) else {
             continue;
         };
-        let next = chars.get(i).copied();
-        let after_next = chars.get(i + 1).copied();
+        let mut after = text[i..].chars();
+        let (next, after_next) = (after.next(), after.next());
         let is_year = digits.len() == 4
             && (1900..=2100).contains(&value.trunc().mantissa())
             && next == Some('年');
@@ -129,7 +129,7 @@ fn target_numbers(chars: &[char]) -> Vec<NumberToken> {
                 Some('底' | '前' | '末' | '初' | '中' | '上' | '下' | '份' | '1'..='9')
             )
             || matches!(next, Some('日' | '号')) && matches!(after_next, Some('前' | '止' | '之'))
-            || continues_a_year(chars, start);
+            || continues_a_year(text, start);
         if !is_year && !is_date_part {
             tokens.push(NumberToken {
                 start,
@@ -141,79 +141,62 @@ fn target_numbers(chars: &[char]) -> Vec<NumberToken> {
     tokens
 }
 
-/// True when the number at `start` continues a date whose year was just read ("2023年12月").
-fn continues_a_year(chars: &[char], start: usize) -> bool {
-    start >= 5
-        && chars[start - 1] == '年'
-        && chars[start - 5..start - 1].iter().all(char::is_ascii_digit)
+/// True when the number at byte `start` continues a date whose year was just read ("2023年12月").
+fn continues_a_year(text: &str, start: usize) -> bool {
+    let Some(before) = text[..start].strip_suffix('年') else {
+        return false;
+    };
+    before.len() >= 4
+        && before.as_bytes()[before.len() - 4..]
+            .iter()
+            .all(u8::is_ascii_digit)
 }
 
-fn is_thousands_group(rest: &[char]) -> bool {
+fn is_thousands_group(rest: &[u8]) -> bool {
     rest.len() >= 3
-        && rest[..3].iter().all(char::is_ascii_digit)
-        && !rest.get(3).is_some_and(char::is_ascii_digit)
+        && rest[..3].iter().all(u8::is_ascii_digit)
+        && !rest.get(3).is_some_and(u8::is_ascii_digit)
 }
 
 /// The unit written after a number, with the number scaled by 万/亿 where they are multipliers;
-/// returns the number, the unit and the char index after both.
+/// returns the number, the unit and the byte offset after both.
 fn unit_after(
-    chars: &[char],
+    text: &str,
     token: NumberToken,
     about_money: bool,
     dictionary: &Dictionary,
 ) -> (Decimal, Option<String>, usize) {
-    let rest: String = chars[token.end..].iter().collect();
     let mut number = token.value;
-    if let Some(unit) = dictionary
-        .units
-        .iter()
-        .find(|u| rest.starts_with(u.as_str()))
-    {
-        return (number, Some(unit.clone()), token.end + unit.chars().count());
+    if let Some((unit, _)) = dictionary.units.longest_at(text, token.end) {
+        return (number, Some(unit.to_owned()), token.end + unit.len());
     }
+    let rest = &text[token.end..];
     for (multiplier, scale) in [('万', 10_000i64), ('亿', 100_000_000)] {
-        let Some(after) = rest.strip_prefix(multiplier) else {
+        if !rest.starts_with(multiplier) {
             continue;
-        };
+        }
+        let after = token.end + multiplier.len_utf8();
         if about_money && multiplier == '万' {
-            return (number, Some("万元".into()), token.end + 1);
+            return (number, Some("万元".into()), after);
         }
         number = (number * Decimal::from(scale)).normalize();
         let unit = dictionary
             .units
-            .iter()
-            .find(|u| after.starts_with(u.as_str()) && !dictionary.is_money_unit(u));
-        let used = 1 + unit.map_or(0, |u| u.chars().count());
-        return (number, unit.cloned(), token.end + used);
+            .longest_at(text, after)
+            .filter(|(u, _)| !dictionary.is_money_unit(u));
+        let end = after + unit.map_or(0, |(u, _)| u.len());
+        return (number, unit.map(|(u, _)| u.to_owned()), end);
     }
     (number, None, token.end)
 }
 
-fn is_range_separator(between: &[char]) -> bool {
-    let text: String = between.iter().collect();
-    matches!(
-        text.as_str(),
-        "-" | "~" | "—" | "–" | "至" | "到" | "——" | "-至"
-    )
+fn is_range_separator(between: &str) -> bool {
+    matches!(between, "-" | "~" | "—" | "–" | "至" | "到" | "——" | "-至")
 }
 
 /// The comparator the text states: the longest word or symbol, first in the text.
 pub fn comparator_in(text: &str, dictionary: &Dictionary) -> Option<Comparator> {
-    first_keyword(text, &dictionary.comparators)
-}
-
-fn first_direction(text: &str, dictionary: &Dictionary) -> Option<crate::model::Direction> {
-    first_keyword(text, &dictionary.directions)
-}
-
-/// The value of the keyword that starts earliest in the text (the longest, where several start
-/// at the same place). `keywords` are sorted longest first.
-fn first_keyword<T: Copy>(text: &str, keywords: &[(String, T)]) -> Option<T> {
-    keywords
-        .iter()
-        .filter_map(|(word, value)| text.find(word.as_str()).map(|at| (at, word.len(), *value)))
-        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
-        .map(|(_, _, value)| value)
+    dictionary.comparators.first_in(text)
 }
 
 /// A 指标方向 / 计算符号 column: symbols as comparators, 正向 / 反向 as ≥ / ≤.

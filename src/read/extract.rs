@@ -1,20 +1,20 @@
 //! Reading one located form into a [`Project`]: each field found by its label and read from where
 //! the template says its value sits (right of the label, below it, or inline after a colon).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
 use super::grid::{CellValue, Grid, Region, a1};
 use super::indicators::read_indicators;
-use super::locate::{FormRegion, LabelCell, label_cells};
+use super::locate::{FormRegion, LabelCell};
 use super::values::{
     Amount, Choice, DateRead, cell_text, find_year, parse_amount, parse_choice, parse_date,
     parse_period,
 };
 use crate::model::{Funds, MoneyUnit, Project, Source, Warning, WarningCode};
 use crate::template::{Alias, FieldSpec, Position, Target, Template, any_matches};
-use crate::text::{clean_block, clean_inline, fold_char, fold_label};
+use crate::text::{clean_block, clean_inline, fold_char};
 
 /// What became of a located form.
 #[derive(Debug, Clone)]
@@ -33,12 +33,19 @@ pub enum FormOutcome {
 }
 
 /// A located form and what is known about it while it is read.
-pub(super) struct FormContext<'g, 't> {
+pub(super) struct FormContext<'g, 't, 'l> {
     pub grid: &'g Grid,
     pub region: &'g FormRegion<'t>,
     pub template: &'t Template,
-    /// Candidate labels in the form's rows.
-    pub labels: Vec<LabelCell<'g>>,
+    /// Candidate labels in the form's rows, in row order.
+    pub labels: &'l [LabelCell<'g>],
+    /// Per label: true when it is one of the template's labels (and so never a value).
+    known: Vec<bool>,
+    /// Per field of the template: the labels naming it, and whether the value is inline after a
+    /// colon in the label's own cell.
+    hits: Vec<Vec<(usize, bool)>>,
+    /// Text cells of the form holding a colon: the only places an inline value can be.
+    colon_cells: Vec<&'g crate::read::grid::Cell>,
     /// The rightmost column holding a value in the form's rows.
     pub max_col: u32,
     pub warnings: Vec<Warning>,
@@ -50,14 +57,39 @@ struct FoundValue {
     cell: String,
 }
 
-impl<'g, 't> FormContext<'g, 't> {
-    fn new(grid: &'g Grid, region: &'g FormRegion<'t>) -> Self {
+impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
+    fn new(grid: &'g Grid, region: &'g FormRegion<'t>, labels: &'l [LabelCell<'g>]) -> Self {
         let cells = grid.rows(region.first_row, region.last_row);
+        let template = region.template;
+        let mut hits = vec![Vec::new(); template.fields.len()];
+        let mut known = Vec::with_capacity(labels.len());
+        for (index, label) in labels.iter().enumerate() {
+            known.push(template.is_known_label(&label.folded));
+            template.fields_labelled(&label.folded, |field| hits[field].push((index, false)));
+            // "项目名称：某项目": a label with its value after a colon.
+            for (colon, _) in label.folded.match_indices(':') {
+                if colon + 1 < label.folded.len() {
+                    let head = &label.folded[..colon];
+                    template.fields_labelled(head, |field| hits[field].push((index, true)));
+                }
+            }
+        }
+        for field_hits in &mut hits {
+            field_hits.sort_unstable();
+            field_hits.dedup_by_key(|(index, _)| *index);
+        }
+        let colon_cells = cells
+            .iter()
+            .filter(|c| matches!(&c.value, CellValue::Text(t) if t.contains([':', '：'])))
+            .collect();
         FormContext {
             grid,
             region,
-            template: region.template,
-            labels: label_cells(cells),
+            template,
+            labels,
+            known,
+            hits,
+            colon_cells,
             max_col: cells.iter().map(|c| c.col).max().unwrap_or(0),
             warnings: Vec::new(),
         }
@@ -71,15 +103,11 @@ impl<'g, 't> FormContext<'g, 't> {
         });
     }
 
-    /// True when a value is one of the template's labels, and so not a value.
-    pub fn is_label(&self, value: &CellValue) -> bool {
-        match value {
-            CellValue::Text(text) => {
-                text.chars().count() <= super::locate::MAX_LABEL_CHARS
-                    && self.template.is_known_label(&fold_label(text))
-            }
-            _ => false,
-        }
+    /// True when the cell holds one of the template's labels, and so not a value.
+    pub fn is_label_at(&self, row: u32, col: u32) -> bool {
+        self.labels
+            .binary_search_by_key(&(row, col), |l| (l.row, l.col))
+            .is_ok_and(|i| self.known[i])
     }
 
     /// The value at a cell as a reader sees it (merges resolved), with the cell it sits in.
@@ -92,7 +120,7 @@ impl<'g, 't> FormContext<'g, 't> {
 
     /// The money unit of the fund block: "(元)" in its label switches from the template's unit.
     fn money_unit(&self) -> MoneyUnit {
-        for label in &self.labels {
+        for label in self.labels {
             if any_matches(&self.template.unit_labels, &label.folded) {
                 if label.folded.contains("万元") {
                     return MoneyUnit::Wan;
@@ -106,12 +134,8 @@ impl<'g, 't> FormContext<'g, 't> {
     }
 
     /// Finds a field's value: its label, then the value where the template says it sits.
-    fn find(&self, spec: &FieldSpec) -> Option<FoundValue> {
-        let mut candidates: Vec<&LabelCell<'g>> = self
-            .labels
-            .iter()
-            .filter(|l| any_matches(&spec.aliases, &l.folded) || inline_label(spec, l).is_some())
-            .collect();
+    fn find(&self, field: usize, spec: &FieldSpec) -> Option<FoundValue> {
+        let mut candidates: Vec<(usize, bool)> = self.hits[field].clone();
         if !spec.column_of.is_empty() {
             let anchors: Vec<u32> = self
                 .labels
@@ -120,7 +144,10 @@ impl<'g, 't> FormContext<'g, 't> {
                 .map(|l| self.grid.region(l.row, l.col).first_col)
                 .collect();
             if !anchors.is_empty() {
-                candidates.retain(|l| anchors.contains(&self.grid.region(l.row, l.col).first_col));
+                candidates.retain(|(i, _)| {
+                    let l = &self.labels[*i];
+                    anchors.contains(&self.grid.region(l.row, l.col).first_col)
+                });
             }
         }
         for position in &spec.at {
@@ -130,11 +157,16 @@ impl<'g, 't> FormContext<'g, 't> {
                 }
                 continue;
             }
-            let Some(label) = candidates.first() else {
+            let Some(&(index, inline)) = candidates.first() else {
                 continue;
             };
-            if let Some(alias) = inline_label(spec, label) {
-                let text = inline_value(label.text, alias, &[]).unwrap_or_default();
+            let label = &self.labels[index];
+            if inline {
+                let text = spec
+                    .aliases
+                    .iter()
+                    .find_map(|alias| inline_value(label.text, alias, &[]))
+                    .unwrap_or_default();
                 return Some(FoundValue {
                     value: non_empty_text(text),
                     cell: a1(label.row, label.col),
@@ -158,7 +190,7 @@ impl<'g, 't> FormContext<'g, 't> {
             .filter(|f| f.at.contains(&Position::Inline))
             .flat_map(|f| f.aliases.iter())
             .collect();
-        for cell in self.grid.rows(self.region.first_row, self.region.last_row) {
+        for cell in &self.colon_cells {
             let CellValue::Text(text) = &cell.value else {
                 continue;
             };
@@ -181,7 +213,7 @@ impl<'g, 't> FormContext<'g, 't> {
         let mut col = first;
         while col <= self.max_col {
             if let Some((value, region)) = self.value_at(label.row, col) {
-                if self.is_label(value) {
+                if self.is_label_at(region.first_row, region.first_col) {
                     break;
                 }
                 return FoundValue {
@@ -202,7 +234,10 @@ impl<'g, 't> FormContext<'g, 't> {
         let span = self.grid.region(label.row, label.col);
         let row = span.last_row + 1;
         let value = match self.value_at(row, span.first_col) {
-            Some((value, _)) if row <= self.region.last_row && !self.is_label(value) => {
+            Some((value, region))
+                if row <= self.region.last_row
+                    && !self.is_label_at(region.first_row, region.first_col) =>
+            {
                 Some(value.clone())
             }
             _ => None,
@@ -285,17 +320,6 @@ impl<'g, 't> FormContext<'g, 't> {
     }
 }
 
-/// The alias a label cell starts with when it carries its value inline ("项目名称：某项目").
-fn inline_label<'s>(spec: &'s FieldSpec, label: &LabelCell<'_>) -> Option<&'s Alias> {
-    spec.aliases.iter().find(|alias| {
-        label
-            .folded
-            .strip_prefix(alias.text.as_str())
-            .and_then(|rest| rest.strip_prefix(':'))
-            .is_some_and(|rest| !rest.is_empty())
-    })
-}
-
 /// The text after "alias：" in a cell, up to a line break or the next of `stoppers`
 /// ("资金总额：350 财政拨款：350" gives "350" for 资金总额). Spaces inside the label and
 /// full-width colons match.
@@ -340,18 +364,22 @@ fn non_empty_text(text: String) -> Option<CellValue> {
 }
 
 /// Reads one located form.
-pub fn extract_form(grid: &Grid, region: &FormRegion<'_>, source: Source) -> FormOutcome {
-    let mut ctx = FormContext::new(grid, region);
+pub fn extract_form<'g>(
+    grid: &'g Grid,
+    region: &'g FormRegion<'_>,
+    labels: &[LabelCell<'g>],
+    source: Source,
+) -> FormOutcome {
+    let mut ctx = FormContext::new(grid, region, labels);
     let unit = ctx.money_unit();
     let mut form = FormFields::default();
-    let mut filled: HashSet<String> = HashSet::new();
+    let mut filled: Vec<Target> = Vec::new();
     let template = ctx.template;
-    for spec in &template.fields {
-        let keys: Vec<String> = spec.targets.iter().map(Target::key).collect();
-        if keys.iter().all(|k| filled.contains(k)) {
+    for (index, spec) in template.fields.iter().enumerate() {
+        if spec.targets.iter().all(|t| filled.contains(t)) {
             continue;
         }
-        let Some(found) = ctx.find(spec) else {
+        let Some(found) = ctx.find(index, spec) else {
             if !spec.optional {
                 let message = format!("表中没有“{}”一栏", spec.label);
                 ctx.warn(WarningCode::MissingField, message, None);
@@ -360,7 +388,7 @@ pub fn extract_form(grid: &Grid, region: &FormRegion<'_>, source: Source) -> For
         };
         for target in &spec.targets {
             form.apply(&mut ctx, spec, target, &found, unit);
-            filled.insert(target.key());
+            filled.push(target.clone());
         }
     }
     let indicators = read_indicators(&ctx);
@@ -436,7 +464,7 @@ struct FormFields {
 impl FormFields {
     fn apply(
         &mut self,
-        ctx: &mut FormContext<'_, '_>,
+        ctx: &mut FormContext<'_, '_, '_>,
         spec: &FieldSpec,
         target: &Target,
         found: &FoundValue,
@@ -490,7 +518,7 @@ impl FormFields {
 }
 
 fn read_date(
-    ctx: &mut FormContext<'_, '_>,
+    ctx: &mut FormContext<'_, '_, '_>,
     spec: &FieldSpec,
     value: Option<&CellValue>,
     is_end: bool,
@@ -500,7 +528,7 @@ fn read_date(
 }
 
 fn date_or_warn(
-    ctx: &mut FormContext<'_, '_>,
+    ctx: &mut FormContext<'_, '_, '_>,
     spec: &FieldSpec,
     value: Option<&CellValue>,
     read: DateRead,

@@ -42,7 +42,7 @@ impl Header {
 }
 
 /// Reads every indicator table of the form, in order.
-pub(super) fn read_indicators(ctx: &FormContext<'_, '_>) -> Vec<Indicator> {
+pub(super) fn read_indicators(ctx: &FormContext<'_, '_, '_>) -> Vec<Indicator> {
     let headers = find_headers(ctx);
     let header_rows: Vec<u32> = headers.iter().map(|h| h.row).collect();
     let mut indicators = Vec::new();
@@ -52,7 +52,7 @@ pub(super) fn read_indicators(ctx: &FormContext<'_, '_>) -> Vec<Indicator> {
     indicators
 }
 
-fn find_headers(ctx: &FormContext<'_, '_>) -> Vec<Header> {
+fn find_headers(ctx: &FormContext<'_, '_, '_>) -> Vec<Header> {
     let table = &ctx.template.table;
     let mut headers = Vec::new();
     for level3 in ctx
@@ -101,7 +101,7 @@ fn find_headers(ctx: &FormContext<'_, '_>) -> Vec<Header> {
 }
 
 /// The block a header row belongs to: a block label left of it ("长期绩效指标"), else annual.
-fn block_of(ctx: &FormContext<'_, '_>, header: &Header) -> Block {
+fn block_of(ctx: &FormContext<'_, '_, '_>, header: &Header) -> Block {
     let first_col = header.first_col();
     for col in 0..first_col {
         if let Some(text) = ctx.grid.text(header.row, col) {
@@ -117,7 +117,7 @@ fn block_of(ctx: &FormContext<'_, '_>, header: &Header) -> Block {
 }
 
 fn read_table(
-    ctx: &FormContext<'_, '_>,
+    ctx: &FormContext<'_, '_, '_>,
     header: &Header,
     header_rows: &[u32],
     out: &mut Vec<Indicator>,

@@ -4,7 +4,7 @@
 
 use super::grid::{Cell, CellValue, Grid, a1};
 use crate::template::{Target, Template, TemplateSet, any_matches};
-use crate::text::fold_label;
+use crate::text::fold_label_cow;
 
 /// Texts longer than this (in characters) are never labels or titles.
 pub const MAX_LABEL_CHARS: usize = 80;
@@ -41,7 +41,7 @@ pub struct LabelCell<'g> {
     /// The text as written.
     pub text: &'g str,
     /// The text folded for matching.
-    pub folded: String,
+    pub folded: std::borrow::Cow<'g, str>,
 }
 
 /// The candidate labels among some cells.
@@ -53,18 +53,32 @@ pub fn label_cells(cells: &[Cell]) -> Vec<LabelCell<'_>> {
                 row: cell.row,
                 col: cell.col,
                 text,
-                folded: fold_label(text),
+                folded: fold_label_cow(text),
             }),
             _ => None,
         })
         .collect()
 }
 
-/// Finds the forms in a sheet, top to bottom.
-pub fn locate_forms<'t>(grid: &Grid, templates: &'t TemplateSet) -> Vec<FormRegion<'t>> {
-    let labels = label_cells(grid.cells());
+/// The labels of rows `first..=last` (labels are in row order).
+pub fn labels_in<'l, 'g>(
+    labels: &'l [LabelCell<'g>],
+    first: u32,
+    last: u32,
+) -> &'l [LabelCell<'g>] {
+    let start = labels.partition_point(|l| l.row < first);
+    let end = labels.partition_point(|l| l.row <= last);
+    &labels[start..end.max(start)]
+}
+
+/// Finds the forms in a sheet, top to bottom, given the sheet's candidate labels.
+pub fn locate_forms<'t>(
+    grid: &Grid,
+    labels: &[LabelCell<'_>],
+    templates: &'t TemplateSet,
+) -> Vec<FormRegion<'t>> {
     let mut titles: Vec<(u32, u32, Vec<&'t Template>)> = Vec::new();
-    for label in &labels {
+    for label in labels {
         if titles.last().is_some_and(|(row, _, _)| *row == label.row) {
             continue; // one title per row: a second one is a repeat in a neighbouring cell
         }
@@ -83,9 +97,7 @@ pub fn locate_forms<'t>(grid: &Grid, templates: &'t TemplateSet) -> Vec<FormRegi
         ));
     }
     if titles.is_empty() {
-        return untitled_form(grid, &labels, templates)
-            .into_iter()
-            .collect();
+        return untitled_form(grid, labels, templates).into_iter().collect();
     }
     let last_row = grid.last_row();
     let mut regions = Vec::with_capacity(titles.len());

@@ -10,6 +10,7 @@ pub mod locate;
 mod ods_merges;
 pub mod values;
 pub mod workbook;
+mod xlsx_merges;
 
 use std::path::Path;
 
@@ -133,7 +134,8 @@ fn read_sheet(
         });
         return;
     }
-    let regions = locate::locate_forms(grid, templates);
+    let labels = locate::label_cells(grid.cells());
+    let regions = locate::locate_forms(grid, &labels, templates);
     if regions.is_empty() {
         read.issues.push(no_form(grid, sheet, templates));
         return;
@@ -144,7 +146,8 @@ fn read_sheet(
             sheet: sheet.to_owned(),
             cell: region.anchor_cell(),
         };
-        match extract::extract_form(grid, region, source) {
+        let form_labels = locate::labels_in(&labels, region.first_row, region.last_row);
+        match extract::extract_form(grid, region, form_labels, source) {
             FormOutcome::Form(project) => read.forms.push(*project),
             // A form found by its labels alone that yields nothing is no form at all.
             FormOutcome::Blank | FormOutcome::Rejected { .. } if !region.titled => {

@@ -9,7 +9,7 @@ use std::io::{Cursor, Read};
 use calamine::{Data, DataRef, Dimensions, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
 
 use super::grid::{Cell, CellValue, Grid, Region};
-use super::ods_merges;
+use super::{ods_merges, xlsx_merges};
 use crate::error::ErrorKind;
 use crate::model::Date;
 
@@ -60,6 +60,15 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, ErrorKind> {
 }
 
 fn sniff_zip(bytes: &[u8]) -> Result<Format, ErrorKind> {
+    // Entry names are stored as plain bytes: a scan finds the usual ones without parsing the
+    // archive (calamine parses it anyway when it opens the workbook).
+    let named = |name: &[u8]| memchr::memmem::find(bytes, name).is_some();
+    if named(b"xl/workbook.xml") {
+        return Ok(Format::Xlsx);
+    }
+    if named(b"xl/workbook.bin") {
+        return Ok(Format::Xlsb);
+    }
     let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ErrorKind::Unreadable {
         format: "xlsx",
         detail: e.to_string(),
@@ -134,10 +143,33 @@ pub struct SheetInfo {
     pub hidden: bool,
 }
 
+/// The parts of an .xlsx read directly (merged regions), opened on first use.
+pub struct XlsxParts<'a> {
+    bytes: &'a [u8],
+    archive: Option<zip::ZipArchive<Cursor<&'a [u8]>>>,
+    paths: HashMap<String, String>,
+}
+
+impl XlsxParts<'_> {
+    fn merged_regions(&mut self, sheet: &str) -> Vec<Region> {
+        if self.archive.is_none() {
+            let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(self.bytes)) else {
+                return Vec::new();
+            };
+            self.paths = xlsx_merges::sheet_paths(&mut archive);
+            self.archive = Some(archive);
+        }
+        match (&mut self.archive, self.paths.get(sheet)) {
+            (Some(archive), Some(path)) => xlsx_merges::merged_regions(archive, path),
+            _ => Vec::new(),
+        }
+    }
+}
+
 /// An open workbook of any format.
 pub enum Workbook<'a> {
-    /// .xlsx
-    Xlsx(Xlsx<Cursor<&'a [u8]>>),
+    /// .xlsx, with the parts read directly.
+    Xlsx(Xlsx<Cursor<&'a [u8]>>, XlsxParts<'a>),
     /// .xlsb
     Xlsb(Xlsb<Cursor<&'a [u8]>>),
     /// .xls
@@ -156,7 +188,13 @@ impl<'a> Workbook<'a> {
         let cursor = Cursor::new(bytes);
         Ok(match format {
             Format::Xlsx => {
-                Workbook::Xlsx(Xlsx::new(cursor).map_err(|e| unreadable(e.to_string()))?)
+                let workbook = Xlsx::new(cursor).map_err(|e| unreadable(e.to_string()))?;
+                let parts = XlsxParts {
+                    bytes,
+                    archive: None,
+                    paths: HashMap::new(),
+                };
+                Workbook::Xlsx(workbook, parts)
             }
             Format::Xlsb => {
                 Workbook::Xlsb(Xlsb::new(cursor).map_err(|e| unreadable(e.to_string()))?)
@@ -172,7 +210,7 @@ impl<'a> Workbook<'a> {
     /// The sheets, in workbook order.
     pub fn sheets(&self) -> Vec<SheetInfo> {
         let metadata = match self {
-            Workbook::Xlsx(wb) => wb.sheets_metadata(),
+            Workbook::Xlsx(wb, _) => wb.sheets_metadata(),
             Workbook::Xlsb(wb) => wb.sheets_metadata(),
             Workbook::Xls(wb) => wb.sheets_metadata(),
             Workbook::Ods(wb, _) => wb.sheets_metadata(),
@@ -190,7 +228,7 @@ impl<'a> Workbook<'a> {
     /// Reads one sheet into a grid.
     pub fn grid(&mut self, sheet: &str) -> Result<Grid, String> {
         match self {
-            Workbook::Xlsx(wb) => {
+            Workbook::Xlsx(wb, parts) => {
                 let mut cells = Vec::new();
                 {
                     let mut reader = wb
@@ -201,10 +239,7 @@ impl<'a> Workbook<'a> {
                         push_ref(&mut cells, row, col, cell.get_value());
                     }
                 }
-                let merges = wb
-                    .merge_cells_by_sheet_name(sheet)
-                    .map_err(|e| e.to_string())?;
-                Ok(Grid::new(cells, merges.iter().map(region).collect()))
+                Ok(Grid::new(cells, parts.merged_regions(sheet)))
             }
             Workbook::Xlsb(wb) => {
                 let mut cells = Vec::new();

@@ -10,6 +10,7 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::keywords::FastMap;
 use crate::model::{Block, FundKind, MoneyUnit};
 use crate::text::fold_label;
 pub use def::Position;
@@ -195,6 +196,9 @@ pub struct Template {
     /// Every label of the template, so a label is never read as a value.
     known: Vec<Alias>,
     known_exact: HashSet<String>,
+    /// Field (and extra) indices by exact folded label, and the prefix labels.
+    field_index: FastMap<String, Vec<usize>>,
+    field_prefixes: Vec<(String, usize)>,
 }
 
 impl Template {
@@ -277,6 +281,20 @@ impl Template {
             .map(|a| a.text.clone())
             .collect();
         known.retain(|a| a.prefix);
+        let mut field_index: FastMap<String, Vec<usize>> = FastMap::default();
+        let mut field_prefixes = Vec::new();
+        for (index, field) in fields.iter().enumerate() {
+            for alias in &field.aliases {
+                if alias.prefix {
+                    field_prefixes.push((alias.text.clone(), index));
+                } else {
+                    field_index
+                        .entry(alias.text.clone())
+                        .or_default()
+                        .push(index);
+                }
+            }
+        }
         Ok(Template {
             id: def.id.trim().to_owned(),
             name: def.name,
@@ -287,7 +305,22 @@ impl Template {
             table,
             known,
             known_exact,
+            field_index,
+            field_prefixes,
         })
+    }
+
+    /// Calls `found` with the index of every field (or extra) one of whose labels the folded
+    /// text is.
+    pub fn fields_labelled(&self, folded: &str, mut found: impl FnMut(usize)) {
+        if let Some(indices) = self.field_index.get(folded) {
+            indices.iter().for_each(|&i| found(i));
+        }
+        for (prefix, index) in &self.field_prefixes {
+            if folded.starts_with(prefix.as_str()) {
+                found(*index);
+            }
+        }
     }
 
     /// True when a folded cell text is one of the template's labels (and so never a value).

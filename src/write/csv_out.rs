@@ -132,6 +132,18 @@ pub fn csv_writer<W: Write>(
         .from_writer(encoded))
 }
 
+/// CSV rows as bytes in an encoding (a UTF-8 BOM, if asked for, is written before them).
+pub fn rows_bytes<S: AsRef<str>>(
+    rows: &[Vec<S>],
+    encoding: CsvEncoding,
+) -> std::io::Result<Vec<u8>> {
+    let mut writer = csv_writer(Vec::new(), encoding)?;
+    for row in rows {
+        writer.write_record(row.iter().map(AsRef::as_ref))?;
+    }
+    finish_csv(writer)
+}
+
 /// Finishes a CSV writer: flushes everything and returns the inner writer.
 pub fn finish_csv<W: Write>(writer: csv::Writer<EncodedWriter<W>>) -> std::io::Result<W> {
     writer

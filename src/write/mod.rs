@@ -1,11 +1,12 @@
 //! Writers: from the model to the files users open — the summary workbook, the CSV hand-off,
-//! JSON lines and the manifest — plus the form renderer used for samples and tests.
+//! JSON lines (rendered in render.rs) and the manifest — plus the form renderer used for samples
+//! and tests.
 
 pub mod csv_out;
 pub mod form;
-pub mod jsonl;
 pub mod manifest;
 pub mod output;
+pub mod render;
 pub mod rows;
 pub mod summary;
 pub mod totals;

@@ -1,61 +1,35 @@
 //! `summary.xlsx`, the annual summary workbook: 汇总 (one row per 主管部门 with live totals and a
 //! chart), 项目明细 (one row per project), 绩效指标 (one row per indicator) and 问题清单 (every
-//! warning and every file or form not converted). Detail rows stream to disk as forms arrive
-//! (constant-memory sheets); only the per-department totals are kept to the end.
+//! warning and every file or form not converted). Rows arrive rendered (see `render.rs`) and
+//! stream to disk (constant-memory sheets); only the per-department totals are kept to the end.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rust_decimal::Decimal;
 use rust_xlsxwriter::{
     Chart, ChartType, ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, Workbook,
     Worksheet, XlsxError,
 };
 
-use super::csv_out::FUND_HEADERS;
-use super::rows::{department_group, display_width, fit_cell, project_id};
-use super::totals::{DepartmentTotals, indicator_count};
-use crate::model::{Date, FundKind, Project};
+use super::render::{
+    DETAIL_FIRST_FUND_COL, INDICATOR_HEADERS, ISSUE_HEADERS, Sheet, XCell, XRow, detail_headers,
+};
+use super::rows::display_width;
+use super::totals::DepartmentTotals;
+use crate::model::{Date, FundKind};
 
 /// Rows a sheet holds (Excel's limit); a longer list goes on in "项目明细 (2)" and so on.
 const MAX_ROWS: u32 = 1_048_576;
 /// Above this many departments the chart would be unreadable and is left out.
 const MAX_CHART_DEPARTMENTS: usize = 60;
 
-/// One row of the 问题清单 sheet.
-#[derive(Debug, Clone, Default)]
-pub struct IssueRow {
-    /// 警告, 拒收, 跳过, 空白表格, 未识别样式, 重复 …
-    pub kind: String,
-    /// A stable code (`funds_mismatch`, `rejected` …).
-    pub code: String,
-    /// The file.
-    pub file: String,
-    /// The sheet, if any.
-    pub sheet: String,
-    /// The cell, if any.
-    pub cell: String,
-    /// The project, if any.
-    pub project: String,
-    /// What it means.
-    pub message: String,
-}
-
-/// A value for a cell.
-enum Value<'a> {
-    Text(&'a str),
-    Money(Option<Decimal>),
-    Count(u64),
-    Year(Option<i32>),
-    Date(Option<Date>),
-}
-
+/// Formats, made once. Text cells take the workbook default (no per-cell format to look up).
 struct Formats {
     header: Format,
-    text: Format,
-    money: Format,
     count: Format,
+    money: Format,
     date: Format,
+    text: Format,
     total_label: Format,
     total_money: Format,
     total_count: Format,
@@ -75,10 +49,10 @@ impl Formats {
                 .set_align(FormatAlign::VerticalCenter)
                 .set_background_color("#DDEBF7")
                 .set_border(FormatBorder::Thin),
-            text: base.clone(),
-            money: base.clone().set_num_format("#,##0.00"),
             count: base.clone().set_num_format("0"),
-            date: base.clone().set_num_format("yyyy-mm-dd"),
+            money: Format::new().set_num_format("#,##0.00"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            text: base.clone(),
             total_label: total.clone(),
             total_money: total.clone().set_num_format("#,##0.00"),
             total_count: total.set_num_format("0"),
@@ -96,12 +70,23 @@ struct ListSheet {
     /// Rows written to the last sheet, header included.
     rows: u32,
     /// Widest text per column, in character units.
-    widths: Vec<usize>,
+    widths: Vec<u16>,
     /// Data rows in all.
     total_rows: u64,
 }
 
 impl ListSheet {
+    fn new(name: &'static str, headers: Vec<String>) -> ListSheet {
+        ListSheet {
+            name,
+            headers,
+            sheets: Vec::new(),
+            rows: 0,
+            widths: Vec::new(),
+            total_rows: 0,
+        }
+    }
+
     fn sheet_name(&self, part: usize) -> String {
         if part == 0 {
             self.name.to_owned()
@@ -118,32 +103,9 @@ pub struct SummaryWorkbook {
     details: ListSheet,
     indicators: ListSheet,
     issues: ListSheet,
-    /// Rows per department for `--per-department` (held until the end, so only when asked for).
-    per_department: Option<BTreeMap<String, Vec<Project>>>,
-    truncated: u64,
+    /// 项目明细 rows per department for `--per-department` (held to the end, so only when asked).
+    per_department: Option<BTreeMap<String, Vec<XRow>>>,
 }
-
-/// The columns of 项目明细 (the seven amounts in 万元 after the dates).
-fn detail_headers() -> Vec<String> {
-    let mut headers: Vec<String> = [
-        "主管部门",
-        "实施单位",
-        "项目名称",
-        "年度",
-        "项目类别",
-        "计划开始日期",
-        "计划完成日期",
-    ]
-    .map(String::from)
-    .into();
-    headers.extend(FUND_HEADERS.iter().map(|h| format!("{h}（万元）")));
-    headers
-        .extend(["指标数", "警告", "来源文件", "工作表", "单元格", "项目编号"].map(String::from));
-    headers
-}
-
-/// Column of 项目明细 holding the first amount (主管部门 is column A).
-const DETAIL_FIRST_FUND_COL: u16 = 7;
 
 impl SummaryWorkbook {
     /// Starts a workbook; temporary sheet files go to `tempdir`.
@@ -151,59 +113,21 @@ impl SummaryWorkbook {
         let mut workbook = Workbook::new();
         workbook.set_tempdir(tempdir)?;
         workbook.set_properties(&super::fixed_properties("财政项目支出绩效目标汇总"));
+        // Level 1: about twice as fast to save as the default 6, for a file a few percent larger.
+        workbook.set_zip_compression_level(1);
         workbook.add_worksheet().set_name("汇总")?;
         let mut summary = SummaryWorkbook {
             workbook,
             formats: Formats::new(),
-            details: list("项目明细", detail_headers()),
-            indicators: list(
-                "绩效指标",
-                [
-                    "主管部门",
-                    "项目名称",
-                    "区块",
-                    "一级指标",
-                    "二级指标",
-                    "三级指标",
-                    "指标值",
-                    "指标类型",
-                    "比较符",
-                    "数值",
-                    "上限",
-                    "单位",
-                    "方向",
-                    "来源文件",
-                    "单元格",
-                ]
-                .map(String::from)
-                .into(),
-            ),
-            issues: list(
-                "问题清单",
-                [
-                    "类型",
-                    "代码",
-                    "文件",
-                    "工作表",
-                    "单元格",
-                    "项目名称",
-                    "说明",
-                ]
-                .map(String::from)
-                .into(),
-            ),
+            details: ListSheet::new("项目明细", detail_headers()),
+            indicators: ListSheet::new("绩效指标", INDICATOR_HEADERS.map(String::from).into()),
+            issues: ListSheet::new("问题清单", ISSUE_HEADERS.map(String::from).into()),
             per_department: per_department.then(BTreeMap::new),
-            truncated: 0,
         };
-        for which in [Which::Details, Which::Indicators, Which::Issues] {
-            summary.start_sheet(which)?;
+        for sheet in [Sheet::Details, Sheet::Indicators, Sheet::Issues] {
+            summary.start_sheet(sheet)?;
         }
         Ok(summary)
-    }
-
-    /// Texts cut to fit Excel's cell limit so far.
-    pub fn truncated_cells(&self) -> u64 {
-        self.truncated
     }
 
     /// Data rows written to 项目明细.
@@ -211,84 +135,39 @@ impl SummaryWorkbook {
         self.details.total_rows
     }
 
-    /// Adds a project to 项目明细 and its indicators to 绩效指标.
-    pub fn add_project(&mut self, project: &Project) -> Result<(), XlsxError> {
-        let department = department_group(project);
-        let warnings: Vec<&str> = project
-            .warnings
-            .iter()
-            .map(|w| w.message.as_str())
-            .collect();
-        let warnings = warnings.join("；");
-        let id = project_id(project);
-        let row = detail_values(project, department, &warnings, &id);
-        self.write_row(Which::Details, &row)?;
-        for indicator in project.indicators.iter().filter(|i| !i.is_placeholder()) {
-            let n = indicator.normalized.as_ref();
-            let m = n.map(|n| &n.measure);
-            let level = |canonical: Option<&String>, written: &'_ str| -> String {
-                canonical.cloned().unwrap_or_else(|| written.to_owned())
-            };
-            let (level1, level2, level3) = (
-                level(n.map(|n| &n.level1), &indicator.level1),
-                level(n.map(|n| &n.level2), &indicator.level2),
-                level(n.map(|n| &n.level3), &indicator.level3),
-            );
-            let number = m
-                .and_then(|m| m.number)
-                .map(|d| d.to_string())
-                .unwrap_or_default();
-            let upper = m
-                .and_then(|m| m.upper)
-                .map(|d| d.to_string())
-                .unwrap_or_default();
-            let values = [
-                Value::Text(department),
-                Value::Text(&project.project_name),
-                Value::Text(indicator.block.label()),
-                Value::Text(&level1),
-                Value::Text(&level2),
-                Value::Text(&level3),
-                Value::Text(&indicator.value),
-                Value::Text(m.map_or("", |m| m.kind.label())),
-                Value::Text(m.and_then(|m| m.comparator).map_or("", |c| c.symbol())),
-                Value::Text(&number),
-                Value::Text(&upper),
-                Value::Text(m.and_then(|m| m.unit.as_deref()).unwrap_or("")),
-                Value::Text(m.and_then(|m| m.direction).map_or("", |d| d.label())),
-                Value::Text(&project.source.file),
-                Value::Text(&indicator.value_cell),
-            ];
-            self.write_row(Which::Indicators, &values)?;
+    /// Appends a rendered row to its sheet.
+    pub fn append(&mut self, row: &XRow) -> Result<(), XlsxError> {
+        if self.list(row.sheet).rows >= MAX_ROWS {
+            self.start_sheet(row.sheet)?;
         }
-        if let Some(groups) = &mut self.per_department {
-            groups
-                .entry(department.to_owned())
-                .or_default()
-                .push(project.clone());
+        let list = self.list(row.sheet);
+        let (index, at) = (*list.sheets.last().unwrap_or(&0), list.rows);
+        if list.widths.len() < row.widths.len() {
+            list.widths.resize(row.widths.len(), 0);
+        }
+        for (slot, width) in list.widths.iter_mut().zip(&row.widths) {
+            *slot = (*slot).max(*width);
+        }
+        list.rows += 1;
+        list.total_rows += 1;
+        let sheet = self.workbook.worksheet_from_index(index)?;
+        write_cells(sheet, at, &row.cells, &self.formats)?;
+        if row.sheet == Sheet::Details {
+            if let Some(groups) = &mut self.per_department {
+                groups
+                    .entry(row.department().to_owned())
+                    .or_default()
+                    .push(row.clone());
+            }
         }
         Ok(())
-    }
-
-    /// Adds a row to 问题清单.
-    pub fn add_issue(&mut self, issue: &IssueRow) -> Result<(), XlsxError> {
-        let values = [
-            Value::Text(&issue.kind),
-            Value::Text(&issue.code),
-            Value::Text(&issue.file),
-            Value::Text(&issue.sheet),
-            Value::Text(&issue.cell),
-            Value::Text(&issue.project),
-            Value::Text(&issue.message),
-        ];
-        self.write_row(Which::Issues, &values)
     }
 
     /// Writes 汇总 from the totals, finishes every sheet and saves the workbook to `path`.
     pub fn finish(mut self, totals: &DepartmentTotals, path: &Path) -> Result<(), XlsxError> {
         self.write_summary_sheet(totals)?;
-        for which in [Which::Details, Which::Indicators, Which::Issues] {
-            self.finish_list(which)?;
+        for sheet in [Sheet::Details, Sheet::Indicators, Sheet::Issues] {
+            self.finish_list(sheet)?;
         }
         if let Some(groups) = self.per_department.take() {
             self.write_department_sheets(groups)?;
@@ -296,15 +175,15 @@ impl SummaryWorkbook {
         self.workbook.save(path)
     }
 
-    fn list(&mut self, which: Which) -> &mut ListSheet {
-        match which {
-            Which::Details => &mut self.details,
-            Which::Indicators => &mut self.indicators,
-            Which::Issues => &mut self.issues,
+    fn list(&mut self, sheet: Sheet) -> &mut ListSheet {
+        match sheet {
+            Sheet::Details => &mut self.details,
+            Sheet::Indicators => &mut self.indicators,
+            Sheet::Issues => &mut self.issues,
         }
     }
 
-    fn start_sheet(&mut self, which: Which) -> Result<(), XlsxError> {
+    fn start_sheet(&mut self, which: Sheet) -> Result<(), XlsxError> {
         let list = self.list(which);
         let name = list.sheet_name(list.sheets.len());
         let headers = list.headers.clone();
@@ -322,67 +201,7 @@ impl SummaryWorkbook {
         Ok(())
     }
 
-    fn write_row(&mut self, which: Which, values: &[Value<'_>]) -> Result<(), XlsxError> {
-        if self.list(which).rows >= MAX_ROWS {
-            self.start_sheet(which)?;
-        }
-        let list = self.list(which);
-        let (index, row) = (*list.sheets.last().unwrap_or(&0), list.rows);
-        let mut widths = std::mem::take(&mut list.widths);
-        let sheet = self.workbook.worksheet_from_index(index)?;
-        let formats = &self.formats;
-        for (col, value) in values.iter().enumerate() {
-            let col16 = col as u16;
-            let width = match value {
-                Value::Text(text) => {
-                    let (text, cut) = fit_cell(text);
-                    self.truncated += u64::from(cut);
-                    if !text.is_empty() {
-                        sheet.write_string_with_format(row, col16, text.as_ref(), &formats.text)?;
-                    }
-                    display_width(&text)
-                }
-                Value::Money(amount) => {
-                    if let Some(amount) = amount {
-                        sheet.write_with_format(row, col16, *amount, &formats.money)?;
-                    }
-                    12
-                }
-                Value::Count(n) => {
-                    sheet.write_number_with_format(row, col16, *n as f64, &formats.count)?;
-                    6
-                }
-                Value::Year(year) => {
-                    if let Some(year) = year {
-                        sheet.write_number_with_format(
-                            row,
-                            col16,
-                            f64::from(*year),
-                            &formats.count,
-                        )?;
-                    }
-                    6
-                }
-                Value::Date(date) => {
-                    if let Some(date) = date {
-                        write_date(sheet, row, col16, *date, &formats.date)?;
-                    }
-                    11
-                }
-            };
-            if widths.len() <= col {
-                widths.resize(col + 1, 0);
-            }
-            widths[col] = widths[col].max(width);
-        }
-        let list = self.list(which);
-        list.widths = widths;
-        list.rows += 1;
-        list.total_rows += 1;
-        Ok(())
-    }
-
-    fn finish_list(&mut self, which: Which) -> Result<(), XlsxError> {
+    fn finish_list(&mut self, which: Sheet) -> Result<(), XlsxError> {
         let list = self.list(which);
         let parts: Vec<(usize, u32)> = list
             .sheets
@@ -406,8 +225,6 @@ impl SummaryWorkbook {
         Ok(())
     }
 
-    /// The 汇总 sheet: one row per department with SUMIF/COUNTIF formulas over 项目明细 (their
-    /// values cached, so the figures show without recalculation), a 合计 row and a bar chart.
     fn write_summary_sheet(&mut self, totals: &DepartmentTotals) -> Result<(), XlsxError> {
         let detail_sheets: Vec<String> = (0..self.details.sheets.len())
             .map(|part| self.details.sheet_name(part))
@@ -541,7 +358,7 @@ impl SummaryWorkbook {
 
     fn write_department_sheets(
         &mut self,
-        groups: BTreeMap<String, Vec<Project>>,
+        groups: BTreeMap<String, Vec<XRow>>,
     ) -> Result<(), XlsxError> {
         let mut used: Vec<String> = self
             .workbook
@@ -550,116 +367,53 @@ impl SummaryWorkbook {
             .map(|s| s.name())
             .collect();
         let headers = detail_headers();
-        for (department, projects) in groups {
+        let header_widths: Vec<usize> = headers.iter().map(|h| display_width(h)).collect();
+        for (department, rows) in groups {
             let name = unique_sheet_name(&department, &used);
             used.push(name.clone());
             let header = self.formats.header.clone();
-            let text = self.formats.text.clone();
-            let money = self.formats.money.clone();
-            let count = self.formats.count.clone();
-            let date = self.formats.date.clone();
             let sheet = self.workbook.add_worksheet();
             sheet.set_name(&name)?;
             for (col, h) in headers.iter().enumerate() {
                 sheet.write_string_with_format(0, col as u16, h, &header)?;
             }
-            let mut widths: Vec<usize> = vec![0; headers.len()];
-            for (offset, project) in projects.iter().enumerate() {
-                let row = offset as u32 + 1;
-                let warnings: Vec<&str> = project
-                    .warnings
-                    .iter()
-                    .map(|w| w.message.as_str())
-                    .collect();
-                let warnings = warnings.join("；");
-                let id = project_id(project);
-                for (col, value) in detail_values(project, &department, &warnings, &id)
-                    .iter()
-                    .enumerate()
-                {
-                    let c = col as u16;
-                    let width = match value {
-                        Value::Text(t) => {
-                            let (t, _) = fit_cell(t);
-                            sheet.write_string_with_format(row, c, t.as_ref(), &text)?;
-                            display_width(&t)
-                        }
-                        Value::Money(Some(a)) => {
-                            sheet.write_with_format(row, c, *a, &money)?;
-                            12
-                        }
-                        Value::Count(n) => {
-                            sheet.write_number_with_format(row, c, *n as f64, &count)?;
-                            6
-                        }
-                        Value::Year(Some(y)) => {
-                            sheet.write_number_with_format(row, c, f64::from(*y), &count)?;
-                            6
-                        }
-                        Value::Date(Some(d)) => {
-                            write_date(sheet, row, c, *d, &date)?;
-                            11
-                        }
-                        _ => 0,
-                    };
-                    widths[col] = widths[col].max(width);
+            let mut widths: Vec<u16> = vec![0; headers.len()];
+            for (offset, row) in rows.iter().enumerate() {
+                write_cells(sheet, offset as u32 + 1, &row.cells, &self.formats)?;
+                for (slot, width) in widths.iter_mut().zip(&row.widths) {
+                    *slot = (*slot).max(*width);
                 }
             }
-            let header_widths: Vec<usize> = headers.iter().map(|h| display_width(h)).collect();
-            finish_table(sheet, &header_widths, &widths, projects.len() as u32 + 1)?;
+            finish_table(sheet, &header_widths, &widths, rows.len() as u32 + 1)?;
         }
         Ok(())
     }
 }
 
-#[derive(Clone, Copy)]
-enum Which {
-    Details,
-    Indicators,
-    Issues,
-}
-
-fn list(name: &'static str, headers: Vec<String>) -> ListSheet {
-    ListSheet {
-        name,
-        headers,
-        sheets: Vec::new(),
-        rows: 0,
-        widths: Vec::new(),
-        total_rows: 0,
+/// Writes a row's cells: text as text (never a formula), amounts and numbers as numbers.
+fn write_cells(
+    sheet: &mut Worksheet,
+    row: u32,
+    cells: &[XCell],
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    for (col, cell) in cells.iter().enumerate() {
+        let col = col as u16;
+        match cell {
+            XCell::Text(text) if !text.is_empty() => {
+                sheet.write_string(row, col, text)?;
+            }
+            XCell::Money(Some(amount)) => {
+                sheet.write_with_format(row, col, *amount, &formats.money)?;
+            }
+            XCell::Number(Some(number)) => {
+                sheet.write(row, col, *number)?;
+            }
+            XCell::Date(Some(date)) => write_date(sheet, row, col, *date, &formats.date)?,
+            _ => {}
+        }
     }
-}
-
-fn detail_values<'a>(
-    project: &'a Project,
-    department: &'a str,
-    warnings: &'a str,
-    id: &'a str,
-) -> Vec<Value<'a>> {
-    let mut values = vec![
-        Value::Text(department),
-        Value::Text(&project.implementing_unit),
-        Value::Text(&project.project_name),
-        Value::Year(project.year),
-        Value::Text(project.category.as_deref().unwrap_or("")),
-        Value::Date(project.start_date),
-        Value::Date(project.end_date),
-    ];
-    values.extend(
-        FundKind::ALL
-            .iter()
-            .map(|k| Value::Money(project.funds.get(*k))),
-    );
-    values.extend([
-        Value::Count(indicator_count(project)),
-        Value::Text(warnings),
-        Value::Text(&project.source.file),
-        Value::Text(&project.source.sheet),
-        Value::Text(&project.source.cell),
-        Value::Text(id),
-    ]);
-    debug_assert_eq!(values.len(), detail_headers().len());
-    values
+    Ok(())
 }
 
 fn write_date(
@@ -679,14 +433,13 @@ fn write_date(
 fn finish_table(
     sheet: &mut Worksheet,
     headers: &[usize],
-    widths: &[usize],
+    widths: &[u16],
     rows: u32,
 ) -> Result<(), XlsxError> {
     for (col, header) in headers.iter().enumerate() {
         let width = widths
             .get(col)
-            .copied()
-            .unwrap_or(0)
+            .map_or(0, |w| usize::from(*w))
             .max(*header)
             .clamp(6, 60);
         sheet.set_column_width(col as u16, width as f64 + 2.0)?;

@@ -1,0 +1,332 @@
+//! Writes N realistic forms for benchmarks: `cargo run --release --example bulk -- N DIR`.
+//!
+//! Forms of both templates (about four in five sh2023, one in five sd2020), across some 120
+//! 主管部门 (a few with code prefixes, a few blank), with 8–16 indicators from realistic wordings;
+//! most files hold one form, every tenth a workbook of three. `DIR/forms/` gets the workbooks,
+//! `DIR/expected.json` the totals a correct conversion must reproduce: forms, and per 主管部门 the
+//! projects and the sums of 项目资金总额 and 年度资金申请总额 in 万元. Deterministic: the same N gives
+//! the same files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use jixiao::model::{Block, Date, Indicator, Project};
+use jixiao::write::fixed_properties;
+use jixiao::write::form::{FormStyle, FundRows, write_form};
+use rust_decimal::Decimal;
+use rust_xlsxwriter::Workbook;
+
+/// A small deterministic generator (xorshift64*), so runs are reproducible without a crate.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const DISTRICTS: &[&str] = &[
+    "闵行区",
+    "徐汇区",
+    "浦东新区",
+    "嘉定区",
+    "松江区",
+    "任城区",
+    "兖州区",
+    "曲阜市",
+    "邹城市",
+    "高新区",
+    "金乡县",
+    "嘉祥县",
+];
+const BUREAUS: &[&str] = &[
+    "财政局",
+    "教育局",
+    "卫生健康委员会",
+    "民政局",
+    "城市管理局",
+    "生态环境局",
+    "农业农村局",
+    "交通运输局",
+    "文化和旅游局",
+    "应急管理局",
+];
+const PROJECT_STEMS: &[&str] = &[
+    "网格化管理",
+    "应急物资储备",
+    "社区服务中心运维",
+    "道路养护",
+    "河道保洁",
+    "智慧城管平台",
+    "老年助餐",
+    "校园安全",
+    "农田水利",
+    "垃圾分类",
+];
+const PROJECT_KINDS: &[&str] = &["经费", "专项", "建设项目", "运维服务", "补助资金"];
+const QUANTITY: &[(&str, &str)] = &[
+    ("覆盖社区数", "≥120个"),
+    ("培训人次", "不少于3000人次"),
+    ("设备完好率", "≥95%"),
+    ("巡查频次", "每日2次"),
+];
+const QUALITY: &[(&str, &str)] = &[
+    ("验收合格率", "100%"),
+    ("问题整改率", "达到90%以上"),
+    ("差错率", "≤5%"),
+];
+const TIMELINESS: &[(&str, &str)] = &[
+    ("按时完成率", "100%"),
+    ("响应时间", "24小时内"),
+    ("完成时间", "2023年12月底前完成"),
+];
+const COST: &[(&str, &str)] = &[
+    ("控制在预算内", "控制在预算范围内"),
+    ("单位成本", "≤3.5万"),
+    ("财政支出", "<350万"),
+];
+const BENEFIT: &[(&str, &str)] = &[
+    ("群众感受度", "较上一年提升"),
+    ("投诉率降低", "下降"),
+    ("市容提升", "明显提升"),
+    ("就业带动", "提供78个就业机会"),
+    ("无", "无"),
+];
+const SATISFACTION: &[(&str, &str)] = &[
+    ("群众满意度", "达到80%以上"),
+    ("居民满意度", "≥90%"),
+    ("受众满意度", "达到90以上"),
+];
+
+fn department(rng: &mut Rng, index: usize) -> String {
+    let district = DISTRICTS[index % DISTRICTS.len()];
+    let bureau = BUREAUS[(index / DISTRICTS.len()) % BUREAUS.len()];
+    let name = format!("{district}{bureau}");
+    match rng.below(20) {
+        0 => format!("[{:06}]{name}", 310_000 + index),
+        1 => String::new(),
+        _ => name,
+    }
+}
+
+fn amount(rng: &mut Rng, max_cents: u64) -> Decimal {
+    Decimal::new((rng.next() % max_cents) as i64 + 100, 2)
+}
+
+fn indicator(
+    rng: &mut Rng,
+    block: Block,
+    level1: &str,
+    level2: &str,
+    pool: &[(&str, &str)],
+) -> Indicator {
+    let (level3, value) = pool[rng.below(pool.len())];
+    Indicator {
+        block,
+        level1: level1.into(),
+        level2: level2.into(),
+        level3: level3.into(),
+        value: value.into(),
+        ..Indicator::default()
+    }
+}
+
+fn indicators(rng: &mut Rng, block: Block) -> Vec<Indicator> {
+    let mut rows = Vec::new();
+    for (level2, pool) in [
+        ("数量指标", QUANTITY),
+        ("质量指标", QUALITY),
+        ("时效指标", TIMELINESS),
+        ("成本指标", COST),
+    ] {
+        for _ in 0..1 + rng.below(2) {
+            rows.push(indicator(rng, block, "产出指标", level2, pool));
+        }
+    }
+    for level2 in [
+        "经济效益指标",
+        "社会效益指标",
+        "生态效益指标",
+        "可持续影响指标",
+    ] {
+        rows.push(indicator(rng, block, "效益指标", level2, BENEFIT));
+    }
+    rows.push(indicator(
+        rng,
+        block,
+        "满意度指标",
+        "服务对象满意度指标",
+        SATISFACTION,
+    ));
+    rows
+}
+
+fn project(rng: &mut Rng, serial: usize) -> Project {
+    let sd = rng.below(5) == 0;
+    let index = rng.below(120);
+    let department = department(rng, index);
+    let total = amount(rng, 50_000_000);
+    let fiscal = if rng.below(4) == 0 {
+        (total * Decimal::new(8, 1)).round_dp(2)
+    } else {
+        total
+    };
+    let other = total - fiscal;
+    let mut p = Project {
+        template: if sd { "sd2020" } else { "sh2023" }.into(),
+        year: Some(if sd { 2020 } else { 2023 }),
+        project_name: format!(
+            "{}{}{}（{serial:06}）",
+            rng.pick(DISTRICTS),
+            rng.pick(PROJECT_STEMS),
+            rng.pick(PROJECT_KINDS)
+        ),
+        department,
+        implementing_unit: format!("{}服务中心", rng.pick(DISTRICTS)),
+        overall_goal: "通过项目实施，提升城市精细化管理水平，保障辖区居民的生活环境和公共安全。"
+            .into(),
+        annual_goal: "按计划完成年度各项工作任务，确保资金使用规范、安全、高效。".into(),
+        ..Project::default()
+    };
+    p.funds.total = Some(total);
+    p.funds.fiscal = Some(fiscal);
+    p.funds.other = (!other.is_zero()).then_some(other);
+    p.funds.annual_total = Some(total);
+    p.funds.appropriation = Some(fiscal);
+    p.funds.annual_other = p.funds.other;
+    if sd {
+        p.category = Some(
+            if rng.below(2) == 0 {
+                "新增项目"
+            } else {
+                "延续项目"
+            }
+            .into(),
+        );
+        p.indicators = indicators(rng, Block::LongTerm);
+        p.indicators.extend(indicators(rng, Block::Annual));
+        p.extras.insert("项目负责人".into(), "张三".into());
+        p.extras.insert("填报人".into(), "李四".into());
+        p.extras.insert("填报日期".into(), "2019年12月2日".into());
+    } else {
+        p.category = Some(rng.pick(&["专项资金", "经常性项目", "一次性项目"]).into());
+        p.start_date = Date::new(2023, 1, 1);
+        p.end_date = Date::new(2023, 12, 31);
+        p.indicators = indicators(rng, Block::Annual);
+    }
+    p
+}
+
+#[derive(Default, serde::Serialize)]
+struct Expected {
+    forms: u64,
+    files: u64,
+    departments: BTreeMap<String, ExpectedDepartment>,
+}
+
+#[derive(Default, serde::Serialize)]
+struct ExpectedDepartment {
+    projects: u64,
+    total_wan: Decimal,
+    annual_total_wan: Decimal,
+}
+
+fn write_file(path: &Path, forms: &[Project]) {
+    let mut workbook = Workbook::new();
+    workbook.set_properties(&fixed_properties("财政项目支出绩效目标表"));
+    for (i, form) in forms.iter().enumerate() {
+        let style = FormStyle {
+            fund_rows: if i % 2 == 0 {
+                FundRows::Three
+            } else {
+                FundRows::OtherInFourth
+            },
+            ..FormStyle::default()
+        };
+        let sheet = workbook.add_worksheet();
+        sheet
+            .set_name(format!("表{}", i + 1))
+            .expect("a valid sheet name");
+        write_form(sheet, form, &style).expect("the form fits a sheet");
+    }
+    workbook
+        .save(path)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(n), Some(dir)) = (
+        args.get(1).and_then(|n| n.parse::<usize>().ok()),
+        args.get(2),
+    ) else {
+        eprintln!("usage: cargo run --release --example bulk -- N DIR");
+        std::process::exit(2);
+    };
+    let dir = PathBuf::from(dir);
+    let forms_dir = dir.join("forms");
+    std::fs::create_dir_all(&forms_dir).expect("the output folder can be created");
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut files: Vec<(PathBuf, Vec<Project>)> = Vec::new();
+    let mut expected = Expected::default();
+    let mut serial = 0;
+    while serial < n {
+        let count = if files.len() % 10 == 9 {
+            3.min(n - serial)
+        } else {
+            1
+        };
+        let forms: Vec<Project> = (0..count).map(|i| project(&mut rng, serial + i)).collect();
+        for p in &forms {
+            let mut clean = p.clone();
+            jixiao::normalize::Normalizer::builtin().normalize(&mut clean);
+            let name = if clean.department.is_empty() {
+                "（未填写主管部门）".to_owned()
+            } else {
+                clean.department
+            };
+            let entry = expected.departments.entry(name).or_default();
+            entry.projects += 1;
+            entry.total_wan += p.funds.total.unwrap_or_default();
+            entry.annual_total_wan += p.funds.annual_total.unwrap_or_default();
+        }
+        serial += count;
+        expected.forms += count as u64;
+        files.push((
+            forms_dir.join(format!("{:03}/{:06}.xlsx", files.len() / 1000, files.len())),
+            forms,
+        ));
+    }
+    expected.files = files.len() as u64;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = files.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for part in files.chunks(chunk) {
+            scope.spawn(move || {
+                for (path, forms) in part {
+                    std::fs::create_dir_all(path.parent().expect("a folder")).expect("a folder");
+                    write_file(path, forms);
+                }
+            });
+        }
+    });
+    let json = serde_json::to_string_pretty(&expected).expect("serializable");
+    std::fs::write(dir.join("expected.json"), json).expect("expected.json written");
+    println!(
+        "wrote {} forms in {} files under {}",
+        expected.forms,
+        expected.files,
+        forms_dir.display()
+    );
+}

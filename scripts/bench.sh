@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Benchmark: jixiao convert against the calamine floor on N generated forms.
+#
+#   scripts/bench.sh N [RUNS]
+#
+# Builds release, generates N forms (examples/bulk.rs, cached in $BENCH_DIR or /tmp/jixiao-bench-N),
+# then runs, interleaved so that a machine's drift hits all alike, RUNS times each (default 5):
+#   floor     — examples/floor.rs: open every workbook, read every cell and merged region, on all
+#               cores, nothing else
+#   read      — jixiao convert --no-write (read + locate + extract + normalize + totals)
+#   convert   — jixiao convert (everything, all five outputs written)
+# and prints medians, forms/s, the ratios to the floor, and peak RSS (/usr/bin/time -v). Finally it
+# checks the convert outputs against the totals the generator expects.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:?usage: scripts/bench.sh N [RUNS]}
+runs=${2:-5}
+dir=${BENCH_DIR:-/tmp/jixiao-bench-$n}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+cargo build --release --quiet --bin jixiao --example floor --example bulk
+if [ ! -f "$dir/expected.json" ]; then
+  ./target/release/examples/bulk "$n" "$dir" > /dev/null
+fi
+forms="$dir/forms"
+jobs=$(nproc)
+
+measure() { # name command... → appends "seconds rss_kb" to $out/name
+  local name=$1; shift
+  /usr/bin/time -f "%e %M" -o "$out/t" "$@" > /dev/null 2>&1
+  cat "$out/t" >> "$out/$name"
+}
+
+for _ in $(seq "$runs"); do
+  measure floor ./target/release/examples/floor "$forms"
+  measure read ./target/release/jixiao convert -q --no-write -o "$out/o" "$forms"
+  rm -rf "$out/o"
+  measure convert ./target/release/jixiao convert -q -o "$out/o" "$forms"
+done
+
+python3 - "$out" "$n" "$runs" "$jobs" <<'PY'
+import statistics, sys
+out, n, runs, jobs = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+def load(name):
+    rows = [tuple(map(float, line.split())) for line in open(f"{out}/{name}")]
+    return statistics.median(r[0] for r in rows), max(r[1] for r in rows) / 1024
+floor, floor_rss = load("floor")
+print(f"{n} forms, {runs} runs each, {jobs} cores; medians:")
+for name in ["floor", "read", "convert"]:
+    t, rss = load(name)
+    print(f"  {name:8} {t:7.3f} s  {n / t:9.0f} forms/s  {t / floor:5.2f}x floor  peak RSS {rss:6.1f} MB")
+PY
+
+python3 - "$dir/expected.json" "$out/o" <<'PY'
+import csv, json, sys
+from decimal import Decimal
+expected = json.load(open(sys.argv[1]))
+got = {}
+with open(f"{sys.argv[2]}/projects.csv", encoding="utf-8-sig", newline="") as f:
+    rows = list(csv.reader(f))
+h = rows[0]
+dep, total, annual = h.index("主管部门"), h.index("项目资金总额（元）"), h.index("年度资金申请总额（元）")
+for r in rows[1:]:
+    g = got.setdefault(r[dep], [0, Decimal(0), Decimal(0)])
+    g[0] += 1
+    g[1] += Decimal(r[total] or 0) / 10000
+    g[2] += Decimal(r[annual] or 0) / 10000
+bad = []
+for name, e in expected["departments"].items():
+    g = got.get(name)
+    want = [e["projects"], Decimal(e["total_wan"]), Decimal(e["annual_total_wan"])]
+    if g != want:
+        bad.append(f"{name}: expected {want}, converted {g}")
+if len(got) != len(expected["departments"]) or len(rows) - 1 != expected["forms"]:
+    bad.append(f"{len(rows) - 1} forms in {len(got)} departments; expected {expected['forms']} in {len(expected['departments'])}")
+if bad:
+    print("OUTPUTS DO NOT MATCH THE GENERATOR'S TOTALS:\n  " + "\n  ".join(bad[:10]))
+    sys.exit(1)
+print(f"outputs check: {expected['forms']} forms, {len(got)} departments, totals equal the generator's")
+PY

@@ -1,0 +1,198 @@
+//! Merged regions of .xlsx sheets, read straight from the sheet XML's `<mergeCells>` block.
+//!
+//! calamine's merged-region API parses the whole sheet XML a second time (after the cells were
+//! read); the block sits at the end of the sheet and is a flat list of `ref="A1:F1"` attributes,
+//! so a byte scan of the inflated part finds it without parsing XML at all.
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+use memchr::memmem;
+
+use super::grid::Region;
+
+/// Sheet parts larger than this (inflated) are not scanned for merges.
+const MAX_SHEET_XML: u64 = 512 * 1024 * 1024;
+
+/// The sheet part paths of a workbook, by sheet name, from `xl/workbook.xml` and its rels.
+pub fn sheet_paths(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> HashMap<String, String> {
+    let mut paths = HashMap::new();
+    let (Some(workbook), Some(rels)) = (
+        read_part(archive, "xl/workbook.xml", 64 * 1024 * 1024),
+        read_part(archive, "xl/_rels/workbook.xml.rels", 64 * 1024 * 1024),
+    ) else {
+        return paths;
+    };
+    let targets: HashMap<String, String> = elements(&rels, b"Relationship")
+        .filter_map(|tag| Some((attribute(tag, b"Id")?, attribute(tag, b"Target")?)))
+        .collect();
+    for tag in elements(&workbook, b"sheet") {
+        let (Some(name), Some(id)) = (attribute(tag, b"name"), attribute_suffix(tag, b":id"))
+        else {
+            continue;
+        };
+        if let Some(target) = targets.get(&id) {
+            let path = match target.strip_prefix('/') {
+                Some(absolute) => absolute.to_owned(),
+                None => format!("xl/{target}"),
+            };
+            paths.insert(unescape(&name), path);
+        }
+    }
+    paths
+}
+
+/// The merged regions of the sheet part at `path`.
+pub fn merged_regions(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Vec<Region> {
+    let Some(xml) = read_part(archive, path, MAX_SHEET_XML) else {
+        return Vec::new();
+    };
+    let Some(start) = memmem::rfind(&xml, b"mergeCells") else {
+        return Vec::new();
+    };
+    let block = &xml[start..];
+    let end = memmem::find(block, b"/mergeCells")
+        .or_else(|| memmem::find(block, b"mergeCells>").filter(|p| *p > 0))
+        .unwrap_or(block.len());
+    let block = &block[..end];
+    memmem::find_iter(block, b"ref=")
+        .filter_map(|at| {
+            let rest = &block[at + 4..];
+            let quote = *rest.first()?;
+            let close = memchr::memchr(quote, &rest[1..])?;
+            parse_range(std::str::from_utf8(&rest[1..1 + close]).ok()?)
+        })
+        .collect()
+}
+
+fn read_part(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    path: &str,
+    limit: u64,
+) -> Option<Vec<u8>> {
+    let entry = archive.by_name(path).ok()?;
+    if entry.size() > limit {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(entry.size() as usize);
+    entry.take(limit).read_to_end(&mut bytes).ok()?;
+    Some(bytes)
+}
+
+/// The start tags named `name` (with any namespace prefix), as raw bytes between `<` and `>`.
+fn elements<'x>(xml: &'x [u8], name: &'x [u8]) -> impl Iterator<Item = &'x [u8]> + 'x {
+    memmem::find_iter(xml, name).filter_map(move |at| {
+        let before = xml[..at].iter().rposition(|&b| b == b'<' || b == b'>')?;
+        if xml[before] != b'<' {
+            return None;
+        }
+        let prefix = &xml[before + 1..at];
+        if !(prefix.is_empty() || prefix.ends_with(b":")) || prefix.contains(&b' ') {
+            return None;
+        }
+        let after = xml.get(at + name.len())?;
+        if !after.is_ascii_whitespace() && *after != b'/' && *after != b'>' {
+            return None;
+        }
+        let end = at + memchr::memchr(b'>', &xml[at..])?;
+        Some(&xml[at..end])
+    })
+}
+
+/// The value of the attribute `name` (exactly) in a start tag.
+fn attribute(tag: &[u8], name: &[u8]) -> Option<String> {
+    let mut search = 0;
+    while let Some(found) = memmem::find(&tag[search..], name) {
+        let at = search + found;
+        search = at + name.len();
+        let preceded = at > 0 && tag[at - 1].is_ascii_whitespace();
+        if preceded && tag.get(at + name.len()) == Some(&b'=') {
+            return quoted(&tag[at + name.len() + 1..]);
+        }
+    }
+    None
+}
+
+/// The value of the first attribute whose name ends with `suffix` (`r:id`, `x:id` …).
+fn attribute_suffix(tag: &[u8], suffix: &[u8]) -> Option<String> {
+    let mut search = 0;
+    while let Some(found) = memmem::find(&tag[search..], suffix) {
+        let at = search + found;
+        search = at + suffix.len();
+        if tag.get(at + suffix.len()) == Some(&b'=') {
+            return quoted(&tag[at + suffix.len() + 1..]);
+        }
+    }
+    None
+}
+
+fn quoted(rest: &[u8]) -> Option<String> {
+    let quote = *rest.first()?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let close = memchr::memchr(quote, &rest[1..])?;
+    String::from_utf8(rest[1..1 + close].to_vec()).ok()
+}
+
+fn unescape(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_owned();
+    }
+    crate::text::strip_html(text).into_owned()
+}
+
+/// "A1:F1" (or a single "B3") as a region.
+fn parse_range(text: &str) -> Option<Region> {
+    let (first, last) = text.split_once(':').unwrap_or((text, text));
+    let (r0, c0) = parse_cell(first)?;
+    let (r1, c1) = parse_cell(last)?;
+    Some(Region {
+        first_row: r0.min(r1),
+        first_col: c0.min(c1),
+        last_row: r0.max(r1),
+        last_col: c0.max(c1),
+    })
+}
+
+fn parse_cell(text: &str) -> Option<(u32, u32)> {
+    let text = text.trim().trim_start_matches('$');
+    let letters = text.bytes().take_while(u8::is_ascii_alphabetic).count();
+    if letters == 0 || letters > 3 {
+        return None;
+    }
+    let col = text[..letters].bytes().fold(0u32, |acc, b| {
+        acc * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1)
+    }) - 1;
+    let row: u32 = text[letters..].trim_start_matches('$').parse().ok()?;
+    Some((row.checked_sub(1)?, col))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_parse_as_regions() {
+        let r = parse_range("B12:B14").unwrap();
+        assert_eq!(
+            (r.first_row, r.first_col, r.last_row, r.last_col),
+            (11, 1, 13, 1)
+        );
+        assert!(parse_range("A1:XFD1048576").is_some());
+        assert_eq!(parse_range("$A$1:$C$2").unwrap().last_col, 2);
+        assert!(parse_range("1:2").is_none());
+        assert!(parse_range("A0").is_none());
+    }
+
+    #[test]
+    fn tags_and_attributes_are_found_with_or_without_prefixes() {
+        let xml = r#"<x:sheets><x:sheet name="A&amp;B" sheetId="1" r:id="rId1"/><sheet name='表6' r:id='rId2'/></x:sheets>"#.as_bytes();
+        let tags: Vec<&[u8]> = elements(xml, b"sheet").collect();
+        assert_eq!(tags.len(), 2);
+        assert_eq!(attribute(tags[0], b"name").as_deref(), Some("A&amp;B"));
+        assert_eq!(attribute_suffix(tags[0], b":id").as_deref(), Some("rId1"));
+        assert_eq!(attribute(tags[1], b"name").as_deref(), Some("表6"));
+        assert_eq!(unescape("A&amp;B"), "A&B");
+    }
+}

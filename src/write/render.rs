@@ -1,0 +1,339 @@
+//! Rendering one file's results into what each output needs — CSV and JSON bytes, workbook rows —
+//! on the worker thread that read the file, so that the one thread writing the outputs only
+//! appends. A file's rendering depends on that file alone, which keeps outputs the same for any
+//! number of threads.
+
+use rust_decimal::Decimal;
+
+use super::csv_out::{CsvEncoding, CsvUnit, FUND_HEADERS, indicator_rows, project_row, rows_bytes};
+use super::manifest::manifest_row;
+use super::rows::{department_group, display_width, fit_cell, project_id};
+use super::totals::indicator_count;
+use crate::batch::{FileOutcome, FileStatus};
+use crate::model::{Date, FundKind, Project};
+use crate::read::IssueKind;
+
+/// The list sheets of the summary workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sheet {
+    /// 项目明细.
+    Details,
+    /// 绩效指标.
+    Indicators,
+    /// 问题清单.
+    Issues,
+}
+
+/// A workbook cell, ready to write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum XCell {
+    /// Text (already cut to fit a cell).
+    Text(String),
+    /// An amount in 万元, shown `#,##0.00`.
+    Money(Option<Decimal>),
+    /// A plain number.
+    Number(Option<Decimal>),
+    /// A date.
+    Date(Option<Date>),
+}
+
+/// A row of a list sheet, with the display width of each cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct XRow {
+    /// The sheet it goes to.
+    pub sheet: Sheet,
+    /// The cells.
+    pub cells: Vec<XCell>,
+    /// Display width of each cell, in character units.
+    pub widths: Vec<u16>,
+}
+
+impl XRow {
+    fn new(sheet: Sheet, cells: Vec<XCell>, truncated: &mut u64) -> XRow {
+        let mut widths = Vec::with_capacity(cells.len());
+        let cells = cells
+            .into_iter()
+            .map(|cell| {
+                let (cell, width) = match cell {
+                    XCell::Text(text) => {
+                        let (fitted, cut) = fit_cell(&text);
+                        *truncated += u64::from(cut);
+                        let width = display_width(&fitted);
+                        let text = if cut { fitted.into_owned() } else { text };
+                        (XCell::Text(text), width)
+                    }
+                    XCell::Money(m) => (XCell::Money(m), 12),
+                    XCell::Number(n) => (XCell::Number(n), 8),
+                    XCell::Date(d) => (XCell::Date(d), 11),
+                };
+                widths.push(width.min(usize::from(u16::MAX)) as u16);
+                cell
+            })
+            .collect();
+        XRow {
+            sheet,
+            cells,
+            widths,
+        }
+    }
+
+    /// The department a 项目明细 row belongs to (its first cell).
+    pub fn department(&self) -> &str {
+        match self.cells.first() {
+            Some(XCell::Text(name)) => name,
+            _ => "",
+        }
+    }
+}
+
+/// The columns of 项目明细 (the seven amounts in 万元 after the dates).
+pub fn detail_headers() -> Vec<String> {
+    let mut headers: Vec<String> = [
+        "主管部门",
+        "实施单位",
+        "项目名称",
+        "年度",
+        "项目类别",
+        "计划开始日期",
+        "计划完成日期",
+    ]
+    .map(String::from)
+    .into();
+    headers.extend(FUND_HEADERS.iter().map(|h| format!("{h}（万元）")));
+    headers
+        .extend(["指标数", "警告", "来源文件", "工作表", "单元格", "项目编号"].map(String::from));
+    headers
+}
+
+/// Column of 项目明细 holding the first amount (主管部门 is column A).
+pub const DETAIL_FIRST_FUND_COL: u16 = 7;
+
+/// The columns of 绩效指标.
+pub const INDICATOR_HEADERS: [&str; 11] = [
+    "主管部门",
+    "项目名称",
+    "区块",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标值",
+    "比较符",
+    "数值",
+    "单位",
+    "方向",
+];
+
+/// The columns of 问题清单.
+pub const ISSUE_HEADERS: [&str; 7] = [
+    "类型",
+    "代码",
+    "文件",
+    "工作表",
+    "单元格",
+    "项目名称",
+    "说明",
+];
+
+/// One row of the 问题清单 sheet.
+#[derive(Debug, Clone, Default)]
+pub struct IssueRow {
+    /// 警告, 拒收, 跳过, 空白表格, 未识别样式, 重复 …
+    pub kind: String,
+    /// A stable code (`funds_mismatch`, `rejected` …).
+    pub code: String,
+    /// The file.
+    pub file: String,
+    /// The sheet, if any.
+    pub sheet: String,
+    /// The cell, if any.
+    pub cell: String,
+    /// The project, if any.
+    pub project: String,
+    /// What it means.
+    pub message: String,
+}
+
+impl IssueRow {
+    /// The 问题清单 row.
+    pub fn to_row(&self, truncated: &mut u64) -> XRow {
+        let text = |t: &str| XCell::Text(t.to_owned());
+        let cells = vec![
+            text(&self.kind),
+            text(&self.code),
+            text(&self.file),
+            text(&self.sheet),
+            text(&self.cell),
+            text(&self.project),
+            text(&self.message),
+        ];
+        XRow::new(Sheet::Issues, cells, truncated)
+    }
+}
+
+/// Everything one file contributes to the outputs.
+#[derive(Debug, Default)]
+pub struct Rendered {
+    /// Workbook rows, in order.
+    pub rows: Vec<XRow>,
+    /// projects.csv rows, encoded.
+    pub projects_csv: Vec<u8>,
+    /// indicators.csv rows, encoded.
+    pub indicators_csv: Vec<u8>,
+    /// projects.jsonl lines.
+    pub jsonl: Vec<u8>,
+    /// The manifest row, encoded.
+    pub manifest: Vec<u8>,
+    /// Projects rendered.
+    pub projects: u64,
+    /// Texts cut to fit a cell.
+    pub truncated: u64,
+}
+
+/// Renders files for the outputs.
+#[derive(Debug, Clone, Copy)]
+pub struct Renderer {
+    /// CSV encoding (a byte-order mark is written once, at the start of each file, not here).
+    pub encoding: CsvEncoding,
+    /// CSV amount unit.
+    pub unit: CsvUnit,
+}
+
+impl Renderer {
+    /// Renders one file's results.
+    pub fn render(&self, outcome: &FileOutcome) -> std::io::Result<Rendered> {
+        let encoding = match self.encoding {
+            CsvEncoding::Utf8Bom => CsvEncoding::Utf8,
+            other => other,
+        };
+        let mut out = Rendered::default();
+        let mut project_rows = Vec::new();
+        let mut indicator_csv_rows = Vec::new();
+        for project in &outcome.forms {
+            out.projects += 1;
+            project_rows.push(project_row(project, self.unit));
+            indicator_csv_rows.extend(indicator_rows(project));
+            serde_json::to_writer(&mut out.jsonl, project)?;
+            out.jsonl.push(b'\n');
+            self.workbook_rows(project, &mut out);
+        }
+        self.issue_rows(outcome, &mut out);
+        out.projects_csv = rows_bytes(&project_rows, encoding)?;
+        out.indicators_csv = rows_bytes(&indicator_csv_rows, encoding)?;
+        out.manifest = manifest_row(outcome, encoding)?;
+        Ok(out)
+    }
+
+    fn workbook_rows(&self, project: &Project, out: &mut Rendered) {
+        let department = department_group(project).to_owned();
+        let warnings: Vec<&str> = project
+            .warnings
+            .iter()
+            .map(|w| w.message.as_str())
+            .collect();
+        let text = |t: &str| XCell::Text(t.to_owned());
+        let mut cells = vec![
+            text(&department),
+            text(&project.implementing_unit),
+            text(&project.project_name),
+            XCell::Number(project.year.map(Decimal::from)),
+            text(project.category.as_deref().unwrap_or("")),
+            XCell::Date(project.start_date),
+            XCell::Date(project.end_date),
+        ];
+        cells.extend(
+            FundKind::ALL
+                .iter()
+                .map(|k| XCell::Money(project.funds.get(*k))),
+        );
+        cells.extend([
+            XCell::Number(Some(Decimal::from(indicator_count(project)))),
+            text(&warnings.join("；")),
+            text(&project.source.file),
+            text(&project.source.sheet),
+            text(&project.source.cell),
+            text(&project_id(project)),
+        ]);
+        out.rows
+            .push(XRow::new(Sheet::Details, cells, &mut out.truncated));
+        for indicator in project.indicators.iter().filter(|i| !i.is_placeholder()) {
+            let n = indicator.normalized.as_ref();
+            let m = n.map(|n| &n.measure);
+            let level = |canonical: Option<&String>, written: &str| {
+                XCell::Text(canonical.map_or(written, String::as_str).to_owned())
+            };
+            let number = match (m.and_then(|m| m.number), m.and_then(|m| m.upper)) {
+                (Some(low), Some(high)) => XCell::Text(format!("{low}~{high}")),
+                (number, _) => XCell::Number(number),
+            };
+            let cells = vec![
+                text(&department),
+                text(&project.project_name),
+                text(indicator.block.label()),
+                level(n.map(|n| &n.level1), &indicator.level1),
+                level(n.map(|n| &n.level2), &indicator.level2),
+                level(n.map(|n| &n.level3), &indicator.level3),
+                text(&indicator.value),
+                text(m.and_then(|m| m.comparator).map_or("", |c| c.symbol())),
+                number,
+                text(m.and_then(|m| m.unit.as_deref()).unwrap_or("")),
+                text(m.and_then(|m| m.direction).map_or("", |d| d.label())),
+            ];
+            out.rows
+                .push(XRow::new(Sheet::Indicators, cells, &mut out.truncated));
+        }
+        for warning in &project.warnings {
+            let issue = IssueRow {
+                kind: "警告".into(),
+                code: warning.code.as_str().into(),
+                file: project.source.file.clone(),
+                sheet: project.source.sheet.clone(),
+                cell: warning.cell.clone().unwrap_or_default(),
+                project: project.project_name.clone(),
+                message: warning.message.clone(),
+            };
+            out.rows.push(issue.to_row(&mut out.truncated));
+        }
+    }
+
+    /// 问题清单 rows for a file not converted, and for forms and sheets of a converted file that
+    /// yielded nothing (sheets without any form are normal there and left out).
+    fn issue_rows(&self, outcome: &FileOutcome, out: &mut Rendered) {
+        let mut push = |row: IssueRow| out.rows.push(row.to_row(&mut out.truncated));
+        match outcome.status {
+            FileStatus::Rejected | FileStatus::Skipped => {
+                let (kind, code) = if outcome.status == FileStatus::Rejected {
+                    ("拒收", "rejected")
+                } else {
+                    ("跳过", "skipped")
+                };
+                push(IssueRow {
+                    kind: kind.into(),
+                    code: code.into(),
+                    file: outcome.file.clone(),
+                    message: outcome.message.clone(),
+                    ..IssueRow::default()
+                });
+            }
+            FileStatus::Converted => {
+                for issue in &outcome.issues {
+                    let (kind, code) = match issue.kind {
+                        IssueKind::NoForm => continue,
+                        IssueKind::UnknownLayout => ("未识别样式", "unknown_layout"),
+                        IssueKind::BlankForm => ("空白表格", "blank_form"),
+                        IssueKind::RejectedForm => ("拒收的表", "rejected_form"),
+                        IssueKind::UnreadableSheet => ("无法读取的工作表", "unreadable_sheet"),
+                    };
+                    push(IssueRow {
+                        kind: kind.into(),
+                        code: code.into(),
+                        file: outcome.file.clone(),
+                        sheet: issue.sheet.clone(),
+                        cell: issue.cell.clone().unwrap_or_default(),
+                        project: String::new(),
+                        message: issue.reason.clone(),
+                    });
+                }
+            }
+        }
+    }
+}
