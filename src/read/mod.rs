@@ -3,7 +3,7 @@
 //!
 //! Readers know nothing of writers; they fill the model and nothing else.
 
-mod extract;
+pub mod extract;
 pub mod grid;
 mod indicators;
 pub mod locate;
