@@ -11,6 +11,7 @@ use jixiao::TemplateSet;
 use jixiao::batch::{FileOutcome, FileStatus};
 use jixiao::model::Source;
 use jixiao::normalize::Normalizer;
+use jixiao::read::Limits;
 use jixiao::read::extract::{FormOutcome, extract_form};
 use jixiao::read::locate::{label_cells, locate_forms};
 use jixiao::read::workbook::{Workbook, sniff};
@@ -28,6 +29,7 @@ fn sample(name: &str) -> Vec<u8> {
 
 fn stages(c: &mut Criterion) {
     let templates = TemplateSet::builtin();
+    let limits = Limits::default();
     let normalizer = Normalizer::builtin();
     for (label, file) in [
         ("sh2023", "残保金抚恤金专项.xlsx"),
@@ -38,13 +40,15 @@ fn stages(c: &mut Criterion) {
     ] {
         let bytes = sample(file);
         let format = sniff(&bytes).expect("an xlsx");
-        let sheet = Workbook::open(&bytes, format).expect("opens").sheets()[0]
+        let sheet = Workbook::open(&bytes, format, &limits)
+            .expect("opens")
+            .sheets()[0]
             .name
             .clone();
         let mut group = c.benchmark_group(label);
         group.bench_function("open", |b| {
             b.iter(|| {
-                Workbook::open(black_box(&bytes), sniff(&bytes).unwrap())
+                Workbook::open(black_box(&bytes), sniff(&bytes).unwrap(), &limits)
                     .unwrap()
                     .sheets()
                     .len()
@@ -52,14 +56,20 @@ fn stages(c: &mut Criterion) {
         });
         group.bench_function("grid", |b| {
             b.iter_batched(
-                || Workbook::open(&bytes, format).unwrap(),
-                |mut workbook| workbook.grid(&sheet).unwrap().cells().len(),
+                || Workbook::open(&bytes, format, &limits).unwrap(),
+                |mut workbook| {
+                    workbook
+                        .grid(&sheet, &limits, &limits.deadline())
+                        .unwrap()
+                        .cells()
+                        .len()
+                },
                 criterion::BatchSize::SmallInput,
             )
         });
-        let grid = Workbook::open(&bytes, format)
+        let grid = Workbook::open(&bytes, format, &limits)
             .unwrap()
-            .grid(&sheet)
+            .grid(&sheet, &limits, &limits.deadline())
             .unwrap();
         group.bench_function("locate", |b| {
             b.iter(|| {

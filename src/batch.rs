@@ -3,7 +3,6 @@
 //! Every file met ends up in exactly one [`FileOutcome`]; one bad file never stops the batch and
 //! a panic inside a dependency becomes a rejection of that file, not the end of the run.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
@@ -13,7 +12,7 @@ use walkdir::WalkDir;
 
 use crate::model::Project;
 use crate::normalize::Normalizer;
-use crate::read::{self, IssueKind, SheetIssue};
+use crate::read::{self, IssueKind, Limits, SheetIssue};
 use crate::template::TemplateSet;
 
 /// Extensions of the workbooks jixiao reads (WPS's .et/.ett are Excel 97–2003 inside).
@@ -40,6 +39,7 @@ pub fn walk_inputs(inputs: &[PathBuf]) -> Inputs {
     Inputs {
         pending: inputs.iter().cloned().collect(),
         folder: None,
+        excluded: None,
     }
 }
 
@@ -47,6 +47,21 @@ pub fn walk_inputs(inputs: &[PathBuf]) -> Inputs {
 pub struct Inputs {
     pending: std::collections::VecDeque<PathBuf>,
     folder: Option<(PathBuf, walkdir::IntoIter)>,
+    excluded: Option<PathBuf>,
+}
+
+impl Inputs {
+    /// Leaves a folder out of the walk (listed as skipped), such as the output folder.
+    pub fn excluding(mut self, folder: Option<&Path>) -> Inputs {
+        self.excluded = folder.and_then(|f| f.canonicalize().ok());
+        self
+    }
+
+    fn is_excluded(&self, dir: &Path) -> bool {
+        self.excluded
+            .as_ref()
+            .is_some_and(|excluded| dir.canonicalize().is_ok_and(|d| &d == excluded))
+    }
 }
 
 impl Iterator for Inputs {
@@ -63,12 +78,22 @@ impl Iterator for Inputs {
                             let shown = path.display().to_string();
                             return Some(classify(path, shown));
                         }
-                        if entry.depth() > 0 && name.starts_with('.') {
-                            walker.skip_current_dir();
+                        let reason = if entry.depth() > 0 && name.starts_with('.') {
+                            Some("隐藏文件夹，未读取其中文件")
+                        } else if self.excluded.is_some() && self.is_excluded(entry.path()) {
+                            Some("本次运行的输出目录，未读取其中文件")
+                        } else {
+                            None
+                        };
+                        if let Some(reason) = reason {
+                            let path = entry.path().to_path_buf();
+                            if let Some((_, walker)) = &mut self.folder {
+                                walker.skip_current_dir();
+                            }
                             return Some(InputFile {
-                                path: entry.path().to_path_buf(),
-                                shown: entry.path().display().to_string(),
-                                skip: Some("隐藏文件夹，未读取其中文件".into()),
+                                shown: path.display().to_string(),
+                                path,
+                                skip: Some(reason.into()),
                             });
                         }
                         continue;
@@ -193,72 +218,54 @@ impl FileOutcome {
     }
 }
 
-thread_local! {
-    /// True while a file is read inside the panic boundary, where a panic is reported as that
-    /// file's rejection and must not also be printed by the panic hook.
-    static INSIDE_BOUNDARY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// Installs a panic hook that stays quiet for panics caught at the per-file boundary (they become
 /// rejections in the manifest) and prints other panics as before.
 pub fn install_panic_hook() {
-    let default_hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if !INSIDE_BOUNDARY.with(std::cell::Cell::get) {
-            default_hook(info);
-        }
-    }));
+    crate::panic_guard::install_quiet_hook();
 }
 
-/// What is done to each file: read with the templates, then normalized if a normalizer is set.
+/// What is done to each file: read with the templates within the limits, then normalized if a
+/// normalizer is set.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
     /// The templates forms are recognised by.
     pub templates: TemplateSet,
     /// The normalizer, or `None` to keep forms as read.
     pub normalizer: Option<Normalizer>,
+    /// The limits each file is read within.
+    pub limits: Limits,
 }
 
 impl Pipeline {
     /// Processes one input file. Never panics: a panic inside a reader or the normalizer
     /// becomes a rejection of that file.
     pub fn process(&self, input: &InputFile) -> FileOutcome {
-        process_file(input, &self.templates, self.normalizer.as_ref())
+        process_file(input, self)
     }
 }
 
 /// Reads (and normalizes, if asked) one input file. Never panics: a panic inside a reader
 /// becomes a rejection.
-pub fn process_file(
-    input: &InputFile,
-    templates: &TemplateSet,
-    normalizer: Option<&Normalizer>,
-) -> FileOutcome {
+fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
+    let (templates, normalizer) = (&pipeline.templates, pipeline.normalizer.as_ref());
     if let Some(reason) = &input.skip {
         return FileOutcome::without_forms(input, FileStatus::Skipped, reason.clone());
     }
-    INSIDE_BOUNDARY.with(|inside| inside.set(true));
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        let mut read = read::read_file(&input.path, &input.shown, templates)?;
+    let result = crate::panic_guard::guarded(|| {
+        let mut read = read::read_file(&input.path, &input.shown, templates, &pipeline.limits)?;
         if let Some(normalizer) = normalizer {
             for form in &mut read.forms {
                 normalizer.normalize(form);
             }
         }
         Ok::<_, crate::Error>(read)
-    }));
-    INSIDE_BOUNDARY.with(|inside| inside.set(false));
+    });
     let read = match result {
         Ok(Ok(read)) => read,
         Ok(Err(error)) => {
             return FileOutcome::without_forms(input, FileStatus::Rejected, error.kind.to_string());
         }
-        Err(panic) => {
-            let detail = panic
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| panic.downcast_ref::<&str>().copied())
-                .unwrap_or("未知错误");
+        Err(detail) => {
             let message =
                 format!("读取时出现内部错误，文件未能转换（{detail}）；请将此文件反馈给开发者");
             return FileOutcome::without_forms(input, FileStatus::Rejected, message);

@@ -34,6 +34,8 @@ pub struct ConvertJob {
     pub per_department: bool,
     /// Write the outputs (false: read, normalize and total only, for measuring).
     pub write: bool,
+    /// Write into an output folder that holds other files.
+    pub force: bool,
     /// What is done to each file.
     pub pipeline: Pipeline,
 }
@@ -123,7 +125,7 @@ struct RunState {
 /// Runs a conversion; `on_file` hears of every file as its results are written (for progress).
 pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<ConvertReport> {
     let mut out = if job.write {
-        Some(OutputDir::create(&job.out)?)
+        Some(OutputDir::create(&job.out, job.force)?)
     } else {
         None
     };
@@ -149,7 +151,8 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         let rendered = renderer.map(|r| r.render(&outcome));
         (outcome, rendered)
     };
-    let inputs = batch::walk_inputs(&job.inputs);
+    // The output folder is never read as input, even when it lies inside an input folder.
+    let inputs = batch::walk_inputs(&job.inputs).excluding(job.write.then_some(job.out.as_path()));
     batch::for_each_ordered(inputs, job.jobs, work, |(outcome, rendered)| {
         let rendered = rendered
             .transpose()

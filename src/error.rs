@@ -56,6 +56,9 @@ pub enum ErrorKind {
     /// A sheet could not be read.
     #[error("无法读取工作表：{0}")]
     Sheet(String),
+    /// A limit was passed (the message names it and the option that raises it).
+    #[error("{0}")]
+    Limit(String),
     /// A template file is wrong.
     #[error("模板有误：{0}")]
     Template(String),

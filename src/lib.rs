@@ -11,6 +11,7 @@ pub mod error;
 pub mod keywords;
 pub mod model;
 pub mod normalize;
+pub mod panic_guard;
 pub mod read;
 pub mod template;
 pub mod text;

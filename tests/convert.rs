@@ -95,14 +95,17 @@ fn samples_convert_to_five_outputs_whose_totals_match_the_models() {
     for name in OUTPUTS {
         assert!(out.join(name).is_file(), "{name} missing");
     }
-    let leftovers: Vec<_> = std::fs::read_dir(&out)
+    let mut left: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
+    left.sort();
+    let mut expected: Vec<&str> = OUTPUTS.to_vec();
+    expected.push(".jixiao-output");
+    expected.sort();
     assert_eq!(
-        leftovers.len(),
-        5,
-        "only the five outputs remain: {leftovers:?}"
+        left, expected,
+        "the five outputs and the folder's marker, no temporary files"
     );
 
     let models = projects(&out);
@@ -423,4 +426,43 @@ fn per_department_sheets_and_duplicates_are_listed() {
         duplicate[2].to_string().ends_with("应急救援（另报）.xlsx"),
         "{duplicate:?}"
     );
+}
+
+#[test]
+fn a_folder_holding_other_files_is_not_clobbered_and_the_output_is_never_read_as_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    std::fs::copy(
+        repo("samples/残保金抚恤金专项.xlsx"),
+        input.join("残保金.xlsx"),
+    )
+    .unwrap();
+    // A folder of the user's own files, one of them named like an output.
+    let theirs = dir.path().join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    std::fs::write(theirs.join("summary.xlsx"), b"the user's own summary").unwrap();
+    let run = convert(&[&input], &theirs, &[]).expect_code(2);
+    assert!(run.stderr.contains("--force"), "{}", run.describe());
+    assert_eq!(
+        std::fs::read(theirs.join("summary.xlsx")).unwrap(),
+        b"the user's own summary"
+    );
+    convert(&[&input], &theirs, &["--force"]).expect_code(0);
+    assert!(
+        std::fs::read(theirs.join("summary.xlsx"))
+            .unwrap()
+            .starts_with(b"PK")
+    );
+
+    // Output inside the input folder: run twice; the outputs are never read back as forms.
+    let inside = input.join("结果");
+    convert(&[&input], &inside, &[]).expect_code(0);
+    convert(&[&input], &inside, &[]).expect_code(0);
+    let manifest = csv_rows(&inside.join("manifest.csv"));
+    assert_eq!(manifest.len(), 3, "{manifest:?}");
+    let skipped = manifest.iter().find(|r| r[0].ends_with("结果")).unwrap();
+    assert_eq!(skipped[1], "skipped");
+    assert!(skipped[4].contains("输出目录"));
+    assert_eq!(projects(&inside).len(), 1);
 }

@@ -27,3 +27,12 @@ mod properties;
 
 // jixiao convert: the five outputs, read back and reconciled; encodings, injection, exit codes.
 mod convert;
+
+// Makers of broken and hostile files, for the next module.
+mod hostile_files;
+
+// Hostile and broken input in one batch: no panic, no hang, nothing lost.
+mod hostile;
+
+// Inputs the fuzzer found problems with, read again.
+mod fuzz_regressions;

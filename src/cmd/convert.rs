@@ -64,9 +64,14 @@ pub struct Args {
     /// No progress, no summary; only errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Write into an output folder that already holds other files.
+    #[arg(long)]
+    pub force: bool,
     /// Read, normalize and total, but write nothing (for measuring).
     #[arg(long, hide = true)]
     pub no_write: bool,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
 
 impl Args {
@@ -94,9 +99,11 @@ impl Args {
             jobs,
             per_department: self.per_department,
             write: !self.no_write,
+            force: self.force,
             pipeline: Pipeline {
                 templates,
                 normalizer: Some(normalizer),
+                limits: self.limits.limits(),
             },
         })
     }

@@ -17,15 +17,22 @@ pub struct Args {
     /// A folder of extra templates (*.toml); one with a built-in id replaces it.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
 }
 
 /// Runs the command; the exit code is 1 when any file could not be read.
 pub fn run(args: Args) -> Result<i32, String> {
     let templates = super::load_templates(args.templates.as_deref())?;
+    let pipeline = batch::Pipeline {
+        templates,
+        normalizer: None,
+        limits: args.limits.limits(),
+    };
     let mut report = Vec::new();
     let mut any_rejected = false;
     for input in batch::walk_inputs(&args.inputs) {
-        let outcome = batch::process_file(&input, &templates, None);
+        let outcome = pipeline.process(&input);
         if outcome.status == FileStatus::Rejected {
             any_rejected = true;
             eprintln!("jixiao: {}：{}", outcome.file, outcome.message);

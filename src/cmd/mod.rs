@@ -7,6 +7,47 @@ pub mod normalize;
 use std::path::Path;
 
 use jixiao::TemplateSet;
+use jixiao::read::Limits;
+use jixiao::read::limits::parse_size;
+
+/// The limits every reading command takes (see `read::limits`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LimitArgs {
+    /// Largest file read (e.g. 100MB, 1GB).
+    #[arg(long, value_name = "SIZE", default_value = "100MB", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Largest inflated size of one part of a workbook (all parts together: 4 times this, at
+    /// least 1GB).
+    #[arg(long, value_name = "SIZE", default_value = "256MB", value_parser = parse_size)]
+    pub max_inflated: u64,
+    /// Smallest compressed/inflated ratio of a workbook part over 100 KB (lower is a zip bomb).
+    #[arg(long, value_name = "RATIO", default_value_t = 0.01)]
+    pub min_inflate_ratio: f64,
+    /// Most cells read from one sheet.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_cells: u64,
+    /// Most seconds spent on one file.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub max_seconds: f64,
+}
+
+impl LimitArgs {
+    /// The limits as the library takes them.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_file_bytes: self.max_file_size,
+            max_entry_bytes: self.max_inflated,
+            max_total_bytes: self
+                .max_inflated
+                .saturating_mul(4)
+                .max(Limits::default().max_total_bytes),
+            min_inflate_ratio: self.min_inflate_ratio,
+            max_cells_per_sheet: self.max_cells,
+            max_seconds_per_file: self.max_seconds,
+            ..Limits::default()
+        }
+    }
+}
 
 /// The built-in templates plus those in `dir`.
 pub fn load_templates(dir: Option<&Path>) -> Result<TemplateSet, String> {
@@ -22,5 +63,22 @@ pub fn ignore_broken_pipe(result: std::io::Result<()>) -> Result<(), String> {
     match result {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string()),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    #[derive(clap::Parser)]
+    struct Probe {
+        #[command(flatten)]
+        limits: super::LimitArgs,
+    }
+
+    #[test]
+    fn the_command_lines_default_limits_are_the_librarys() {
+        let probe = Probe::parse_from(["probe"]);
+        assert_eq!(probe.limits.limits(), jixiao::read::Limits::default());
     }
 }

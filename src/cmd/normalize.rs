@@ -18,6 +18,8 @@ pub struct Args {
     /// A folder of extra templates and dictionary files (normalize.toml with kind = "dictionary").
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
     /// Instead of the forms, list what could not be mapped (kind, wording, count) as CSV.
     #[arg(long)]
     pub unmapped: bool,
@@ -27,11 +29,16 @@ pub struct Args {
 pub fn run(args: Args) -> Result<i32, String> {
     let templates = super::load_templates(args.templates.as_deref())?;
     let normalizer = Normalizer::with_dir(args.templates.as_deref()).map_err(|e| e.to_string())?;
+    let pipeline = batch::Pipeline {
+        templates,
+        normalizer: Some(normalizer.clone()),
+        limits: args.limits.limits(),
+    };
     let mut files = Vec::new();
     let mut report = UnmappedReport::default();
     let mut any_rejected = false;
     for input in batch::walk_inputs(&args.inputs) {
-        let outcome = batch::process_file(&input, &templates, Some(&normalizer));
+        let outcome = pipeline.process(&input);
         if outcome.status == FileStatus::Rejected {
             any_rejected = true;
             eprintln!("jixiao: {}：{}", outcome.file, outcome.message);

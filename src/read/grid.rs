@@ -72,6 +72,8 @@ impl Region {
 
 /// Merged regions larger than this are not indexed cell by cell but searched directly.
 const INDEXED_MERGE_AREA: u64 = 4_096;
+/// Cells indexed for all merged regions of a sheet together; regions past it are searched.
+const INDEXED_CELLS: usize = 4_000_000;
 
 /// The non-empty cells of a sheet and its merged regions.
 #[derive(Debug, Clone, Default)]
@@ -104,7 +106,7 @@ impl Grid {
         let mut covered = HashMap::new();
         let mut large_merges = Vec::new();
         for (index, merge) in merges.iter().enumerate() {
-            if merge.area() > INDEXED_MERGE_AREA {
+            if merge.area() > INDEXED_MERGE_AREA || covered.len() >= INDEXED_CELLS {
                 large_merges.push(index as u32);
                 continue;
             }
@@ -125,6 +127,11 @@ impl Grid {
     /// All non-empty cells, sorted by row then column.
     pub fn cells(&self) -> &[Cell] {
         &self.cells
+    }
+
+    /// The merged regions.
+    pub fn merges(&self) -> &[Region] {
+        &self.merges
     }
 
     /// True when the sheet has no value at all.

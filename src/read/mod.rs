@@ -6,10 +6,12 @@
 pub mod extract;
 pub mod grid;
 mod indicators;
+pub mod limits;
 pub mod locate;
 mod ods_merges;
 pub mod values;
 pub mod workbook;
+mod xls_check;
 mod xlsx_merges;
 
 use std::path::Path;
@@ -21,6 +23,7 @@ use crate::model::{Project, Source, Warning, WarningCode};
 use crate::template::{TemplateSet, any_matches};
 pub use extract::FormOutcome;
 use grid::Grid;
+pub use limits::Limits;
 pub use workbook::Format;
 use workbook::Workbook;
 
@@ -65,21 +68,50 @@ pub enum IssueKind {
     UnreadableSheet,
 }
 
-/// Reads a file from disk; `shown` is the path as the user should see it.
-pub fn read_file(path: &Path, shown: &str, templates: &TemplateSet) -> Result<WorkbookRead> {
-    let bytes = workbook::read_bytes(path).map_err(|e| Error::in_file(shown, ErrorKind::Io(e)))?;
-    read_workbook(&bytes, shown, templates)
+/// Reads a file from disk; `shown` is the path as the user should see it. The file's size is
+/// checked before it is read.
+pub fn read_file(
+    path: &Path,
+    shown: &str,
+    templates: &TemplateSet,
+    limits: &Limits,
+) -> Result<WorkbookRead> {
+    let io = |e| Error::in_file(shown, ErrorKind::Io(e));
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    limits
+        .check_file_size(size)
+        .map_err(|kind| Error::in_file(shown, kind))?;
+    let bytes = workbook::read_bytes(path).map_err(io)?;
+    read_workbook(&bytes, shown, templates, limits)
 }
 
-/// Reads a workbook held in memory; `file` is the name recorded in each project's source.
-pub fn read_workbook(bytes: &[u8], file: &str, templates: &TemplateSet) -> Result<WorkbookRead> {
-    let format = workbook::sniff(bytes).map_err(|kind| Error::in_file(file, kind))?;
-    let mut workbook = Workbook::open(bytes, format).map_err(|kind| Error::in_file(file, kind))?;
+/// Reads a workbook held in memory; `file` is the name recorded in each project's source. This is
+/// the per-file entry point: whatever the bytes, it returns (never panics on purpose, never
+/// allocates past the limits).
+pub fn read_workbook(
+    bytes: &[u8],
+    file: &str,
+    templates: &TemplateSet,
+    limits: &Limits,
+) -> Result<WorkbookRead> {
+    let located = |kind| Error::in_file(file, kind);
+    let deadline = limits.deadline();
+    limits
+        .check_file_size(bytes.len() as u64)
+        .map_err(located)?;
+    let format = workbook::sniff(bytes).map_err(located)?;
+    if format == Format::Xls {
+        xls_check::check_xls(bytes, limits).map_err(located)?;
+    } else {
+        limits.check_archive(bytes).map_err(located)?;
+    }
+    let mut workbook = Workbook::open(bytes, format, limits).map_err(located)?;
     let mut read = WorkbookRead {
         format,
         forms: Vec::new(),
         issues: Vec::new(),
     };
+    let mut seen: Vec<String> = Vec::new();
     for sheet in workbook.sheets() {
         let issue = |kind, reason: String| SheetIssue {
             sheet: sheet.name.clone(),
@@ -87,14 +119,24 @@ pub fn read_workbook(bytes: &[u8], file: &str, templates: &TemplateSet) -> Resul
             kind,
             reason,
         };
+        if seen.iter().any(|s| s.eq_ignore_ascii_case(&sheet.name)) {
+            let reason = "工作簿中同名工作表出现两次（文件可能已损坏），只读取了一次".to_owned();
+            read.issues.push(issue(IssueKind::UnreadableSheet, reason));
+            continue;
+        }
+        seen.push(sheet.name.clone());
         if !sheet.is_worksheet {
             read.issues
                 .push(issue(IssueKind::NoForm, "图表或宏工作表，不含表格".into()));
             continue;
         }
-        let grid = match workbook.grid(&sheet.name) {
+        deadline.check().map_err(located)?;
+        let grid = match workbook.grid(&sheet.name, limits, &deadline) {
             Ok(grid) => grid,
-            Err(detail) => {
+            Err(workbook::GridError::Limit(kind)) => {
+                return Err(located(kind).in_sheet(&sheet.name));
+            }
+            Err(workbook::GridError::Damaged(detail)) => {
                 read.issues.push(issue(
                     IssueKind::UnreadableSheet,
                     format!("无法读取工作表：{detail}"),

@@ -1,5 +1,6 @@
-//! Merged regions of .ods sheets, which calamine does not report: read from `content.xml`, where
-//! a merged cell carries `table:number-columns-spanned` / `table:number-rows-spanned`.
+//! A scan of an .ods `content.xml` for what calamine does not give: each sheet's merged regions
+//! (cells carrying `table:number-columns-spanned` / `table:number-rows-spanned`), and the extent
+//! of the cells holding values, measured before calamine lays every sheet out as a rectangle.
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
@@ -14,13 +15,48 @@ const MAX_CONTENT_BYTES: u64 = 256 * 1024 * 1024;
 /// Repetitions of a row holding merged cells that are expanded, at most.
 const MAX_ROW_REPEAT: u32 = 1_000;
 
-/// The merged regions of every sheet, by sheet name. Damaged XML ends the scan early: what was
-/// read so far is returned, since merges only refine what the reader sees.
-pub fn merged_regions_by_sheet(bytes: &[u8]) -> HashMap<String, Vec<Region>> {
-    let mut by_sheet = HashMap::new();
+/// What the scan found.
+#[derive(Debug, Default)]
+pub struct OdsScan {
+    /// Merged regions by sheet name.
+    pub merges: HashMap<String, Vec<Region>>,
+    /// Rows and columns spanned by the cells holding values, by sheet name:
+    /// (first row, last row, first column, last column).
+    pub extents: HashMap<String, (u64, u64, u64, u64)>,
+}
+
+impl OdsScan {
+    /// The sheet whose used area (rows × columns) is largest, and that area.
+    pub fn largest_area(&self) -> Option<(&str, u64)> {
+        self.extents
+            .iter()
+            .map(|(sheet, (r0, r1, c0, c1))| {
+                (sheet.as_str(), (r1 - r0 + 1).saturating_mul(c1 - c0 + 1))
+            })
+            .max_by_key(|(sheet, area)| (*area, std::cmp::Reverse(*sheet)))
+    }
+
+    fn note_value(&mut self, sheet: &Option<String>, rows: (u64, u64), cols: (u64, u64)) {
+        let Some(sheet) = sheet else { return };
+        let extent = self
+            .extents
+            .entry(sheet.clone())
+            .or_insert((rows.0, rows.1, cols.0, cols.1));
+        extent.0 = extent.0.min(rows.0);
+        extent.1 = extent.1.max(rows.1);
+        extent.2 = extent.2.min(cols.0);
+        extent.3 = extent.3.max(cols.1);
+    }
+}
+
+/// Scans `content.xml`. Damaged XML ends the scan early: what was read so far is returned, since
+/// calamine reports the damage itself.
+pub fn scan(bytes: &[u8]) -> OdsScan {
+    let mut found = OdsScan::default();
     let Some(xml) = content_xml(bytes) else {
-        return by_sheet;
+        return found;
     };
+    let mut merges: HashMap<String, Vec<Region>> = HashMap::new();
     let mut reader = Reader::from_reader(xml.as_slice());
     let mut buf = Vec::new();
     let mut sheet: Option<String> = None;
@@ -28,6 +64,7 @@ pub fn merged_regions_by_sheet(bytes: &[u8]) -> HashMap<String, Vec<Region>> {
     let mut col: u32 = 0;
     let mut row_repeat: u32 = 1;
     let mut row_spans: Vec<(u32, u32, u32)> = Vec::new(); // (col, rows, cols) in this row
+    let mut row_values: Option<(u64, u64)> = None; // columns holding values in this row
     loop {
         buf.clear();
         let event = match reader.read_event_into(&mut buf) {
@@ -40,7 +77,11 @@ pub fn merged_regions_by_sheet(bytes: &[u8]) -> HashMap<String, Vec<Region>> {
             Event::End(e) => {
                 match e.name().as_ref() {
                     "table:table-row" => {
-                        end_row(&mut by_sheet, &sheet, row, row_repeat, &mut row_spans);
+                        end_row(&mut merges, &sheet, row, row_repeat, &mut row_spans);
+                        if let Some(cols) = row_values.take() {
+                            let rows = (u64::from(row), u64::from(row) + u64::from(row_repeat) - 1);
+                            found.note_value(&sheet, rows, cols);
+                        }
                         row = row.saturating_add(row_repeat);
                     }
                     "table:table" => sheet = None,
@@ -61,6 +102,7 @@ pub fn merged_regions_by_sheet(bytes: &[u8]) -> HashMap<String, Vec<Region>> {
                 col = 0;
                 row_repeat = number(e, "table:number-rows-repeated").max(1);
                 row_spans.clear();
+                row_values = None;
                 if is_empty {
                     row = row.saturating_add(row_repeat);
                 }
@@ -71,12 +113,22 @@ pub fn merged_regions_by_sheet(bytes: &[u8]) -> HashMap<String, Vec<Region>> {
                 if rows > 1 || cols > 1 {
                     row_spans.push((col, rows, cols));
                 }
-                col = col.saturating_add(number(e, "table:number-columns-repeated").max(1));
+                let repeat = number(e, "table:number-columns-repeated").max(1);
+                let holds_value = e.name().as_ref() == "table:table-cell"
+                    && (!is_empty || has_attr(e, "office:value-type"));
+                if holds_value {
+                    let (first, last) = (u64::from(col), u64::from(col) + u64::from(repeat) - 1);
+                    row_values = Some(
+                        row_values.map_or((first, last), |(a, b)| (a.min(first), b.max(last))),
+                    );
+                }
+                col = col.saturating_add(repeat);
             }
             _ => {}
         }
     }
-    by_sheet
+    found.merges = merges;
+    found
 }
 
 fn end_row(
@@ -122,6 +174,10 @@ fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
                 .ok()
                 .map(|v| v.into_owned())
         })
+}
+
+fn has_attr(e: &BytesStart<'_>, name: &str) -> bool {
+    e.attributes().flatten().any(|a| a.key.as_ref() == name)
 }
 
 fn number(e: &BytesStart<'_>, name: &str) -> u32 {

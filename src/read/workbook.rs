@@ -9,6 +9,7 @@ use std::io::{Cursor, Read};
 use calamine::{Data, DataRef, Dimensions, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
 
 use super::grid::{Cell, CellValue, Grid, Region};
+use super::limits::{Deadline, Limits, over_limit};
 use super::{ods_merges, xlsx_merges};
 use crate::error::ErrorKind;
 use crate::model::Date;
@@ -166,6 +167,58 @@ impl XlsxParts<'_> {
     }
 }
 
+/// Why a sheet could not be turned into a grid.
+#[derive(Debug)]
+pub enum GridError {
+    /// The sheet is damaged; other sheets may still be read.
+    Damaged(String),
+    /// A limit was passed; the file is rejected.
+    Limit(ErrorKind),
+}
+
+impl From<String> for GridError {
+    fn from(detail: String) -> Self {
+        GridError::Damaged(detail)
+    }
+}
+
+/// Runs a call into calamine, turning a panic on malformed bytes into a "damaged file" message:
+/// a dependency's panic is a property of the file, while a panic in jixiao's own code is a bug
+/// (which the fuzz target looks for, and the per-file boundary in `batch` still catches). Only
+/// calls into calamine go through here.
+fn guarded<T>(call: impl FnOnce() -> T) -> Result<T, String> {
+    crate::panic_guard::guarded(call).map_err(|detail| format!("读取库在此文件上出错（{detail}）"))
+}
+
+/// Most merged regions one sheet may have.
+const MAX_MERGES: usize = 100_000;
+
+/// Counts cells against the sheet's limit and checks the time budget now and then.
+struct CellBudget<'a> {
+    sheet: &'a str,
+    limit: u64,
+    seen: u64,
+    deadline: &'a Deadline,
+}
+
+impl CellBudget<'_> {
+    fn count(&mut self) -> Result<(), GridError> {
+        self.seen += 1;
+        if self.seen > self.limit {
+            return Err(GridError::Limit(over_limit(
+                &format!("工作表“{}”的单元格数", self.sheet),
+                format!("超过 {}", self.limit),
+                self.limit.to_string(),
+                "--max-cells",
+            )));
+        }
+        if self.seen % 65_536 == 0 {
+            self.deadline.check().map_err(GridError::Limit)?;
+        }
+        Ok(())
+    }
+}
+
 /// An open workbook of any format.
 pub enum Workbook<'a> {
     /// .xlsx, with the parts read directly.
@@ -179,8 +232,12 @@ pub enum Workbook<'a> {
 }
 
 impl<'a> Workbook<'a> {
-    /// Opens a workbook held in memory.
-    pub fn open(bytes: &'a [u8], format: Format) -> Result<Workbook<'a>, ErrorKind> {
+    /// Opens a workbook held in memory (its archive already checked against the limits).
+    pub fn open(
+        bytes: &'a [u8],
+        format: Format,
+        limits: &Limits,
+    ) -> Result<Workbook<'a>, ErrorKind> {
         let unreadable = |detail: String| ErrorKind::Unreadable {
             format: format.name(),
             detail,
@@ -188,7 +245,9 @@ impl<'a> Workbook<'a> {
         let cursor = Cursor::new(bytes);
         Ok(match format {
             Format::Xlsx => {
-                let workbook = Xlsx::new(cursor).map_err(|e| unreadable(e.to_string()))?;
+                let workbook = guarded(|| Xlsx::new(cursor))
+                    .map_err(unreadable)?
+                    .map_err(|e| unreadable(e.to_string()))?;
                 let parts = XlsxParts {
                     bytes,
                     archive: None,
@@ -196,13 +255,35 @@ impl<'a> Workbook<'a> {
                 };
                 Workbook::Xlsx(workbook, parts)
             }
-            Format::Xlsb => {
-                Workbook::Xlsb(Xlsb::new(cursor).map_err(|e| unreadable(e.to_string()))?)
-            }
-            Format::Xls => Workbook::Xls(Xls::new(cursor).map_err(|e| unreadable(e.to_string()))?),
+            Format::Xlsb => Workbook::Xlsb(
+                guarded(|| Xlsb::new(cursor))
+                    .map_err(unreadable)?
+                    .map_err(|e| unreadable(e.to_string()))?,
+            ),
+            Format::Xls => Workbook::Xls(
+                guarded(|| Xls::new(cursor))
+                    .map_err(unreadable)?
+                    .map_err(|e| unreadable(e.to_string()))?,
+            ),
             Format::Ods => {
-                let workbook = Ods::new(cursor).map_err(|e| unreadable(e.to_string()))?;
-                Workbook::Ods(workbook, ods_merges::merged_regions_by_sheet(bytes))
+                // calamine lays every .ods sheet out as a full rectangle when it opens the file:
+                // the used extent is measured first, so a hostile one is refused instead.
+                let scan = ods_merges::scan(bytes);
+                let cells_limit = limits.max_cells_per_sheet.saturating_mul(10);
+                if let Some((sheet, area)) = scan.largest_area() {
+                    if area > cells_limit {
+                        return Err(over_limit(
+                            &format!("工作表“{sheet}”的使用范围（行数×列数）"),
+                            area.to_string(),
+                            cells_limit.to_string(),
+                            "--max-cells",
+                        ));
+                    }
+                }
+                let workbook = guarded(|| Ods::new(cursor))
+                    .map_err(unreadable)?
+                    .map_err(|e| unreadable(e.to_string()))?;
+                Workbook::Ods(workbook, scan.merges)
             }
         })
     }
@@ -225,45 +306,77 @@ impl<'a> Workbook<'a> {
             .collect()
     }
 
-    /// Reads one sheet into a grid.
-    pub fn grid(&mut self, sheet: &str) -> Result<Grid, String> {
+    /// Reads one sheet into a grid, within the cell limit and the file's time budget.
+    pub fn grid(
+        &mut self,
+        sheet: &str,
+        limits: &Limits,
+        deadline: &Deadline,
+    ) -> Result<Grid, GridError> {
+        let mut budget = CellBudget {
+            sheet,
+            limit: limits.max_cells_per_sheet,
+            seen: 0,
+            deadline,
+        };
+        let grid = self.read_grid(sheet, &mut budget)?;
+        if grid.merges().len() > MAX_MERGES {
+            return Err(GridError::Limit(over_limit(
+                &format!("工作表“{sheet}”的合并单元格数"),
+                grid.merges().len().to_string(),
+                MAX_MERGES.to_string(),
+                "（此项不可调）",
+            )));
+        }
+        deadline.check().map_err(GridError::Limit)?;
+        Ok(grid)
+    }
+
+    fn read_grid(&mut self, sheet: &str, budget: &mut CellBudget<'_>) -> Result<Grid, GridError> {
         match self {
             Workbook::Xlsx(wb, parts) => {
-                let mut cells = Vec::new();
-                {
+                let cells = guarded(|| {
+                    let mut cells = Vec::new();
                     let mut reader = wb
                         .worksheet_cells_reader(sheet)
                         .map_err(|e| e.to_string())?;
                     while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+                        budget.count()?;
                         let (row, col) = cell.get_position();
                         push_ref(&mut cells, row, col, cell.get_value());
                     }
-                }
+                    Ok::<_, GridError>(cells)
+                })??;
                 Ok(Grid::new(cells, parts.merged_regions(sheet)))
             }
             Workbook::Xlsb(wb) => {
-                let mut cells = Vec::new();
-                let mut reader = wb
-                    .worksheet_cells_reader(sheet)
-                    .map_err(|e| e.to_string())?;
-                while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
-                    let (row, col) = cell.get_position();
-                    push_ref(&mut cells, row, col, cell.get_value());
-                }
+                let cells = guarded(|| {
+                    let mut cells = Vec::new();
+                    let mut reader = wb
+                        .worksheet_cells_reader(sheet)
+                        .map_err(|e| e.to_string())?;
+                    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+                        budget.count()?;
+                        let (row, col) = cell.get_position();
+                        push_ref(&mut cells, row, col, cell.get_value());
+                    }
+                    Ok::<_, GridError>(cells)
+                })??;
                 Ok(Grid::new(cells, Vec::new()))
             }
             Workbook::Xls(wb) => {
-                let range = wb.worksheet_range(sheet).map_err(|e| e.to_string())?;
-                let merges = wb.merge_cells_by_sheet_name(sheet).unwrap_or_default();
-                Ok(Grid::new(
-                    range_cells(&range),
-                    merges.iter().map(region).collect(),
-                ))
+                let (range, merges) = guarded(|| {
+                    let range = wb.worksheet_range(sheet).map_err(|e| e.to_string())?;
+                    let merges = wb.merge_cells_by_sheet_name(sheet).unwrap_or_default();
+                    Ok::<_, String>((range, merges))
+                })??;
+                let merges = merges.iter().map(region).collect();
+                Ok(Grid::new(range_cells(&range, budget)?, merges))
             }
             Workbook::Ods(wb, merges) => {
-                let range = wb.worksheet_range(sheet).map_err(|e| e.to_string())?;
+                let range = guarded(|| wb.worksheet_range(sheet).map_err(|e| e.to_string()))??;
                 let merges = merges.remove(sheet).unwrap_or_default();
-                Ok(Grid::new(range_cells(&range), merges))
+                Ok(Grid::new(range_cells(&range, budget)?, merges))
             }
         }
     }
@@ -278,11 +391,15 @@ fn region(d: &Dimensions) -> Region {
     }
 }
 
-fn range_cells(range: &calamine::Range<Data>) -> Vec<Cell> {
+fn range_cells(
+    range: &calamine::Range<Data>,
+    budget: &mut CellBudget<'_>,
+) -> Result<Vec<Cell>, GridError> {
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let mut cells = Vec::new();
     for (row, col, data) in range.used_cells() {
         if let Some(value) = convert(data) {
+            budget.count()?;
             cells.push(Cell {
                 row: row0 + row as u32,
                 col: col0 + col as u32,
@@ -290,7 +407,7 @@ fn range_cells(range: &calamine::Range<Data>) -> Vec<Cell> {
             });
         }
     }
-    cells
+    Ok(cells)
 }
 
 fn push_ref(cells: &mut Vec<Cell>, row: u32, col: u32, data: &DataRef<'_>) {

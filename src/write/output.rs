@@ -13,10 +13,47 @@ pub struct OutputDir {
     pending: Vec<(PathBuf, PathBuf)>,
 }
 
+/// The files jixiao writes into an output folder.
+pub const OUTPUT_NAMES: [&str; 5] = [
+    "summary.xlsx",
+    "projects.csv",
+    "indicators.csv",
+    "projects.jsonl",
+    "manifest.csv",
+];
+
+/// Marks a folder as jixiao's output folder, so a later run may replace its outputs.
+const MARKER: &str = ".jixiao-output";
+
 impl OutputDir {
-    /// Creates the folder if needed.
-    pub fn create(dir: &Path) -> Result<OutputDir> {
+    /// Opens the output folder, creating it if needed. A folder that already holds other files
+    /// and was not made by jixiao is refused unless `force`, so nothing is clobbered silently.
+    pub fn create(dir: &Path, force: bool) -> Result<OutputDir> {
+        if dir.is_dir() && !dir.join(MARKER).exists() && !force {
+            let foreign: Vec<String> = std::fs::read_dir(dir)
+                .map_err(|e| output_error(dir, e))?
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| !name.starts_with('.'))
+                .collect();
+            if !foreign.is_empty() {
+                let mut shown = foreign.clone();
+                shown.sort();
+                shown.truncate(3);
+                let message = format!(
+                    "输出目录已有其他文件（{} 等 {} 个），为免覆盖未写入；请换一个空目录，或加 --force",
+                    shown.join("、"),
+                    foreign.len()
+                );
+                return Err(Error::in_file(
+                    dir.display().to_string(),
+                    ErrorKind::Output(message),
+                ));
+            }
+        }
         std::fs::create_dir_all(dir).map_err(|e| output_error(dir, e))?;
+        let marker = "jixiao 的输出目录：再次运行会替换其中的 summary.xlsx、projects.csv、indicators.csv、projects.jsonl、manifest.csv。\n";
+        std::fs::write(dir.join(MARKER), marker).map_err(|e| output_error(dir, e))?;
         Ok(OutputDir {
             dir: dir.to_path_buf(),
             pending: Vec::new(),

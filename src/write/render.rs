@@ -224,6 +224,27 @@ impl Renderer {
     }
 
     fn workbook_rows(&self, project: &Project, out: &mut Rendered) {
+        let truncated_before = out.truncated;
+        self.project_rows(project, out);
+        if out.truncated > truncated_before {
+            let issue = IssueRow {
+                kind: "警告".into(),
+                code: "truncated".into(),
+                file: project.source.file.clone(),
+                sheet: project.source.sheet.clone(),
+                cell: project.source.cell.clone(),
+                project: project.project_name.clone(),
+                message: format!(
+                    "有 {} 处文字超过 Excel 单元格上限 {} 字，在 summary.xlsx 中已截断（末尾为“…”）；完整内容见 projects.jsonl 和 CSV",
+                    out.truncated - truncated_before,
+                    super::rows::EXCEL_CELL_CHARS
+                ),
+            };
+            out.rows.push(issue.to_row(&mut out.truncated));
+        }
+    }
+
+    fn project_rows(&self, project: &Project, out: &mut Rendered) {
         let department = department_group(project).to_owned();
         let warnings: Vec<&str> = project
             .warnings

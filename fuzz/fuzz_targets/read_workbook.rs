@@ -1,0 +1,47 @@
+//! Fuzzes the per-file entry point: any bytes, read as a workbook within the default limits, then
+//! normalized and rendered for every output. It must never hang or abort, and jixiao's own code
+//! must never panic. A panic inside calamine on malformed bytes is caught by the reader (and
+//! reported as a damaged file), so only panics outside such a guard count as crashes.
+#![no_main]
+
+use std::sync::{LazyLock, Once};
+
+use jixiao::TemplateSet;
+use jixiao::batch::{FileOutcome, FileStatus};
+use jixiao::normalize::Normalizer;
+use jixiao::read::{Limits, read_workbook};
+use jixiao::write::csv_out::{CsvEncoding, CsvUnit};
+use jixiao::write::render::Renderer;
+use libfuzzer_sys::fuzz_target;
+
+static TEMPLATES: LazyLock<TemplateSet> = LazyLock::new(TemplateSet::builtin);
+static NORMALIZER: LazyLock<Normalizer> = LazyLock::new(Normalizer::builtin);
+
+static HOOK: Once = Once::new();
+
+fuzz_target!(|bytes: &[u8]| {
+    HOOK.call_once(|| {
+        // libFuzzer's hook aborts on every panic; keep it for panics nobody catches.
+        let abort = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !jixiao::panic_guard::is_guarded() {
+                abort(info);
+            }
+        }));
+    });
+    let limits = Limits { max_seconds_per_file: 10.0, ..Limits::default() };
+    let Ok(mut read) = read_workbook(bytes, "fuzz.xlsx", &TEMPLATES, &limits) else { return };
+    for form in &mut read.forms {
+        NORMALIZER.normalize(form);
+    }
+    let outcome = FileOutcome {
+        file: "fuzz.xlsx".into(),
+        status: if read.forms.is_empty() { FileStatus::Rejected } else { FileStatus::Converted },
+        format: Some(read.format.name()),
+        forms: read.forms,
+        issues: read.issues,
+        message: String::new(),
+    };
+    let renderer = Renderer { encoding: CsvEncoding::Gb18030, unit: CsvUnit::Yuan };
+    let _ = renderer.render(&outcome);
+});

@@ -1,0 +1,278 @@
+//! Limits that keep one hostile or broken file from exhausting the machine, checked before
+//! calamine sees the file: file size, the zip archive's entries (count, duplicate names, inflated
+//! size per entry and in all, inflate ratio — as Apache POI's ZipSecureFile does), a
+//! `sharedStrings.xml` that declares more strings than it can hold (calamine reserves them all at
+//! open), cells per sheet and time per file. The zip reader itself refuses to inflate an entry
+//! past its declared size, so the declared sizes are safe to check.
+
+use std::collections::HashSet;
+use std::io::{Cursor, Read};
+use std::time::{Duration, Instant};
+
+use crate::error::ErrorKind;
+
+/// The limits, with safe defaults; every one can be raised from the command line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Largest file read, in bytes (`--max-file-size`).
+    pub max_file_bytes: u64,
+    /// Largest inflated size of one zip entry, in bytes (`--max-inflated`).
+    pub max_entry_bytes: u64,
+    /// Largest inflated size of all entries together, in bytes.
+    pub max_total_bytes: u64,
+    /// Smallest compressed/inflated ratio of an entry over 100 KB (`--min-inflate-ratio`).
+    pub min_inflate_ratio: f64,
+    /// Most entries in an archive.
+    pub max_entries: usize,
+    /// Most cells read from one sheet (`--max-cells`).
+    pub max_cells_per_sheet: u64,
+    /// Time allowed for one file (`--max-seconds`).
+    pub max_seconds_per_file: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 100 * MB,
+            max_entry_bytes: 256 * MB,
+            max_total_bytes: 1024 * MB,
+            min_inflate_ratio: 0.01,
+            max_entries: 10_000,
+            max_cells_per_sheet: 1_000_000,
+            max_seconds_per_file: 60.0,
+        }
+    }
+}
+
+const MB: u64 = 1024 * 1024;
+/// Entries smaller than this are never judged by their inflate ratio (as in POI).
+const RATIO_THRESHOLD: u64 = 100 * 1024;
+/// The fewest bytes one shared string takes in `sharedStrings.xml` (`<si/>`).
+const MIN_BYTES_PER_STRING: u64 = 5;
+
+/// "12.5 MB" for messages.
+pub fn human_bytes(bytes: u64) -> String {
+    if bytes >= 1024 * MB {
+        format!("{:.1} GB", bytes as f64 / (1024 * MB) as f64)
+    } else if bytes >= MB {
+        format!("{:.1} MB", bytes as f64 / MB as f64)
+    } else if bytes >= 1024 {
+        format!("{:.1} KB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} 字节")
+    }
+}
+
+/// A limit that was passed: what, by how much, and the option that raises it.
+pub fn over_limit(what: &str, value: String, limit: String, option: &str) -> ErrorKind {
+    ErrorKind::Limit(format!(
+        "{what}为 {value}，超过限制 {limit}；如确属正常文件，可用 {option} 调高限制"
+    ))
+}
+
+impl Limits {
+    /// Checks a file's size before it is read.
+    pub fn check_file_size(&self, bytes: u64) -> Result<(), ErrorKind> {
+        if bytes > self.max_file_bytes {
+            return Err(over_limit(
+                "文件大小",
+                human_bytes(bytes),
+                human_bytes(self.max_file_bytes),
+                "--max-file-size",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks a zip archive (xlsx, xlsb, ods) before it is opened: entries, names, sizes,
+    /// ratios, and the shared strings' declared count.
+    pub fn check_archive(&self, bytes: &[u8]) -> Result<(), ErrorKind> {
+        let unreadable = |detail: String| ErrorKind::Unreadable {
+            format: "zip",
+            detail,
+        };
+        let mut archive =
+            zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+        if archive.len() > self.max_entries {
+            return Err(over_limit(
+                "压缩包中的部件数",
+                archive.len().to_string(),
+                self.max_entries.to_string(),
+                "（此项不可调）",
+            ));
+        }
+        let mut names = HashSet::with_capacity(archive.len());
+        let mut total: u64 = 0;
+        for index in 0..archive.len() {
+            let entry = archive
+                .by_index_raw(index)
+                .map_err(|e| unreadable(e.to_string()))?;
+            let name = entry
+                .name()
+                .map_or_else(|_| format!("#{index}"), |n| n.into_owned());
+            if !names.insert(name.to_ascii_lowercase()) {
+                return Err(ErrorKind::Unreadable {
+                    format: "zip",
+                    detail: format!("部件“{name}”出现了两次，文件可能被篡改"),
+                });
+            }
+            let (size, packed) = (entry.size(), entry.compressed_size());
+            if size > self.max_entry_bytes {
+                return Err(over_limit(
+                    &format!("部件“{name}”解压后的大小"),
+                    human_bytes(size),
+                    human_bytes(self.max_entry_bytes),
+                    "--max-inflated",
+                ));
+            }
+            if size > RATIO_THRESHOLD && (packed as f64) < size as f64 * self.min_inflate_ratio {
+                return Err(over_limit(
+                    &format!(
+                        "部件“{name}”的压缩比（压缩后 {} / 解压后 {}）",
+                        human_bytes(packed),
+                        human_bytes(size)
+                    ),
+                    format!("{:.5}", packed as f64 / size as f64),
+                    format!("{}（疑似“压缩炸弹”）", self.min_inflate_ratio),
+                    "--min-inflate-ratio",
+                ));
+            }
+            total = total.saturating_add(size);
+        }
+        if total > self.max_total_bytes {
+            return Err(over_limit(
+                "全部部件解压后的总大小",
+                human_bytes(total),
+                human_bytes(self.max_total_bytes),
+                "--max-inflated",
+            ));
+        }
+        self.check_shared_strings(&mut archive)
+    }
+
+    /// calamine reserves room for `uniqueCount` strings when it opens an .xlsx: a count the part
+    /// cannot possibly hold is refused before it does.
+    fn check_shared_strings(
+        &self,
+        archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    ) -> Result<(), ErrorKind> {
+        let Ok(entry) = archive.by_name("xl/sharedStrings.xml") else {
+            return Ok(());
+        };
+        let size = entry.size();
+        let mut head = Vec::with_capacity(4096);
+        // Only the start of the part is inflated: the count is an attribute of its root element.
+        if entry.take(4096).read_to_end(&mut head).is_err() {
+            return Ok(()); // calamine will report the damage itself
+        }
+        let head = String::from_utf8_lossy(&head);
+        for attribute in ["uniqueCount=\"", "count=\""] {
+            let Some(at) = head.find(attribute) else {
+                continue;
+            };
+            let digits: String = head[at + attribute.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            let Ok(declared) = digits.parse::<u64>() else {
+                if !digits.is_empty() {
+                    return Err(shared_strings_error(&digits, size));
+                }
+                continue;
+            };
+            if declared > size / MIN_BYTES_PER_STRING + 1 {
+                return Err(shared_strings_error(&digits, size));
+            }
+        }
+        Ok(())
+    }
+
+    /// When a file started, to check the time budget against.
+    pub fn deadline(&self) -> Deadline {
+        let budget = Duration::try_from_secs_f64(self.max_seconds_per_file.max(0.0))
+            .unwrap_or(Duration::MAX);
+        Deadline {
+            ends: Instant::now().checked_add(budget),
+            seconds: self.max_seconds_per_file,
+        }
+    }
+}
+
+fn shared_strings_error(declared: &str, size: u64) -> ErrorKind {
+    ErrorKind::Unreadable {
+        format: "xlsx",
+        detail: format!(
+            "共享字符串表声明有 {declared} 个字符串，而该部件只有 {}，不可能容纳；文件已损坏或被篡改",
+            human_bytes(size)
+        ),
+    }
+}
+
+/// The time budget of one file.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    ends: Option<Instant>,
+    seconds: f64,
+}
+
+impl Deadline {
+    /// Fails once the budget is spent.
+    pub fn check(&self) -> Result<(), ErrorKind> {
+        match self.ends {
+            Some(ends) if Instant::now() > ends => Err(over_limit(
+                "读取此文件所用时间",
+                format!("超过 {} 秒", self.seconds),
+                format!("{} 秒", self.seconds),
+                "--max-seconds",
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Parses sizes as people write them: "100MB", "1.5 GB", "512k", "2048" (bytes).
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("不是大小：{text}（例：100MB、1.5GB）"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => MB as f64,
+        "g" | "gb" | "gib" => (1024 * MB) as f64,
+        "t" | "tb" | "tib" => (1024 * 1024 * MB) as f64,
+        other => return Err(format!("不认识的单位“{other}”（可用 KB、MB、GB）")),
+    };
+    Ok((number * factor) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_as_written() {
+        assert_eq!(parse_size("100MB"), Ok(100 * MB));
+        assert_eq!(parse_size("1.5 GB"), Ok(1536 * MB));
+        assert_eq!(parse_size("512k"), Ok(512 * 1024));
+        assert_eq!(parse_size("2048"), Ok(2048));
+        assert!(parse_size("lots").is_err());
+        assert!(parse_size("5 parsecs").is_err());
+        assert_eq!(human_bytes(3 * MB / 2), "1.5 MB");
+    }
+
+    #[test]
+    fn the_limit_message_names_the_option() {
+        let err = Limits::default().check_file_size(200 * MB).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("200.0 MB") && message.contains("--max-file-size"),
+            "{message}"
+        );
+    }
+}
