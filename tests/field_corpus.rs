@@ -8,7 +8,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::harness::{Mismatches, field, fixture, jixiao};
+use crate::harness::{Mismatches, compare_model, field, fixture, jixiao};
 
 /// The inspect report of the whole corpus folder, by file name.
 fn corpus_report() -> BTreeMap<String, Value> {
@@ -107,58 +107,16 @@ fn every_corpus_file_yields_exactly_its_truth() {
     mismatches.assert_none();
 }
 
-fn compare_form(m: &mut Mismatches, place: &str, expected: &Value, form: &Value) {
-    m.check(place, "sheet", &expected["sheet"], &form["source"]["sheet"]);
-    m.check(
-        place,
-        "anchor",
-        &expected["anchor"],
-        &form["source"]["cell"],
-    );
-    for key in ["template", "year"] {
-        m.check(place, key, &expected[key], &form[key]);
-    }
-    for key in [
-        "project_name",
-        "department",
-        "implementing_unit",
-        "category",
-        "start_date",
-        "end_date",
-    ] {
-        m.check(place, key, &expected[key], field(form, key));
-    }
+/// Compares a form with its truth: where it is (sheet, anchor), then every field as a model.
+fn compare_form(m: &mut Mismatches, place: &str, truth: &Value, form: &Value) {
+    m.check(place, "sheet", &truth["sheet"], &form["source"]["sheet"]);
+    m.check(place, "anchor", &truth["anchor"], &form["source"]["cell"]);
+    let mut expected = truth.clone();
+    expected["funds"] = truth["funds_wan"].clone();
     for key in ["overall_goal", "annual_goal"] {
-        m.check(place, key, &without_html(&expected[key]), field(form, key));
+        expected[key] = without_html(&truth[key]);
     }
-    for (kind, amount) in expected["funds_wan"].as_object().unwrap() {
-        let actual = field(&form["funds"], kind);
-        if decimal(amount) != decimal(actual) {
-            m.note(format!(
-                "{place}: funds.{kind}: expected {amount}, actual {actual}"
-            ));
-        }
-    }
-    let expected_rows = expected["indicators"].as_array().unwrap();
-    let rows = form["indicators"].as_array().unwrap();
-    if expected_rows.len() != rows.len() {
-        m.note(format!(
-            "{place}: {} indicators expected, {} found",
-            expected_rows.len(),
-            rows.len()
-        ));
-        return;
-    }
-    for (i, (expected, row)) in expected_rows.iter().zip(rows).enumerate() {
-        for key in ["block", "level1", "level2", "level3", "value"] {
-            m.check(
-                place,
-                &format!("indicator {} {key}", i + 1),
-                &expected[key],
-                &row[key],
-            );
-        }
-    }
+    compare_model(m, place, &expected, form);
 }
 
 #[test]

@@ -345,6 +345,10 @@ fn a_zip_bomb_is_rejected_in_well_under_a_second() {
     let input = dir.path().join("in");
     std::fs::create_dir(&input).unwrap();
     put(&input, "压缩炸弹.xlsx", &zip_bomb(10, false));
+    // For measuring by hand (`/usr/bin/time -v jixiao convert …`): keep a copy of the bomb.
+    if let Some(copy) = std::env::var_os("JIXIAO_KEEP_BOMB") {
+        std::fs::copy(input.join("压缩炸弹.xlsx"), copy).unwrap();
+    }
     let started = Instant::now();
     let (code, stderr) = convert_within(&input, &dir.path().join("out"), Duration::from_secs(30));
     let elapsed = started.elapsed();

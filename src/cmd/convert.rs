@@ -4,10 +4,9 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use jixiao::batch::{FileStatus, Pipeline};
+use jixiao::batch::FileStatus;
 use jixiao::convert::{self, ConvertJob, ConvertReport};
 use jixiao::model::FundKind;
-use jixiao::normalize::Normalizer;
 use jixiao::write::csv_out::{CsvEncoding, CsvUnit};
 use jixiao::write::rows::fixed2;
 
@@ -37,9 +36,8 @@ pub enum UnitArg {
 /// Arguments of `jixiao convert`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Workbooks or folders (walked recursively).
-    #[arg(required = true, value_name = "INPUT")]
-    pub inputs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub input: super::InputArgs,
     /// Output folder.
     #[arg(short, long, value_name = "DIR", default_value = "jixiao-out")]
     pub out: PathBuf,
@@ -49,9 +47,6 @@ pub struct Args {
     /// Unit of amounts in the CSV files.
     #[arg(long, value_enum, default_value = "yuan")]
     pub csv_unit: UnitArg,
-    /// A folder of extra templates and dictionary files.
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -70,22 +65,18 @@ pub struct Args {
     /// Read, normalize and total, but write nothing (for measuring).
     #[arg(long, hide = true)]
     pub no_write: bool,
-    #[command(flatten)]
-    pub limits: super::LimitArgs,
 }
 
 impl Args {
     fn job(self) -> Result<ConvertJob, String> {
-        let templates = super::load_templates(self.templates.as_deref())?;
-        let normalizer =
-            Normalizer::with_dir(self.templates.as_deref()).map_err(|e| e.to_string())?;
+        let pipeline = self.input.pipeline(true)?;
         let jobs = match self.jobs {
             Some(0) => return Err("--jobs 至少为 1".into()),
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
         Ok(ConvertJob {
-            inputs: self.inputs,
+            inputs: self.input.inputs,
             out: self.out,
             csv_encoding: match self.csv_encoding {
                 EncodingArg::Utf8 => CsvEncoding::Utf8,
@@ -100,11 +91,7 @@ impl Args {
             per_department: self.per_department,
             write: !self.no_write,
             force: self.force,
-            pipeline: Pipeline {
-                templates,
-                normalizer: Some(normalizer),
-                limits: self.limits.limits(),
-            },
+            pipeline,
         })
     }
 }

@@ -2,7 +2,6 @@
 //! it came from, and for every sheet or file that yields none, why.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use jixiao::batch::{self, FileOutcome, FileStatus};
 use jixiao::model::{FundKind, Project};
@@ -11,27 +10,16 @@ use serde_json::{Map, Value, json};
 /// Arguments of `jixiao inspect`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Workbooks or folders to inspect.
-    #[arg(required = true, value_name = "FILE")]
-    pub inputs: Vec<PathBuf>,
-    /// A folder of extra templates (*.toml); one with a built-in id replaces it.
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
     #[command(flatten)]
-    pub limits: super::LimitArgs,
+    pub input: super::InputArgs,
 }
 
 /// Runs the command; the exit code is 1 when any file could not be read.
 pub fn run(args: Args) -> Result<i32, String> {
-    let templates = super::load_templates(args.templates.as_deref())?;
-    let pipeline = batch::Pipeline {
-        templates,
-        normalizer: None,
-        limits: args.limits.limits(),
-    };
+    let pipeline = args.input.pipeline(false)?;
     let mut report = Vec::new();
     let mut any_rejected = false;
-    for input in batch::walk_inputs(&args.inputs) {
+    for input in batch::walk_inputs(&args.input.inputs) {
         let outcome = pipeline.process(&input);
         if outcome.status == FileStatus::Rejected {
             any_rejected = true;

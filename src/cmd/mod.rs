@@ -10,6 +10,38 @@ use jixiao::TemplateSet;
 use jixiao::read::Limits;
 use jixiao::read::limits::parse_size;
 
+/// What every reading command takes: the inputs, extra templates, the limits.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InputArgs {
+    /// Workbooks or folders (folders are walked recursively).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<std::path::PathBuf>,
+    /// A folder of extra templates (*.toml; one with a built-in id replaces it) and dictionary
+    /// files (kind = "dictionary").
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+impl InputArgs {
+    /// The pipeline each file goes through: read with the templates within the limits, then
+    /// normalized when `normalize`.
+    pub fn pipeline(&self, normalize: bool) -> Result<jixiao::batch::Pipeline, String> {
+        let normalizer = if normalize {
+            let dir = self.templates.as_deref();
+            Some(jixiao::normalize::Normalizer::with_dir(dir).map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        Ok(jixiao::batch::Pipeline {
+            templates: load_templates(self.templates.as_deref())?,
+            normalizer,
+            limits: self.limits.limits(),
+        })
+    }
+}
+
 /// The limits every reading command takes (see `read::limits`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct LimitArgs {

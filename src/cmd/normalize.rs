@@ -3,23 +3,16 @@
 //! wordings it could not map, with counts, so the dictionary can grow.
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use jixiao::batch::{self, FileStatus};
-use jixiao::normalize::{Normalizer, UnmappedReport};
+use jixiao::normalize::UnmappedReport;
 use serde_json::json;
 
 /// Arguments of `jixiao normalize`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Workbooks or folders.
-    #[arg(required = true, value_name = "FILE")]
-    pub inputs: Vec<PathBuf>,
-    /// A folder of extra templates and dictionary files (normalize.toml with kind = "dictionary").
-    #[arg(long, value_name = "DIR")]
-    pub templates: Option<PathBuf>,
     #[command(flatten)]
-    pub limits: super::LimitArgs,
+    pub input: super::InputArgs,
     /// Instead of the forms, list what could not be mapped (kind, wording, count) as CSV.
     #[arg(long)]
     pub unmapped: bool,
@@ -27,24 +20,23 @@ pub struct Args {
 
 /// Runs the command; the exit code is 1 when any file could not be read.
 pub fn run(args: Args) -> Result<i32, String> {
-    let templates = super::load_templates(args.templates.as_deref())?;
-    let normalizer = Normalizer::with_dir(args.templates.as_deref()).map_err(|e| e.to_string())?;
-    let pipeline = batch::Pipeline {
-        templates,
-        normalizer: Some(normalizer.clone()),
-        limits: args.limits.limits(),
-    };
+    let pipeline = args.input.pipeline(true)?;
+    let dictionary = pipeline
+        .normalizer
+        .as_ref()
+        .map(|n| n.dictionary().clone())
+        .unwrap_or_default();
     let mut files = Vec::new();
     let mut report = UnmappedReport::default();
     let mut any_rejected = false;
-    for input in batch::walk_inputs(&args.inputs) {
+    for input in batch::walk_inputs(&args.input.inputs) {
         let outcome = pipeline.process(&input);
         if outcome.status == FileStatus::Rejected {
             any_rejected = true;
             eprintln!("jixiao: {}：{}", outcome.file, outcome.message);
         }
         for form in &outcome.forms {
-            report.add(form, normalizer.dictionary());
+            report.add(form, &dictionary);
         }
         if !args.unmapped {
             files.push(json!({

@@ -118,24 +118,7 @@ impl Dictionary {
 
     /// Adds every dictionary file (`kind = "dictionary"`) of a folder, in name order.
     pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
-        let entries = std::fs::read_dir(dir).map_err(|e| {
-            Error::in_file(
-                dir.display().to_string(),
-                ErrorKind::Template(e.to_string()),
-            )
-        })?;
-        let mut paths: Vec<_> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
-            })
-            .collect();
-        paths.sort();
-        for path in paths {
-            let shown = path.display().to_string();
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Error::in_file(&shown, ErrorKind::Template(e.to_string())))?;
+        for (shown, text) in crate::template::toml_files(dir)? {
             if crate::template::is_dictionary(&text) {
                 self.merge_text(&text)
                     .map_err(|e| Error::in_file(&shown, ErrorKind::Template(e)))?;

@@ -336,31 +336,19 @@ impl<'a> Workbook<'a> {
         match self {
             Workbook::Xlsx(wb, parts) => {
                 let cells = guarded(|| {
-                    let mut cells = Vec::new();
                     let mut reader = wb
                         .worksheet_cells_reader(sheet)
                         .map_err(|e| e.to_string())?;
-                    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
-                        budget.count()?;
-                        let (row, col) = cell.get_position();
-                        push_ref(&mut cells, row, col, cell.get_value());
-                    }
-                    Ok::<_, GridError>(cells)
+                    streamed_cells(|| reader.next_cell().map_err(|e| e.to_string()), budget)
                 })??;
                 Ok(Grid::new(cells, parts.merged_regions(sheet)))
             }
             Workbook::Xlsb(wb) => {
                 let cells = guarded(|| {
-                    let mut cells = Vec::new();
                     let mut reader = wb
                         .worksheet_cells_reader(sheet)
                         .map_err(|e| e.to_string())?;
-                    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
-                        budget.count()?;
-                        let (row, col) = cell.get_position();
-                        push_ref(&mut cells, row, col, cell.get_value());
-                    }
-                    Ok::<_, GridError>(cells)
+                    streamed_cells(|| reader.next_cell().map_err(|e| e.to_string()), budget)
                 })??;
                 Ok(Grid::new(cells, Vec::new()))
             }
@@ -380,6 +368,20 @@ impl<'a> Workbook<'a> {
             }
         }
     }
+}
+
+/// The cells a streaming cell reader (.xlsx, .xlsb) yields, within the sheet's budget.
+fn streamed_cells<'d>(
+    mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'d>>>, String>,
+    budget: &mut CellBudget<'_>,
+) -> Result<Vec<Cell>, GridError> {
+    let mut cells = Vec::new();
+    while let Some(cell) = next()? {
+        budget.count()?;
+        let (row, col) = cell.get_position();
+        push_ref(&mut cells, row, col, cell.get_value());
+    }
+    Ok(cells)
 }
 
 fn region(d: &Dimensions) -> Region {

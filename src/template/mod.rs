@@ -391,25 +391,9 @@ impl TemplateSet {
     }
 
     /// Adds every `*.toml` in `dir` (sorted by name); one with a built-in id replaces it.
+    /// Dictionary files (`kind = "dictionary"`) are left to the normalizer.
     pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
-        let entries = std::fs::read_dir(dir).map_err(|e| {
-            Error::in_file(
-                dir.display().to_string(),
-                ErrorKind::Template(e.to_string()),
-            )
-        })?;
-        let mut paths: Vec<_> = entries
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
-            })
-            .collect();
-        paths.sort();
-        for path in paths {
-            let shown = path.display().to_string();
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Error::in_file(&shown, ErrorKind::Template(e.to_string())))?;
+        for (shown, text) in toml_files(dir)? {
             if is_dictionary(&text) {
                 continue;
             }
@@ -448,6 +432,32 @@ impl TemplateSet {
         titles.dedup();
         titles.join("、")
     }
+}
+
+/// The `*.toml` files of a folder, sorted by name, as (path shown, text).
+pub fn toml_files(dir: &Path) -> Result<Vec<(String, String)>> {
+    let template_error = |path: &Path, e: std::io::Error| {
+        Error::in_file(
+            path.display().to_string(),
+            ErrorKind::Template(e.to_string()),
+        )
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| template_error(dir, e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+        })
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|e| template_error(&path, e))?;
+            Ok((path.display().to_string(), text))
+        })
+        .collect()
 }
 
 /// Parses and compiles one template file's text.
