@@ -260,11 +260,14 @@ impl<'a> Workbook<'a> {
                     .map_err(unreadable)?
                     .map_err(|e| unreadable(e.to_string()))?,
             ),
-            Format::Xls => Workbook::Xls(
-                guarded(|| Xls::new(cursor))
-                    .map_err(unreadable)?
-                    .map_err(|e| unreadable(e.to_string()))?,
-            ),
+            Format::Xls => {
+                Workbook::Xls(guarded(|| Xls::new(cursor)).map_err(unreadable)?.map_err(
+                    |e| match e {
+                        calamine::XlsError::Password => ErrorKind::Encrypted,
+                        e => unreadable(e.to_string()),
+                    },
+                )?)
+            }
             Format::Ods => {
                 // calamine lays every .ods sheet out as a full rectangle when it opens the file:
                 // the used extent is measured first, so a hostile one is refused instead.

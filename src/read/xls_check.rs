@@ -221,6 +221,37 @@ fn mini_chain(
     Ok(data)
 }
 
+/// How many cells calamine 0.38 reserves for a DIMENSIONS record, computed as it does (its
+/// column reset, its wrapping row and column counts); `None` for a record it rejects.
+fn reserved_cells(data: &[u8]) -> Option<u64> {
+    let (rf, rl, mut cf, cl) = match data.len() {
+        10 => (
+            u32::from(u16_at(data, 0)),
+            u32::from(u16_at(data, 2)),
+            u32::from(u16_at(data, 4)),
+            u32::from(u16_at(data, 6)),
+        ),
+        14 | 16 => (
+            u32_at(data, 0),
+            u32_at(data, 4),
+            u32::from(u16_at(data, 8)),
+            u32::from(u16_at(data, 10)),
+        ),
+        _ => return None,
+    };
+    if 0xFF < cf || cl < cf {
+        cf = 0;
+    }
+    let (start, end) = if 1 <= rl && 1 <= cl {
+        ((rf, cf), (rl - 1, cl - 1))
+    } else {
+        ((rf, cf), (rf, cf))
+    };
+    let rows = u64::from(end.0.wrapping_sub(start.0).wrapping_add(1));
+    let cols = u64::from(end.1.wrapping_sub(start.1).wrapping_add(1));
+    Some(rows.saturating_mul(cols))
+}
+
 /// Scans the BIFF records of the workbook stream: each sheet's declared DIMENSIONS and the
 /// rectangle between its extreme cells must stay within the limit.
 fn check_extents(stream: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
@@ -261,18 +292,17 @@ fn check_extents(stream: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
                 check(extent.take())?;
             }
             // DIMENSIONS: calamine reserves rows × columns for the sheet.
-            0x0200 if len >= 14 => {
-                let (rf, rl) = (u32_at(data, 0), u32_at(data, 4));
-                let (cf, cl) = (u32::from(u16_at(data, 8)), u32::from(u16_at(data, 10)));
-                let area =
-                    u64::from(rl.saturating_sub(rf)) * u64::from(cl.saturating_sub(cf.min(cl)));
-                if area > limit {
-                    return Err(over_limit(
-                        "工作表声明的范围（行数×列数）",
-                        area.to_string(),
-                        limit.to_string(),
-                        "--max-cells",
-                    ));
+            0x0200 => {
+                if let Some(area) = reserved_cells(data) {
+                    if area > limit {
+                        let shown = area.to_string();
+                        return Err(over_limit(
+                            "工作表声明的范围（行数×列数）",
+                            shown,
+                            limit.to_string(),
+                            "--max-cells",
+                        ));
+                    }
                 }
             }
             // Cells: Number, Label, RString, BoolErr, RK, LabelSst, Formula.
@@ -359,5 +389,23 @@ mod tests {
         stream.extend_from_slice(&14u16.to_le_bytes());
         stream.extend_from_slice(&dims);
         assert!(check_extents(&stream, &Limits::default()).is_err());
+    }
+
+    #[test]
+    fn dimensions_are_counted_as_calamine_counts_them() {
+        // BIFF5: rows 0..60000, columns 0..200.
+        assert_eq!(
+            reserved_cells(&[0, 0, 0x60, 0xEA, 0, 0, 200, 0, 0, 0]),
+            Some(60_000 * 200)
+        );
+        // A first row after the last: calamine's row count wraps to about 2^32.
+        let wrapped = reserved_cells(&[0x10, 0, 0, 0, 0x05, 0, 0, 0, 0, 0, 0x02, 0, 0, 0]).unwrap();
+        assert!(wrapped > 1 << 31, "{wrapped}");
+        // A first column past 0xFF is taken as 0.
+        assert_eq!(
+            reserved_cells(&[0, 0, 0, 0, 1, 0, 0, 0, 0x00, 0x01, 0x10, 0, 0, 0]),
+            Some(16)
+        );
+        assert_eq!(reserved_cells(&[0; 12]), None);
     }
 }
