@@ -40,7 +40,7 @@ fn stages(c: &mut Criterion) {
     ] {
         let bytes = sample(file);
         let format = sniff(&bytes).expect("an xlsx");
-        let sheet = Workbook::open(&bytes, format, &limits)
+        let sheet = Workbook::open(&bytes, format, None, &limits)
             .expect("opens")
             .sheets()[0]
             .name
@@ -48,7 +48,7 @@ fn stages(c: &mut Criterion) {
         let mut group = c.benchmark_group(label);
         group.bench_function("open", |b| {
             b.iter(|| {
-                Workbook::open(black_box(&bytes), sniff(&bytes).unwrap(), &limits)
+                Workbook::open(black_box(&bytes), sniff(&bytes).unwrap(), None, &limits)
                     .unwrap()
                     .sheets()
                     .len()
@@ -56,7 +56,7 @@ fn stages(c: &mut Criterion) {
         });
         group.bench_function("grid", |b| {
             b.iter_batched(
-                || Workbook::open(&bytes, format, &limits).unwrap(),
+                || Workbook::open(&bytes, format, None, &limits).unwrap(),
                 |mut workbook| {
                     workbook
                         .grid(&sheet, &limits, &limits.deadline())
@@ -67,7 +67,7 @@ fn stages(c: &mut Criterion) {
                 criterion::BatchSize::SmallInput,
             )
         });
-        let grid = Workbook::open(&bytes, format, &limits)
+        let grid = Workbook::open(&bytes, format, None, &limits)
             .unwrap()
             .grid(&sheet, &limits, &limits.deadline())
             .unwrap();

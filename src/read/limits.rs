@@ -85,8 +85,11 @@ impl Limits {
     }
 
     /// Checks a zip archive (xlsx, xlsb, ods) before it is opened: entries, names, sizes,
-    /// ratios, and the shared strings' declared count.
-    pub fn check_archive(&self, bytes: &[u8]) -> Result<(), ErrorKind> {
+    /// ratios, and the shared strings' declared count. Returns the parsed archive for reuse.
+    pub fn check_archive<'b>(
+        &self,
+        bytes: &'b [u8],
+    ) -> Result<zip::ZipArchive<Cursor<&'b [u8]>>, ErrorKind> {
         let unreadable = |detail: String| ErrorKind::Unreadable {
             format: "zip",
             detail,
@@ -147,7 +150,8 @@ impl Limits {
                 "--max-inflated",
             ));
         }
-        self.check_shared_strings(&mut archive)
+        self.check_shared_strings(&mut archive)?;
+        Ok(archive)
     }
 
     /// calamine reserves room for `uniqueCount` strings when it opens an .xlsx: a count the part

@@ -100,12 +100,13 @@ pub fn read_workbook(
         .check_file_size(bytes.len() as u64)
         .map_err(located)?;
     let format = workbook::sniff(bytes).map_err(located)?;
-    if format == Format::Xls {
+    let archive = if format == Format::Xls {
         xls_check::check_xls(bytes, limits).map_err(located)?;
+        None
     } else {
-        limits.check_archive(bytes).map_err(located)?;
-    }
-    let mut workbook = Workbook::open(bytes, format, limits).map_err(located)?;
+        Some(limits.check_archive(bytes).map_err(located)?)
+    };
+    let mut workbook = Workbook::open(bytes, format, archive, limits).map_err(located)?;
     let mut read = WorkbookRead {
         format,
         forms: Vec::new(),

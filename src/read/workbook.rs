@@ -232,10 +232,12 @@ pub enum Workbook<'a> {
 }
 
 impl<'a> Workbook<'a> {
-    /// Opens a workbook held in memory (its archive already checked against the limits).
+    /// Opens a workbook held in memory (its archive, when it is one, already checked against the
+    /// limits and passed in for reuse).
     pub fn open(
         bytes: &'a [u8],
         format: Format,
+        archive: Option<zip::ZipArchive<Cursor<&'a [u8]>>>,
         limits: &Limits,
     ) -> Result<Workbook<'a>, ErrorKind> {
         let unreadable = |detail: String| ErrorKind::Unreadable {
@@ -248,11 +250,15 @@ impl<'a> Workbook<'a> {
                 let workbook = guarded(|| Xlsx::new(cursor))
                     .map_err(unreadable)?
                     .map_err(|e| unreadable(e.to_string()))?;
-                let parts = XlsxParts {
+                let mut parts = XlsxParts {
                     bytes,
                     archive: None,
                     paths: HashMap::new(),
                 };
+                if let Some(mut archive) = archive {
+                    parts.paths = xlsx_merges::sheet_paths(&mut archive);
+                    parts.archive = Some(archive);
+                }
                 Workbook::Xlsx(workbook, parts)
             }
             Format::Xlsb => Workbook::Xlsb(
