@@ -8,7 +8,7 @@ pub mod grid;
 mod indicators;
 pub mod limits;
 pub mod locate;
-mod ods_merges;
+mod ods_scan;
 pub mod values;
 pub mod workbook;
 mod xls_check;

@@ -10,7 +10,7 @@ use calamine::{Data, DataRef, Dimensions, Ods, Reader, SheetType, SheetVisible, 
 
 use super::grid::{Cell, CellValue, Grid, Region};
 use super::limits::{Deadline, Limits, over_limit};
-use super::{ods_merges, xlsx_merges};
+use super::{ods_scan, xlsx_merges};
 use crate::error::ErrorKind;
 use crate::model::Date;
 
@@ -277,7 +277,7 @@ impl<'a> Workbook<'a> {
             Format::Ods => {
                 // calamine lays every .ods sheet out as a full rectangle when it opens the file:
                 // the used extent is measured first, so a hostile one is refused instead.
-                let scan = ods_merges::scan(bytes);
+                let scan = ods_scan::scan(bytes);
                 let cells_limit = limits.max_cells_per_sheet.saturating_mul(10);
                 if let Some((sheet, area)) = scan.largest_area() {
                     if area > cells_limit {
