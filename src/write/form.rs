@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 
-use crate::model::{Block, Date, FundKind, Indicator, MoneyUnit, Project};
+use crate::model::{Block, Date, FundKind, Indicator, Project};
 
 /// How the 其他资金 rows of the sh2023 fund block are laid out (the seeds use all three).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
@@ -568,16 +568,5 @@ fn column_widths(project: &Project, style: &FormStyle) -> &'static [f64] {
         &[12.0, 16.0, 18.0, 22.0, 14.0, 10.0, 18.0]
     } else {
         &[12.0, 16.0, 18.0, 22.0, 14.0, 18.0]
-    }
-}
-
-impl FormStyle {
-    /// The money unit amounts are written in.
-    pub fn money_unit(&self) -> MoneyUnit {
-        if self.in_yuan {
-            MoneyUnit::Yuan
-        } else {
-            MoneyUnit::Wan
-        }
     }
 }
