@@ -14,6 +14,9 @@ use jixiao::write::csv_out::{CsvEncoding, CsvUnit};
 use jixiao::write::render::Renderer;
 use libfuzzer_sys::fuzz_target;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 static TEMPLATES: LazyLock<TemplateSet> = LazyLock::new(TemplateSet::builtin);
 static NORMALIZER: LazyLock<Normalizer> = LazyLock::new(Normalizer::builtin);
 

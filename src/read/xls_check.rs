@@ -52,11 +52,12 @@ impl<'a> Sectors<'a> {
         Ok(&self.bytes[start..start + self.size])
     }
 
-    /// The sectors of a chain, checked: every one inside the file, no loop.
-    fn chain(&self, start: u32) -> Result<Vec<u32>, ErrorKind> {
+    /// The sectors of a chain, checked: every one inside the file, no loop. With `limit`, the
+    /// chain is followed only as far as that many sectors, as calamine follows it.
+    fn chain(&self, start: u32, limit: Option<usize>) -> Result<Vec<u32>, ErrorKind> {
         let mut ids = Vec::new();
         let mut id = start;
-        while id != END_OF_CHAIN {
+        while id != END_OF_CHAIN && limit.is_none_or(|limit| ids.len() < limit) {
             if id >= self.count || id as usize >= self.fat.len() {
                 return Err(damaged(&format!("扇区链指向不存在的扇区 {id}")));
             }
@@ -70,8 +71,12 @@ impl<'a> Sectors<'a> {
     }
 
     fn read_chain(&self, start: u32, size: Option<u64>) -> Result<Vec<u8>, ErrorKind> {
+        let limit = size.map(|size| {
+            size.div_ceil(self.size as u64)
+                .min(u64::from(self.count) + 1) as usize
+        });
         let mut data = Vec::new();
-        for id in self.chain(start)? {
+        for id in self.chain(start, limit)? {
             data.extend_from_slice(self.sector(id)?);
         }
         if let Some(size) = size {
@@ -81,10 +86,9 @@ impl<'a> Sectors<'a> {
     }
 }
 
-/// A directory entry: name, type, first sector, size.
+/// A directory entry as calamine sees it: name, first sector, size.
 struct Entry {
     name: String,
-    kind: u8,
     start: u32,
     size: u64,
 }
@@ -131,67 +135,51 @@ pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
             .extend((0..size / 4).map(|i| u32_at(sector, 4 * i)));
     }
 
-    // The directory, then every stream's chain.
+    // The directory, read as calamine reads it: every 128-byte entry, named by its 64 name bytes
+    // up to the first NUL (the name length and the entry type are not looked at).
     let directory = sectors.read_chain(u32_at(bytes, 48), None)?;
     let entries: Vec<Entry> = directory
         .chunks_exact(128)
         .map(|e| {
-            let name_len = (u16_at(e, 64) as usize).min(64);
-            let units: Vec<u16> = (0..name_len / 2).map(|i| u16_at(e, 2 * i)).collect();
+            let (name, _, _) = encoding_rs::UTF_16LE.decode(&e[..64]);
+            let name = name.split('\0').next().unwrap_or("").to_owned();
+            let size = if size == 512 {
+                u64::from(u32_at(e, 120))
+            } else {
+                u64::from(u32_at(e, 120)) | (u64::from(u32_at(e, 124)) << 32)
+            };
             Entry {
-                name: String::from_utf16_lossy(&units)
-                    .trim_end_matches('\0')
-                    .to_owned(),
-                kind: e[66],
+                name,
                 start: u32_at(e, 116),
-                size: if size == 512 {
-                    u64::from(u32_at(e, 120))
-                } else {
-                    u64::from(u32_at(e, 120)) | (u64::from(u32_at(e, 124)) << 32)
-                },
+                size,
             }
         })
         .collect();
     let Some(root) = entries.first() else {
         return Err(damaged("没有目录"));
     };
-    let mini_stream = if root.start != END_OF_CHAIN && root.kind == 5 {
-        sectors.read_chain(root.start, Some(root.size))?
+    // The mini stream (the first entry's chain) and the mini FAT, when the header has one.
+    let mini_fat_sectors = u64::from(u32_at(bytes, 64));
+    let (mini_stream, mini_fat) = if mini_fat_sectors > 0 {
+        let mini_stream = sectors.read_chain(root.start, Some(root.size))?;
+        let mini_fat_bytes = mini_fat_sectors.saturating_mul(size as u64);
+        let data = sectors.read_chain(u32_at(bytes, 60), Some(mini_fat_bytes))?;
+        let mini_fat = (0..data.len() / 4).map(|i| u32_at(&data, 4 * i)).collect();
+        (mini_stream, mini_fat)
     } else {
-        Vec::new()
+        (Vec::new(), Vec::new())
     };
-    let mini_fat_start = u32_at(bytes, 60);
-    let mini_fat: Vec<u32> = if mini_fat_start == END_OF_CHAIN || mini_fat_start == FREE_SECTOR {
-        Vec::new()
+    // The workbook stream, as calamine finds it: the first entry named Workbook, else Book.
+    let named = |wanted: &str| entries.iter().find(|e| e.name.eq_ignore_ascii_case(wanted));
+    let Some(entry) = named("Workbook").or_else(|| named("Book")) else {
+        return Ok(()); // calamine says what is missing
+    };
+    let stream = if entry.size < MINI_CUTOFF {
+        mini_chain(&mini_stream, &mini_fat, entry.start, entry.size)?
     } else {
-        let data = sectors.read_chain(mini_fat_start, None)?;
-        (0..data.len() / 4).map(|i| u32_at(&data, 4 * i)).collect()
+        sectors.read_chain(entry.start, Some(entry.size))?
     };
-    let mut workbook = None;
-    for entry in entries.iter().skip(1).filter(|e| e.kind == 2) {
-        let data = if entry.size >= MINI_CUTOFF {
-            sectors.chain(entry.start)?;
-            if entry.name.eq_ignore_ascii_case("Workbook")
-                || entry.name.eq_ignore_ascii_case("Book")
-            {
-                Some(sectors.read_chain(entry.start, Some(entry.size))?)
-            } else {
-                None
-            }
-        } else {
-            let data = mini_chain(&mini_stream, &mini_fat, entry.start, entry.size)?;
-            let is_workbook = entry.name.eq_ignore_ascii_case("Workbook")
-                || entry.name.eq_ignore_ascii_case("Book");
-            is_workbook.then_some(data)
-        };
-        if workbook.is_none() {
-            workbook = data;
-        }
-    }
-    match workbook {
-        Some(stream) => check_extents(&stream, limits),
-        None => Ok(()), // calamine says what is missing
-    }
+    check_extents(&stream, limits)
 }
 
 /// A stream in the mini stream, its chain checked the same way.
@@ -252,74 +240,107 @@ fn reserved_cells(data: &[u8]) -> Option<u64> {
     Some(rows.saturating_mul(cols))
 }
 
-/// Scans the BIFF records of the workbook stream: each sheet's declared DIMENSIONS and the
-/// rectangle between its extreme cells must stay within the limit.
-fn check_extents(stream: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
-    let limit = limits.max_cells_per_sheet.saturating_mul(10);
-    let mut extent: Option<(u32, u32, u32, u32)> = None;
+/// The records of a BIFF stream from its start, as calamine's record iterator reads them:
+/// (type, data), ending quietly where the stream is cut (calamine stops there with an error).
+/// CONTINUE records come through as records of their own type, which nothing here looks at.
+fn records(stream: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     let mut at = 0;
-    let check = |extent: Option<(u32, u32, u32, u32)>| -> Result<(), ErrorKind> {
-        if let Some((r0, r1, c0, c1)) = extent {
-            let area = u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1);
-            if area > limit {
-                return Err(over_limit(
-                    "工作表的使用范围（行数×列数）",
-                    area.to_string(),
-                    limit.to_string(),
-                    "--max-cells",
-                ));
-            }
-        }
-        Ok(())
-    };
-    let note = |extent: &mut Option<(u32, u32, u32, u32)>, row: u32, first: u32, last: u32| {
-        let (r0, r1, c0, c1) = extent.get_or_insert((row, row, first, last));
+    std::iter::from_fn(move || {
+        let kind = u16_at(stream, at);
+        let len = u16_at(stream, at + 2) as usize;
+        let data = stream.get(at + 4..at + 4 + len)?;
+        at += 4 + len;
+        Some((kind, data))
+    })
+}
+
+/// A rectangle of cells grown one cell (or run of cells) at a time.
+#[derive(Default)]
+struct Extent(Option<(u32, u32, u32, u32)>);
+
+impl Extent {
+    fn note(&mut self, row: u32, first: u32, last: u32) {
+        let (r0, r1, c0, c1) = self.0.get_or_insert((row, row, first, last));
         *r0 = (*r0).min(row);
         *r1 = (*r1).max(row);
         *c0 = (*c0).min(first);
         *c1 = (*c1).max(last);
+    }
+
+    fn area(&self) -> u64 {
+        self.0.map_or(0, |(r0, r1, c0, c1)| {
+            u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1)
+        })
+    }
+}
+
+/// Scans the workbook stream as calamine reads it: the sheets' offsets from the BOUNDSHEET
+/// records of the globals, then each sheet's records from its offset (nested substreams such as
+/// embedded charts skipped). calamine reserves the cells a DIMENSIONS record declares and lays
+/// the cells and formulas out as full rectangles; each must stay within the limit.
+fn check_extents(stream: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
+    let limit = limits.max_cells_per_sheet.saturating_mul(10);
+    let too_large = |what: &str, area: u64| {
+        over_limit(what, area.to_string(), limit.to_string(), "--max-cells")
     };
-    while at + 4 <= stream.len() {
-        let kind = u16_at(stream, at);
-        let len = u16_at(stream, at + 2) as usize;
-        let Some(data) = stream.get(at + 4..at + 4 + len) else {
-            break;
-        };
-        at += 4 + len;
+    let mut offsets = Vec::new();
+    for (kind, data) in records(stream) {
         match kind {
-            // BOF: a new substream (sheet) begins.
-            0x0809 => {
-                check(extent.take())?;
-            }
-            // DIMENSIONS: calamine reserves rows × columns for the sheet.
-            0x0200 => {
-                if let Some(area) = reserved_cells(data) {
-                    if area > limit {
-                        let shown = area.to_string();
-                        return Err(over_limit(
-                            "工作表声明的范围（行数×列数）",
-                            shown,
-                            limit.to_string(),
-                            "--max-cells",
-                        ));
-                    }
-                }
-            }
-            // Cells: Number, Label, RString, BoolErr, RK, LabelSst, Formula.
-            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 if len >= 4 => {
-                let (row, col) = (u32::from(u16_at(data, 0)), u32::from(u16_at(data, 2)));
-                note(&mut extent, row, col, col);
-            }
-            // MulRk: a row of cells from one column to another.
-            0x00BD if len >= 6 => {
-                let row = u32::from(u16_at(data, 0));
-                let (first, last) = (u32::from(u16_at(data, 2)), u32::from(u16_at(data, len - 2)));
-                note(&mut extent, row, first.min(last), first.max(last));
-            }
+            0x0085 if data.len() >= 4 => offsets.push(u32_at(data, 0) as usize),
+            0x000A => break,
             _ => {}
         }
     }
-    check(extent)
+    for offset in offsets {
+        let Some(sheet) = stream.get(offset..) else {
+            continue;
+        };
+        let (mut cells, mut formulas) = (Extent::default(), Extent::default());
+        let (mut seen_bof, mut depth) = (false, 0usize);
+        for (kind, data) in records(sheet) {
+            if depth > 0 {
+                match kind {
+                    0x0809 => depth += 1,
+                    0x000A => depth -= 1,
+                    _ => {}
+                }
+                continue;
+            }
+            let row = u32::from(u16_at(data, 0));
+            let col = u32::from(u16_at(data, 2));
+            match kind {
+                0x0809 if seen_bof => depth += 1,
+                0x0809 => seen_bof = true,
+                0x000A => break,
+                0x0200 => {
+                    let area = reserved_cells(data).unwrap_or(0);
+                    if area > limit {
+                        return Err(too_large("工作表声明的范围（行数×列数）", area));
+                    }
+                }
+                // Number, Label, RString, BoolErr, RK, LabelSst.
+                0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD if data.len() >= 4 => {
+                    cells.note(row, col, col);
+                }
+                // Formula: a cell, and a formula laid out as a rectangle of its own.
+                0x0006 if data.len() >= 4 => {
+                    cells.note(row, col, col);
+                    formulas.note(row, col, col);
+                }
+                // MulRk: a row of cells from one column to another.
+                0x00BD if data.len() >= 6 => {
+                    let last = u32::from(u16_at(data, data.len() - 2));
+                    cells.note(row, col.min(last), col.max(last));
+                }
+                _ => {}
+            }
+        }
+        let area = cells.area().max(formulas.area());
+        if area > limit {
+            return Err(too_large("工作表的使用范围（行数×列数）", area));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -365,30 +386,72 @@ mod tests {
         }
     }
 
+    fn record(stream: &mut Vec<u8>, kind: u16, data: &[u8]) {
+        stream.extend_from_slice(&kind.to_le_bytes());
+        stream.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        stream.extend_from_slice(data);
+    }
+
+    /// A workbook stream: globals with one BOUNDSHEET pointing at `offset` (or at the sheet that
+    /// follows the globals), then the sheet's records.
+    fn workbook(sheet: &[(u16, Vec<u8>)], offset: Option<u32>) -> Vec<u8> {
+        let globals_len = 4 + 16 + 4 + 8 + 4;
+        let mut stream = Vec::new();
+        record(&mut stream, 0x0809, &[0; 16]);
+        let at = offset.unwrap_or(globals_len as u32);
+        record(
+            &mut stream,
+            0x0085,
+            &[&at.to_le_bytes()[..], &[0, 0, 0, 0]].concat(),
+        );
+        record(&mut stream, 0x000A, &[]);
+        assert_eq!(stream.len(), globals_len);
+        record(&mut stream, 0x0809, &[0; 16]);
+        for (kind, data) in sheet {
+            record(&mut stream, *kind, data);
+        }
+        record(&mut stream, 0x000A, &[]);
+        stream
+    }
+
+    fn number(row: u16, col: u16) -> Vec<u8> {
+        [&row.to_le_bytes()[..], &col.to_le_bytes()[..], &[0; 10]].concat()
+    }
+
     #[test]
     fn cells_far_apart_are_refused() {
-        let mut stream = Vec::new();
-        let mut record = |kind: u16, data: &[u8]| {
-            stream.extend_from_slice(&kind.to_le_bytes());
-            stream.extend_from_slice(&(data.len() as u16).to_le_bytes());
-            stream.extend_from_slice(data);
-        };
-        record(0x0809, &[0; 16]);
-        record(0x0203, &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-        record(
-            0x0203,
-            &[0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        let near = workbook(&[(0x0203, number(0, 0)), (0x0203, number(20, 6))], None);
+        assert!(check_extents(&near, &Limits::default()).is_ok());
+        let far = workbook(
+            &[(0x0203, number(0, 0)), (0x0203, number(0xFFFF, 0xFFFF))],
+            None,
         );
-        let err = check_extents(&stream, &Limits::default())
+        let err = check_extents(&far, &Limits::default())
             .unwrap_err()
             .to_string();
         assert!(err.contains("--max-cells"), "{err}");
-        let dims = [0u8, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F, 0, 0, 0xFF, 0, 0, 0];
-        let mut stream = Vec::new();
-        stream.extend_from_slice(&0x0200u16.to_le_bytes());
-        stream.extend_from_slice(&14u16.to_le_bytes());
-        stream.extend_from_slice(&dims);
+        let formulas = workbook(
+            &[(0x0006, number(0, 0)), (0x0006, number(0xFFFF, 0x00FF))],
+            None,
+        );
+        assert!(check_extents(&formulas, &Limits::default()).is_err());
+        let dims = vec![0u8, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F, 0, 0, 0xFF, 0, 0, 0];
+        assert!(check_extents(&workbook(&[(0x0200, dims)], None), &Limits::default()).is_err());
+    }
+
+    #[test]
+    fn sheets_are_read_from_their_offsets_as_calamine_reads_them() {
+        // Read from the stream's start, the far cell hides inside an opaque record; read from
+        // the (hostile) sheet offset, as calamine reads it, it is a cell.
+        let mut hidden = Vec::new();
+        record(&mut hidden, 0x0203, &number(0, 0));
+        record(&mut hidden, 0x0203, &number(0xFFFF, 0xFFFF));
+        let sheet = vec![(0x1234u16, hidden), (0x0203, number(0, 0))];
+        let sheet_start = 36u32;
+        let inside_opaque = sheet_start + 4 + 16 + 4;
+        let stream = workbook(&sheet, Some(inside_opaque));
         assert!(check_extents(&stream, &Limits::default()).is_err());
+        assert!(check_extents(&workbook(&sheet, None), &Limits::default()).is_ok());
     }
 
     #[test]
