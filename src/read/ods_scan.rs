@@ -114,8 +114,8 @@ pub fn scan(bytes: &[u8]) -> OdsScan {
                     row_spans.push((col, rows, cols));
                 }
                 let repeat = number(e, "table:number-columns-repeated").max(1);
-                let holds_value = e.name().as_ref() == "table:table-cell"
-                    && (!is_empty || has_attr(e, "office:value-type"));
+                // calamine takes values from covered cells too, so they count here as well.
+                let holds_value = !is_empty || has_attr(e, "office:value-type");
                 if holds_value {
                     let (first, last) = (u64::from(col), u64::from(col) + u64::from(repeat) - 1);
                     row_values = Some(
