@@ -84,16 +84,15 @@ fn stages(c: &mut Criterion) {
             sheet: sheet.clone(),
             cell: "A1".into(),
         };
+        let deadline = Limits::default().deadline();
+        let extract = || extract_form(&grid, &regions[0], &labels, source.clone(), deadline);
         group.bench_function("extract", |b| {
-            b.iter(
-                || match extract_form(&grid, &regions[0], &labels, source.clone()) {
-                    FormOutcome::Form(project) => project.indicators.len(),
-                    _ => 0,
-                },
-            )
+            b.iter(|| match extract() {
+                Ok(FormOutcome::Form(project)) => project.indicators.len(),
+                _ => 0,
+            })
         });
-        let FormOutcome::Form(project) = extract_form(&grid, &regions[0], &labels, source.clone())
-        else {
+        let Ok(FormOutcome::Form(project)) = extract() else {
             panic!("the sample is a form");
         };
         group.bench_function("normalize", |b| {

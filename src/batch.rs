@@ -263,7 +263,18 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
     let read = match result {
         Ok(Ok(read)) => read,
         Ok(Err(error)) => {
-            return FileOutcome::without_forms(input, FileStatus::Rejected, error.kind.to_string());
+            // The file is the manifest row's own; the sheet and cell, when known, lead the reason.
+            let place = crate::error::Location {
+                file: None,
+                ..error.location
+            }
+            .to_string();
+            let message = if place.is_empty() {
+                error.kind.to_string()
+            } else {
+                format!("{place}：{}", error.kind)
+            };
+            return FileOutcome::without_forms(input, FileStatus::Rejected, message);
         }
         Err(detail) => {
             let message =

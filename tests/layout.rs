@@ -187,3 +187,36 @@ fn amounts_in_yuan_become_exact_wan_whether_numbers_or_text() {
     }
     mismatches.assert_none();
 }
+
+#[test]
+fn a_value_merged_down_several_rows_belongs_to_each_row_in_every_format() {
+    // One form written by openpyxl (xlsx) and converted by LibreOffice (xls, ods, and xlsx
+    // again): 指标值 "≥95%" merged over D5:D7 covers three indicators.
+    let files = [
+        "merged-values.xlsx",
+        "merged-values-libreoffice.xlsx",
+        "merged-values.xls",
+        "merged-values.ods",
+    ];
+    for name in files {
+        let path = crate::harness::fixture(&format!("merged/{name}"));
+        let form = &inspect(&path)["forms"][0];
+        let read: Vec<(String, String, String)> = form["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                let text = |key: &str| i[key].as_str().unwrap().to_owned();
+                (text("level3"), text("value"), text("value_cell"))
+            })
+            .collect();
+        let expected = [
+            ("河面保洁合格率", "≥95%", "D5"),
+            ("岸坡保洁合格率", "≥95%", "D5"),
+            ("设施完好率", "≥95%", "D5"),
+            ("完成时间", "2024年12月底前", "D8"),
+        ]
+        .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()));
+        assert_eq!(read, expected, "{name}");
+    }
+}

@@ -36,3 +36,6 @@ mod hostile;
 
 // Inputs the fuzzer found problems with, read again.
 mod fuzz_regressions;
+
+// Layouts built to cost time.
+mod costly_layouts;

@@ -5,13 +5,16 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use super::grid::{CellValue, Grid, Region, a1};
+use super::columns::{ColumnSet, table_rows};
+use super::grid::{Cell, CellValue, Grid, Region, a1};
 use super::indicators::read_indicators;
+use super::limits::Deadline;
 use super::locate::{FormRegion, LabelCell};
 use super::values::{
     Amount, Choice, DateRead, cell_text, find_year, parse_amount, parse_choice, parse_date,
     parse_period,
 };
+use crate::error::ErrorKind;
 use crate::model::{Funds, MoneyUnit, Project, Source, Warning, WarningCode};
 use crate::template::{Alias, FieldSpec, Position, Target, Template, any_matches};
 use crate::text::{clean_block, clean_inline, fold_char};
@@ -45,10 +48,12 @@ pub(super) struct FormContext<'g, 't, 'l> {
     /// colon in the label's own cell.
     hits: Vec<Vec<(usize, bool)>>,
     /// Text cells of the form holding a colon: the only places an inline value can be.
-    colon_cells: Vec<&'g crate::read::grid::Cell>,
+    colon_cells: Vec<&'g Cell>,
     /// The rightmost column holding a value in the form's rows.
     pub max_col: u32,
     pub warnings: Vec<Warning>,
+    /// The time budget of the file.
+    pub deadline: Deadline,
 }
 
 /// A value found for a field, and its cell.
@@ -58,7 +63,12 @@ struct FoundValue {
 }
 
 impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
-    fn new(grid: &'g Grid, region: &'g FormRegion<'t>, labels: &'l [LabelCell<'g>]) -> Self {
+    fn new(
+        grid: &'g Grid,
+        region: &'g FormRegion<'t>,
+        labels: &'l [LabelCell<'g>],
+        deadline: Deadline,
+    ) -> Self {
         let cells = grid.rows(region.first_row, region.last_row);
         let template = region.template;
         let mut hits = vec![Vec::new(); template.fields.len()];
@@ -92,6 +102,7 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
             colon_cells,
             max_col: cells.iter().map(|c| c.col).max().unwrap_or(0),
             warnings: Vec::new(),
+            deadline,
         }
     }
 
@@ -209,7 +220,7 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
     /// The first value right of a label (after its merged region), unless that is another label.
     fn right_of(&self, label: &LabelCell<'_>) -> FoundValue {
         let span = self.grid.region(label.row, label.col);
-        let first = span.last_col + 1;
+        let first = span.last_col.saturating_add(1);
         let mut col = first;
         while col <= self.max_col {
             if let Some((value, region)) = self.value_at(label.row, col) {
@@ -221,7 +232,7 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
                     cell: a1(region.first_row, region.first_col),
                 };
             }
-            col = self.grid.region(label.row, col).last_col + 1;
+            col = self.grid.region(label.row, col).last_col.saturating_add(1);
         }
         FoundValue {
             value: None,
@@ -232,7 +243,7 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
     /// The value in the cell below a label's merged region.
     fn below(&self, label: &LabelCell<'_>) -> FoundValue {
         let span = self.grid.region(label.row, label.col);
-        let row = span.last_row + 1;
+        let row = span.last_row.saturating_add(1);
         let value = match self.value_at(row, span.first_col) {
             Some((value, region))
                 if row <= self.region.last_row
@@ -261,62 +272,36 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
             {
                 columns.push(region);
             }
-            col = region.last_col + 1;
+            col = region.last_col.saturating_add(1);
         }
-        let mut lines = Vec::new();
-        for row in self.rows_below(header.row, header.col) {
-            let parts: Vec<String> = columns
-                .iter()
-                .filter_map(|span| self.column_value(row, span.first_col, span.last_col))
-                .map(|(value, _)| clean_inline(&cell_text(value)))
+        let mut readers = ColumnSet::new(grid, &columns, header.row.saturating_add(1));
+        let mut line = |row: u32, cells: &[Cell]| -> Vec<String> {
+            readers
+                .values(row, cells)
+                .into_iter()
+                .map(|(_, value, _)| clean_inline(&cell_text(value)))
                 .filter(|t| !t.is_empty())
-                .collect();
+                .collect()
+        };
+        let mut lines = Vec::new();
+        let mut next_row = header.row.saturating_add(1);
+        for cells in table_rows(grid, header.row, header.col, self.region.last_row) {
+            let row = cells[0].row;
+            // Rows without cells of their own end the table, unless merged cells fill them.
+            if row > next_row && line(row - 1, &[]).is_empty() {
+                break;
+            }
+            let parts = line(row, cells);
             if parts.is_empty() {
                 break;
             }
             lines.push(parts.join(" | "));
+            next_row = row.saturating_add(1);
         }
         FoundValue {
             value: non_empty_text(lines.join("\n")),
             cell: a1(header.row + 1, header.col),
         }
-    }
-
-    /// The rows under a header row that still belong to its section: the cells left of
-    /// `first_col` stay in the header row's merged regions (or empty), and the form goes on.
-    pub fn rows_below(&self, header_row: u32, first_col: u32) -> impl Iterator<Item = u32> + '_ {
-        let left: Vec<Region> = (0..first_col)
-            .map(|col| self.grid.region(header_row, col))
-            .collect();
-        (header_row + 1..=self.region.last_row).take_while(move |&row| {
-            (0..first_col).all(|col| {
-                let region = self.grid.region(row, col);
-                region == left[col as usize]
-                    || self.grid.raw(region.first_row, region.first_col).is_none()
-            })
-        })
-    }
-
-    /// The value of a header column in a row: the first cell of the column's span holding a
-    /// value whose merged region starts inside the span (a region spilling in from the left
-    /// belongs to the column on the left).
-    pub fn column_value(
-        &self,
-        row: u32,
-        first_col: u32,
-        last_col: u32,
-    ) -> Option<(&'g CellValue, Region)> {
-        let mut col = first_col;
-        while col <= last_col {
-            let region = self.grid.region(row, col);
-            if region.first_col >= first_col {
-                if let Some(value) = self.grid.raw(region.first_row, region.first_col) {
-                    return Some((value, region));
-                }
-            }
-            col = region.last_col + 1;
-        }
-        None
     }
 }
 
@@ -363,14 +348,16 @@ fn non_empty_text(text: String) -> Option<CellValue> {
     }
 }
 
-/// Reads one located form.
+/// Reads one located form; fails only when the file's time budget runs out.
 pub fn extract_form<'g>(
     grid: &'g Grid,
     region: &'g FormRegion<'_>,
     labels: &[LabelCell<'g>],
     source: Source,
-) -> FormOutcome {
-    let mut ctx = FormContext::new(grid, region, labels);
+    deadline: Deadline,
+) -> Result<FormOutcome, ErrorKind> {
+    deadline.check()?;
+    let mut ctx = FormContext::new(grid, region, labels, deadline);
     let unit = ctx.money_unit();
     let mut form = FormFields::default();
     let mut filled: Vec<Target> = Vec::new();
@@ -391,7 +378,7 @@ pub fn extract_form<'g>(
             filled.push(target.clone());
         }
     }
-    let indicators = read_indicators(&ctx);
+    let indicators = read_indicators(&ctx)?;
     let year = find_title_year(grid, region);
     if !region.titled {
         let message = format!(
@@ -415,15 +402,15 @@ pub fn extract_form<'g>(
             .iter()
             .all(|i| i.level3.is_empty() && i.value.is_empty());
     if nothing_filled {
-        return FormOutcome::Blank;
+        return Ok(FormOutcome::Blank);
     }
     if form.project_name.is_empty() {
-        return FormOutcome::Rejected {
+        return Ok(FormOutcome::Rejected {
             reason: "项目名称为空，无法汇总；请补填后重新提交".into(),
             cell: form.cells.get("project_name").cloned(),
-        };
+        });
     }
-    FormOutcome::Form(Box::new(Project {
+    Ok(FormOutcome::Form(Box::new(Project {
         source,
         template: region.template.id.clone(),
         year,
@@ -442,7 +429,7 @@ pub fn extract_form<'g>(
         extras: form.extras,
         cells: form.cells,
         warnings: ctx.warnings,
-    }))
+    })))
 }
 
 /// The fields read so far.

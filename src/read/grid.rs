@@ -84,13 +84,22 @@ pub struct Grid {
     covered: HashMap<(u32, u32), u32>,
     /// Indices of regions too large to index cell by cell.
     large_merges: Vec<u32>,
+    /// Indices of all regions, by first column then first row.
+    by_first_col: Vec<u32>,
 }
 
 impl Grid {
     /// Builds a grid from cells in any order (blank text is dropped; a later duplicate position
-    /// wins) and the sheet's merged regions (degenerate ones are dropped).
+    /// wins) and the sheet's merged regions (degenerate ones are dropped). Cells on row or column
+    /// `u32::MAX` are dropped and regions end before it.
     pub fn new(mut cells: Vec<Cell>, merges: Vec<Region>) -> Grid {
-        cells.retain(|c| !matches!(&c.value, CellValue::Text(t) if t.trim().is_empty()));
+        // No cell sits, and no region ends, on the last row or column a u32 can name, so that
+        // "the row after" always exists (no real sheet comes near).
+        cells.retain(|c| {
+            c.row < u32::MAX
+                && c.col < u32::MAX
+                && !matches!(&c.value, CellValue::Text(t) if t.trim().is_empty())
+        });
         cells.sort_by_key(|c| (c.row, c.col));
         cells.dedup_by(|later, earlier| {
             let same = later.row == earlier.row && later.col == earlier.col;
@@ -101,6 +110,11 @@ impl Grid {
         });
         let merges: Vec<Region> = merges
             .into_iter()
+            .map(|m| Region {
+                last_row: m.last_row.min(u32::MAX - 1),
+                last_col: m.last_col.min(u32::MAX - 1),
+                ..m
+            })
             .filter(|m| m.first_row <= m.last_row && m.first_col <= m.last_col && m.area() > 1)
             .collect();
         let mut covered = HashMap::new();
@@ -116,11 +130,17 @@ impl Grid {
                 }
             }
         }
+        let mut by_first_col: Vec<u32> = (0..merges.len() as u32).collect();
+        by_first_col.sort_by_key(|&i| {
+            let m = merges[i as usize];
+            (m.first_col, m.first_row, m.last_row, m.last_col)
+        });
         Grid {
             cells,
             merges,
             covered,
             large_merges,
+            by_first_col,
         }
     }
 
@@ -144,6 +164,16 @@ impl Grid {
         let start = self.cells.partition_point(|c| c.row < first);
         let end = self.cells.partition_point(|c| c.row <= last);
         &self.cells[start..end.max(start)]
+    }
+
+    /// The merged regions whose first column is in `first..=last`, by first column.
+    pub fn merges_starting_in(&self, first: u32, last: u32) -> impl Iterator<Item = &Region> {
+        let first_col = |i: &u32| self.merges[*i as usize].first_col;
+        let start = self.by_first_col.partition_point(|i| first_col(i) < first);
+        let end = self.by_first_col.partition_point(|i| first_col(i) <= last);
+        self.by_first_col[start..end.max(start)]
+            .iter()
+            .map(|&i| &self.merges[i as usize])
     }
 
     /// The cell's own value (not resolving merges).

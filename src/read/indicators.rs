@@ -3,13 +3,22 @@
 //! until the section ends. Level names hidden by merged cells are resolved; where a form has no
 //! merges (blank cells under a level name), the name above carries down.
 
+use std::collections::BTreeMap;
+
+use super::columns::{ColumnReader, ColumnSet, table_rows};
 use super::extract::FormContext;
 use super::grid::{Region, a1};
-use super::locate::LabelCell;
+use super::limits::over_limit;
+use super::locate::labels_in;
 use super::values::cell_text;
+use crate::error::ErrorKind;
 use crate::model::{Block, Indicator};
 use crate::template::{Alias, any_matches};
 use crate::text::clean_inline;
+
+/// More indicators than any real form has (they have tens): past this the sheet is not a form
+/// but a table of data, and reading on would only exhaust memory.
+const MAX_INDICATORS_PER_FORM: usize = 10_000;
 
 /// The columns of one header row.
 struct Header {
@@ -42,14 +51,17 @@ impl Header {
 }
 
 /// Reads every indicator table of the form, in order.
-pub(super) fn read_indicators(ctx: &FormContext<'_, '_, '_>) -> Vec<Indicator> {
+pub(super) fn read_indicators(ctx: &FormContext<'_, '_, '_>) -> Result<Vec<Indicator>, ErrorKind> {
     let headers = find_headers(ctx);
-    let header_rows: Vec<u32> = headers.iter().map(|h| h.row).collect();
     let mut indicators = Vec::new();
-    for header in &headers {
-        read_table(ctx, header, &header_rows, &mut indicators);
+    for (index, header) in headers.iter().enumerate() {
+        // A table ends where the next header row starts (headers are in row order).
+        let last_row = headers
+            .get(index + 1)
+            .map_or(ctx.region.last_row, |next| next.row - 1);
+        read_table(ctx, header, last_row, &mut indicators)?;
     }
-    indicators
+    Ok(indicators)
 }
 
 fn find_headers(ctx: &FormContext<'_, '_, '_>) -> Vec<Header> {
@@ -60,11 +72,10 @@ fn find_headers(ctx: &FormContext<'_, '_, '_>) -> Vec<Header> {
         .iter()
         .filter(|l| any_matches(&table.level3, &l.folded))
     {
-        if headers.iter().any(|h: &Header| h.row == level3.row) {
+        if headers.last().is_some_and(|h: &Header| h.row == level3.row) {
             continue;
         }
-        let row_labels: Vec<&LabelCell<'_>> =
-            ctx.labels.iter().filter(|l| l.row == level3.row).collect();
+        let row_labels = labels_in(ctx.labels, level3.row, level3.row);
         let column = |aliases: &[Alias]| {
             row_labels
                 .iter()
@@ -84,7 +95,7 @@ fn find_headers(ctx: &FormContext<'_, '_, '_>) -> Vec<Header> {
         if values.is_empty() {
             continue;
         }
-        let mut header = Header {
+        headers.push(Header {
             row: level3.row,
             block: Block::Annual,
             level1: column(&table.level1),
@@ -93,48 +104,84 @@ fn find_headers(ctx: &FormContext<'_, '_, '_>) -> Vec<Header> {
             unit: column(&table.unit),
             direction: column(&table.direction),
             values,
-        };
-        header.block = block_of(ctx, &header);
-        headers.push(header);
+        });
     }
+    assign_blocks(ctx, &mut headers);
     headers
 }
 
-/// The block a header row belongs to: a block label left of it ("长期绩效指标"), else annual.
-fn block_of(ctx: &FormContext<'_, '_, '_>, header: &Header) -> Block {
-    let first_col = header.first_col();
-    for col in 0..first_col {
-        if let Some(text) = ctx.grid.text(header.row, col) {
-            let folded = crate::text::fold_label(text);
-            for (block, aliases) in &ctx.template.table.blocks {
-                if any_matches(aliases, &folded) {
-                    return *block;
-                }
-            }
+/// Sets each header's block: the leftmost block label ("长期绩效指标") whose cell or merged region
+/// covers the header row left of its columns, else annual. One sweep down the rows, so forms with
+/// many header rows and many block labels cost no more than their cells.
+fn assign_blocks(ctx: &FormContext<'_, '_, '_>, headers: &mut [Header]) {
+    // Block labels as (region, block), by first row (labels are in row order).
+    let mut labels = ctx.labels.iter().filter_map(|l| {
+        let (block, _) = ctx
+            .template
+            .table
+            .blocks
+            .iter()
+            .find(|(_, aliases)| any_matches(aliases, &l.folded))?;
+        let region = ctx.grid.region(l.row, l.col);
+        (region.first_row == l.row && region.first_col == l.col).then_some((region, *block))
+    });
+    let mut pending = labels.next();
+    // Labels whose region has begun, by first column (a cell is one label, so keys are unique);
+    // the first one still covering the row is the leftmost.
+    let mut started: BTreeMap<(u32, u32), (u32, Block)> = BTreeMap::new();
+    for header in headers.iter_mut() {
+        while let Some((region, block)) = pending.filter(|(r, _)| r.first_row <= header.row) {
+            started.insert(
+                (region.first_col, region.first_row),
+                (region.last_row, block),
+            );
+            pending = labels.next();
         }
+        while let Some(entry) = started.first_entry() {
+            if entry.get().0 >= header.row {
+                break;
+            }
+            entry.remove();
+        }
+        header.block = started
+            .first_key_value()
+            .filter(|((first_col, _), _)| *first_col < header.first_col())
+            .map_or(Block::Annual, |(_, (_, block))| *block);
     }
-    Block::Annual
 }
 
+/// Reads the rows of one indicator table, up to `last_row`, into `out`.
 fn read_table(
     ctx: &FormContext<'_, '_, '_>,
     header: &Header,
-    header_rows: &[u32],
+    last_row: u32,
     out: &mut Vec<Indicator>,
-) {
+) -> Result<(), ErrorKind> {
     let table = &ctx.template.table;
-    let first_col = header.first_col();
-    let rows: Vec<u32> = ctx
-        .rows_below(header.row, first_col)
-        .take_while(|row| !header_rows.contains(row))
-        .take_while(|&row| {
-            !ctx.labels
-                .iter()
-                .any(|l| l.row == row && any_matches(&table.end_labels, &l.folded))
-        })
+    let first_row = header.row.saturating_add(1);
+    let reader = |span: Region| ColumnReader::new(ctx.grid, span, first_row);
+    let mut level1 = header.level1.map(reader);
+    let mut level2 = header.level2.map(reader);
+    let mut level3 = reader(header.level3);
+    let mut unit = header.unit.map(reader);
+    let mut direction = header.direction.map(reader);
+    let spans: Vec<Region> = header.values.iter().map(|(span, _)| *span).collect();
+    let blocks: Vec<Block> = header
+        .values
+        .iter()
+        .map(|(_, block)| block.unwrap_or(header.block))
         .collect();
-    let text_at = |row: u32, span: Option<Region>| -> (String, Option<String>) {
-        span.and_then(|s| ctx.column_value(row, s.first_col, s.last_col))
+    let mut values = ColumnSet::new(ctx.grid, &spans, first_row);
+    // Where a row without values gets its empty indicator: the first value column of each block.
+    let mut empty_slots: Vec<(u32, Block)> = Vec::new();
+    for (span, block) in spans.iter().zip(&blocks) {
+        if !empty_slots.iter().any(|(_, seen)| seen == block) {
+            empty_slots.push((span.first_col, *block));
+        }
+    }
+    let text_at = |reader: &mut ColumnReader<'_>, row: u32, cells| -> (String, Option<String>) {
+        reader
+            .value(row, cells)
             .map(|(value, region)| {
                 (
                     clean_inline(&cell_text(value)),
@@ -143,20 +190,35 @@ fn read_table(
             })
             .unwrap_or_default()
     };
+    let text_or_empty = |reader: &mut Option<ColumnReader<'_>>, row: u32, cells| -> String {
+        reader
+            .as_mut()
+            .map(|r| text_at(r, row, cells).0)
+            .unwrap_or_default()
+    };
     let (mut carried1, mut carried2) = (String::new(), String::new());
-    for row in rows {
-        let (level1, _) = text_at(row, header.level1);
-        let (level2, _) = text_at(row, header.level2);
-        let (level3, level3_cell) = text_at(row, Some(header.level3));
-        let (unit, _) = text_at(row, header.unit);
-        let (direction, _) = text_at(row, header.direction);
-        let values: Vec<(String, String, Block)> = header
-            .values
+    for cells in table_rows(ctx.grid, header.row, header.first_col(), last_row) {
+        ctx.deadline.check()?;
+        let row = cells[0].row;
+        let ends_table = labels_in(ctx.labels, row, row)
             .iter()
-            .map(|(span, block)| {
-                let (value, cell) = text_at(row, Some(*span));
-                let cell = cell.unwrap_or_else(|| a1(row, span.first_col));
-                (value, cell, block.unwrap_or(header.block))
+            .any(|l| any_matches(&table.end_labels, &l.folded));
+        if ends_table {
+            break;
+        }
+        let level1 = text_or_empty(&mut level1, row, cells);
+        let level2 = text_or_empty(&mut level2, row, cells);
+        let (level3, level3_cell) = text_at(&mut level3, row, cells);
+        let unit = text_or_empty(&mut unit, row, cells);
+        let direction = text_or_empty(&mut direction, row, cells);
+        // (value, its cell, block) for each value written in the row.
+        let written: Vec<(String, String, Block)> = values
+            .values(row, cells)
+            .into_iter()
+            .filter_map(|(index, value, region)| {
+                let text = clean_inline(&cell_text(value));
+                let cell = a1(region.first_row, region.first_col);
+                (!text.is_empty()).then_some((text, cell, blocks[index]))
             })
             .collect();
         if !level1.is_empty() && level1 != carried1 {
@@ -166,15 +228,28 @@ fn read_table(
         if !level2.is_empty() {
             carried2 = level2;
         }
-        let has_values = values.iter().any(|(v, _, _)| !v.is_empty());
-        if level3.is_empty() && !has_values && unit.is_empty() {
+        if level3.is_empty() && written.is_empty() && unit.is_empty() {
             continue;
         }
         let cell = level3_cell.unwrap_or_else(|| a1(row, header.level3.first_col));
-        let several = values.len() > 1;
-        for (value, value_cell, block) in values {
-            if several && value.is_empty() && has_values {
-                continue;
+        // One indicator per value written; a row without any gives one empty indicator per
+        // block its value columns belong to (so a row costs no more than its cells).
+        let entries = if written.is_empty() {
+            empty_slots
+                .iter()
+                .map(|&(col, block)| (String::new(), a1(row, col), block))
+                .collect()
+        } else {
+            written
+        };
+        for (value, value_cell, block) in entries {
+            if out.len() >= MAX_INDICATORS_PER_FORM {
+                return Err(over_limit(
+                    &format!("标题在 {} 的表中的绩效指标条数", ctx.region.anchor_cell()),
+                    format!("{MAX_INDICATORS_PER_FORM} 条以上"),
+                    format!("{MAX_INDICATORS_PER_FORM} 条"),
+                    None,
+                ));
             }
             out.push(Indicator {
                 block,
@@ -190,4 +265,5 @@ fn read_table(
             });
         }
     }
+    Ok(())
 }

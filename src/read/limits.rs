@@ -63,11 +63,14 @@ pub fn human_bytes(bytes: u64) -> String {
     }
 }
 
-/// A limit that was passed: what, by how much, and the option that raises it.
-pub fn over_limit(what: &str, value: String, limit: String, option: &str) -> ErrorKind {
-    ErrorKind::Limit(format!(
-        "{what}为 {value}，超过限制 {limit}；如确属正常文件，可用 {option} 调高限制"
-    ))
+/// A limit that was passed: what, by how much, and the option that raises it (if any does).
+pub fn over_limit(what: &str, value: String, limit: String, option: Option<&str>) -> ErrorKind {
+    ErrorKind::Limit(match option {
+        Some(option) => {
+            format!("{what}为 {value}，超过限制 {limit}；如确属正常文件，可用 {option} 调高限制")
+        }
+        None => format!("{what}为 {value}，超过限制 {limit}（此项限制不可调）"),
+    })
 }
 
 impl Limits {
@@ -78,7 +81,7 @@ impl Limits {
                 "文件大小",
                 human_bytes(bytes),
                 human_bytes(self.max_file_bytes),
-                "--max-file-size",
+                Some("--max-file-size"),
             ));
         }
         Ok(())
@@ -101,7 +104,7 @@ impl Limits {
                 "压缩包中的部件数",
                 archive.len().to_string(),
                 self.max_entries.to_string(),
-                "（此项不可调）",
+                None,
             ));
         }
         let mut names = HashSet::with_capacity(archive.len());
@@ -125,7 +128,7 @@ impl Limits {
                     &format!("部件“{name}”解压后的大小"),
                     human_bytes(size),
                     human_bytes(self.max_entry_bytes),
-                    "--max-inflated",
+                    Some("--max-inflated"),
                 ));
             }
             if size > RATIO_THRESHOLD && (packed as f64) < size as f64 * self.min_inflate_ratio {
@@ -137,7 +140,7 @@ impl Limits {
                     ),
                     format!("{:.5}", packed as f64 / size as f64),
                     format!("{}（疑似“压缩炸弹”）", self.min_inflate_ratio),
-                    "--min-inflate-ratio",
+                    Some("--min-inflate-ratio"),
                 ));
             }
             total = total.saturating_add(size);
@@ -147,7 +150,7 @@ impl Limits {
                 "全部部件解压后的总大小",
                 human_bytes(total),
                 human_bytes(self.max_total_bytes),
-                "--max-inflated",
+                Some("--max-inflated"),
             ));
         }
         self.check_shared_strings(&mut archive)?;
@@ -227,7 +230,7 @@ impl Deadline {
                 "读取此文件所用时间",
                 format!("超过 {} 秒", self.seconds),
                 format!("{} 秒", self.seconds),
-                "--max-seconds",
+                Some("--max-seconds"),
             )),
             _ => Ok(()),
         }

@@ -108,10 +108,7 @@ pub fn locate_forms<'t>(
         let template = if candidates.len() == 1 {
             candidates[0]
         } else {
-            let in_region: Vec<&LabelCell<'_>> = labels
-                .iter()
-                .filter(|l| (*row..=end).contains(&l.row))
-                .collect();
+            let in_region: Vec<&LabelCell<'_>> = labels_in(labels, *row, end).iter().collect();
             best_by_labels(candidates, &in_region).0
         };
         regions.push(FormRegion {

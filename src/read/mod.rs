@@ -3,6 +3,7 @@
 //!
 //! Readers know nothing of writers; they fill the model and nothing else.
 
+mod columns;
 pub mod extract;
 pub mod grid;
 mod indicators;
@@ -23,7 +24,7 @@ use crate::model::{Project, Source, Warning, WarningCode};
 use crate::template::{TemplateSet, any_matches};
 pub use extract::FormOutcome;
 use grid::Grid;
-pub use limits::Limits;
+pub use limits::{Deadline, Limits};
 pub use workbook::Format;
 use workbook::Workbook;
 
@@ -146,7 +147,8 @@ pub fn read_workbook(
             }
         };
         let before = read.forms.len();
-        read_sheet(&grid, file, &sheet.name, templates, &mut read);
+        read_sheet(&grid, file, &sheet.name, templates, &deadline, &mut read)
+            .map_err(|kind| located(kind).in_sheet(&sheet.name))?;
         if sheet.hidden {
             for form in &mut read.forms[before..] {
                 form.warnings.push(Warning {
@@ -160,14 +162,15 @@ pub fn read_workbook(
     Ok(read)
 }
 
-/// Reads the forms of one sheet into `read`.
+/// Reads the forms of one sheet into `read`; fails only when the file's time budget runs out.
 fn read_sheet(
     grid: &Grid,
     file: &str,
     sheet: &str,
     templates: &TemplateSet,
+    deadline: &Deadline,
     read: &mut WorkbookRead,
-) {
+) -> std::result::Result<(), ErrorKind> {
     if grid.is_empty() {
         read.issues.push(SheetIssue {
             sheet: sheet.to_owned(),
@@ -175,13 +178,13 @@ fn read_sheet(
             kind: IssueKind::NoForm,
             reason: "工作表为空".into(),
         });
-        return;
+        return Ok(());
     }
     let labels = locate::label_cells(grid.cells());
     let regions = locate::locate_forms(grid, &labels, templates);
     if regions.is_empty() {
         read.issues.push(no_form(grid, sheet, templates));
-        return;
+        return Ok(());
     }
     for region in &regions {
         let source = Source {
@@ -190,7 +193,7 @@ fn read_sheet(
             cell: region.anchor_cell(),
         };
         let form_labels = locate::labels_in(&labels, region.first_row, region.last_row);
-        match extract::extract_form(grid, region, form_labels, source) {
+        match extract::extract_form(grid, region, form_labels, source, *deadline)? {
             FormOutcome::Form(project) => read.forms.push(*project),
             // A form found by its labels alone that yields nothing is no form at all.
             FormOutcome::Blank | FormOutcome::Rejected { .. } if !region.titled => {
@@ -210,6 +213,7 @@ fn read_sheet(
             }),
         }
     }
+    Ok(())
 }
 
 /// Why a sheet holds no form, and what to do if it looks like an unknown layout.

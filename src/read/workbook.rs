@@ -195,7 +195,6 @@ const MAX_MERGES: usize = 100_000;
 
 /// Counts cells against the sheet's limit and checks the time budget now and then.
 struct CellBudget<'a> {
-    sheet: &'a str,
     limit: u64,
     seen: u64,
     deadline: &'a Deadline,
@@ -206,10 +205,10 @@ impl CellBudget<'_> {
         self.seen += 1;
         if self.seen > self.limit {
             return Err(GridError::Limit(over_limit(
-                &format!("工作表“{}”的单元格数", self.sheet),
+                "单元格数",
                 format!("超过 {}", self.limit),
                 self.limit.to_string(),
-                "--max-cells",
+                Some("--max-cells"),
             )));
         }
         if self.seen % 65_536 == 0 {
@@ -285,7 +284,7 @@ impl<'a> Workbook<'a> {
                             &format!("工作表“{sheet}”的使用范围（行数×列数）"),
                             area.to_string(),
                             cells_limit.to_string(),
-                            "--max-cells",
+                            Some("--max-cells"),
                         ));
                     }
                 }
@@ -323,7 +322,6 @@ impl<'a> Workbook<'a> {
         deadline: &Deadline,
     ) -> Result<Grid, GridError> {
         let mut budget = CellBudget {
-            sheet,
             limit: limits.max_cells_per_sheet,
             seen: 0,
             deadline,
@@ -331,10 +329,10 @@ impl<'a> Workbook<'a> {
         let grid = self.read_grid(sheet, &mut budget)?;
         if grid.merges().len() > MAX_MERGES {
             return Err(GridError::Limit(over_limit(
-                &format!("工作表“{sheet}”的合并单元格数"),
+                "合并单元格数",
                 grid.merges().len().to_string(),
                 MAX_MERGES.to_string(),
-                "（此项不可调）",
+                None,
             )));
         }
         deadline.check().map_err(GridError::Limit)?;

@@ -281,7 +281,12 @@ impl Extent {
 fn check_extents(stream: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
     let limit = limits.max_cells_per_sheet.saturating_mul(10);
     let too_large = |what: &str, area: u64| {
-        over_limit(what, area.to_string(), limit.to_string(), "--max-cells")
+        over_limit(
+            what,
+            area.to_string(),
+            limit.to_string(),
+            Some("--max-cells"),
+        )
     };
     let mut offsets = Vec::new();
     for (kind, data) in records(stream) {

@@ -44,16 +44,22 @@ pub fn sheet_paths(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> HashMap<Stri
 
 /// The merged regions of the sheet part at `path`.
 pub fn merged_regions(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Vec<Region> {
-    let Some(xml) = read_part(archive, path, MAX_SHEET_XML) else {
-        return Vec::new();
-    };
-    let Some(start) = memmem::rfind(&xml, b"mergeCells") else {
+    match read_part(archive, path, MAX_SHEET_XML) {
+        Some(xml) => merges_in(&xml),
+        None => Vec::new(),
+    }
+}
+
+/// The regions listed in a sheet part's `<mergeCells>` block.
+fn merges_in(xml: &[u8]) -> Vec<Region> {
+    // The block is near the end: search backwards for its start tag (`</mergeCells>` is the
+    // last "mergeCells" in the part, so the name alone is not enough).
+    let Some(start) = memmem::rfind_iter(xml, b"mergeCells").find(|&at| is_start_tag(xml, at))
+    else {
         return Vec::new();
     };
     let block = &xml[start..];
-    let end = memmem::find(block, b"/mergeCells")
-        .or_else(|| memmem::find(block, b"mergeCells>").filter(|p| *p > 0))
-        .unwrap_or(block.len());
+    let end = memmem::find(block, b"/mergeCells").unwrap_or(block.len());
     let block = &block[..end];
     memmem::find_iter(block, b"ref=")
         .filter_map(|at| {
@@ -82,12 +88,7 @@ fn read_part(
 /// The start tags named `name` (with any namespace prefix), as raw bytes between `<` and `>`.
 fn elements<'x>(xml: &'x [u8], name: &'x [u8]) -> impl Iterator<Item = &'x [u8]> + 'x {
     memmem::find_iter(xml, name).filter_map(move |at| {
-        let before = xml[..at].iter().rposition(|&b| b == b'<' || b == b'>')?;
-        if xml[before] != b'<' {
-            return None;
-        }
-        let prefix = &xml[before + 1..at];
-        if !(prefix.is_empty() || prefix.ends_with(b":")) || prefix.contains(&b' ') {
+        if !is_start_tag(xml, at) {
             return None;
         }
         let after = xml.get(at + name.len())?;
@@ -97,6 +98,17 @@ fn elements<'x>(xml: &'x [u8], name: &'x [u8]) -> impl Iterator<Item = &'x [u8]>
         let end = at + memchr::memchr(b'>', &xml[at..])?;
         Some(&xml[at..end])
     })
+}
+
+/// True when the name at `at` opens a start tag: `<name` or `<prefix:name`, not `</name`.
+fn is_start_tag(xml: &[u8], at: usize) -> bool {
+    let Some(before) = xml[..at].iter().rposition(|&b| b == b'<' || b == b'>') else {
+        return false;
+    };
+    let prefix = &xml[before + 1..at];
+    xml[before] == b'<'
+        && (prefix.is_empty() || prefix.ends_with(b":"))
+        && !prefix.iter().any(|&b| b == b' ' || b == b'/')
 }
 
 /// The value of the attribute `name` (exactly) in a start tag.
@@ -194,5 +206,18 @@ mod tests {
         assert_eq!(attribute_suffix(tags[0], b":id").as_deref(), Some("rId1"));
         assert_eq!(attribute(tags[1], b"name").as_deref(), Some("表6"));
         assert_eq!(unescape("A&amp;B"), "A&B");
+    }
+
+    #[test]
+    fn the_merge_block_is_found_by_its_start_tag_not_its_end_tag() {
+        // As Excel, rust_xlsxwriter and LibreOffice write it: the block, then more elements.
+        let xml = br#"<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>mergeCells</t></is></c></row></sheetData><mergeCells count="2"><mergeCell ref="A1:B1"/><mergeCell ref="C3:C5"/></mergeCells><pageMargins left="0.7"/></worksheet>"#;
+        let merges = merges_in(xml);
+        assert_eq!(merges.len(), 2, "{merges:?}");
+        assert_eq!((merges[1].first_row, merges[1].last_row), (2, 4));
+        let prefixed = br#"<x:worksheet><x:mergeCells count="1"><x:mergeCell ref="D4:E4"/></x:mergeCells></x:worksheet>"#;
+        assert_eq!(merges_in(prefixed).len(), 1);
+        assert!(merges_in(br#"<worksheet><mergeCells count="0"/></worksheet>"#).is_empty());
+        assert!(merges_in(br#"<worksheet><sheetData/></worksheet>"#).is_empty());
     }
 }
