@@ -2,8 +2,9 @@
 //! shows in a row once merged cells are resolved.
 //!
 //! Only rows holding cells of their own are visited (a row without any is empty, or repeats the
-//! merged cells of the row above), and each merged region is looked at once per column, so a
-//! table costs its own cells and merges, however wide its header cells or tall its merges are.
+//! merged cells of the row above), each merged region is looked at once per column, and a header
+//! row's many columns are read together touching only those a row has cells in (`ColumnSet`), so
+//! a table costs its own cells and merges, however wide its header or tall its merges are.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

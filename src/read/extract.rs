@@ -148,16 +148,18 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
     fn find(&self, field: usize, spec: &FieldSpec) -> Option<FoundValue> {
         let mut candidates: Vec<(usize, bool)> = self.hits[field].clone();
         if !spec.column_of.is_empty() {
-            let anchors: Vec<u32> = self
+            let mut anchors: Vec<u32> = self
                 .labels
                 .iter()
                 .filter(|l| any_matches(&spec.column_of, &l.folded))
                 .map(|l| self.grid.region(l.row, l.col).first_col)
                 .collect();
+            anchors.sort_unstable();
             if !anchors.is_empty() {
                 candidates.retain(|(i, _)| {
                     let l = &self.labels[*i];
-                    anchors.contains(&self.grid.region(l.row, l.col).first_col)
+                    let col = self.grid.region(l.row, l.col).first_col;
+                    anchors.binary_search(&col).is_ok()
                 });
             }
         }
