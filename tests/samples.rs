@@ -51,3 +51,41 @@ fn every_sample_reads_back_as_its_seed_form() {
     mismatches.check("samples", "forms", &9.into(), &forms.into());
     mismatches.assert_none();
 }
+
+/// The forms of one `inspect` run, without where they were read from (file name and format).
+fn forms_read(path: &std::path::Path) -> Vec<serde_json::Value> {
+    let run = jixiao([OsStr::new("inspect"), path.as_os_str()]).expect_code(0);
+    let mut report = run.json();
+    let entry = &mut report[0];
+    assert_eq!(entry["status"], "converted", "{}", path.display());
+    let mut forms = entry["forms"].as_array().unwrap().clone();
+    for form in &mut forms {
+        form["source"]["file"] = serde_json::Value::Null;
+    }
+    forms
+}
+
+#[test]
+fn the_samples_saved_as_xls_and_ods_by_libreoffice_read_as_the_same_models() {
+    // tests/fixtures/converted: each sample converted by LibreOffice 7.4 (`soffice --headless
+    // --convert-to xls|ods`). Each format reports cells, numbers, dates and merged regions in its
+    // own way; the models must not differ in any field, cell reference included.
+    let samples = [
+        "残保金抚恤金专项",
+        "济宁高新区数字化城市管理数据采集及坐席队伍市场化运作项目",
+        "吴泾镇_2023_绩效目标表",
+    ];
+    for name in samples {
+        let original = forms_read(&repo(&format!("samples/{name}.xlsx")));
+        assert!(!original.is_empty());
+        for format in ["xls", "ods"] {
+            let converted = forms_read(&crate::harness::fixture(&format!(
+                "converted/{name}.{format}"
+            )));
+            assert_eq!(converted.len(), original.len(), "{name}.{format}");
+            for (a, b) in original.iter().zip(&converted) {
+                assert_eq!(a, b, "{name}.{format} differs from the .xlsx");
+            }
+        }
+    }
+}
