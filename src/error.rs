@@ -37,7 +37,7 @@ impl fmt::Display for Location {
 #[derive(Debug, thiserror::Error)]
 pub enum ErrorKind {
     /// The file could not be read from disk.
-    #[error("无法读取文件：{0}")]
+    #[error("无法读取文件：{}", io_reason(.0))]
     Io(#[from] io::Error),
     /// The file is not a workbook at all.
     #[error("不是电子表格文件（{0}）")]
@@ -65,6 +65,18 @@ pub enum ErrorKind {
     /// An output could not be written.
     #[error("无法写出结果：{0}")]
     Output(String),
+}
+
+/// An I/O error in words a clerk follows, the system's own message after them.
+fn io_reason(error: &io::Error) -> String {
+    let words = match error.kind() {
+        io::ErrorKind::NotFound => "文件不存在（已被移走或删除，或快捷方式指向的文件不在了）",
+        io::ErrorKind::PermissionDenied => "没有读取权限",
+        io::ErrorKind::IsADirectory => "这是一个文件夹",
+        io::ErrorKind::Interrupted | io::ErrorKind::TimedOut => "读取被中断",
+        _ => return error.to_string(),
+    };
+    format!("{words}（{error}）")
 }
 
 /// The library's error: a kind and where it happened.

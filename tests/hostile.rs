@@ -375,3 +375,34 @@ fn a_workbook_cut_at_every_byte_never_panics_and_never_yields_a_form() {
     let whole = read_workbook(&sample, "whole.xlsx", &templates, &limits).unwrap();
     assert_eq!(whole.forms.len(), 1);
 }
+
+#[cfg(unix)]
+#[test]
+fn pipes_and_links_to_folders_are_skipped_and_broken_links_rejected_without_a_hang() {
+    // Opening a named pipe waits for a writer forever; a link to a parent folder loops.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(input.join("sub")).unwrap();
+    put(&input, "好的表.xlsx", &sample_bytes());
+    std::os::unix::fs::symlink("..", input.join("sub/上级")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/表.xlsx", input.join("断开的链接.xlsx")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(input.join("管道.xlsx"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = dir.path().join("out");
+    let (code, stderr) = convert_within(&input, &out, Duration::from_secs(60));
+    assert_eq!(code, Some(0), "{stderr}");
+    let manifest = manifest(&out);
+    let status = |name: &str| manifest[name].0.as_str();
+    assert_eq!(status("好的表.xlsx"), "converted");
+    assert_eq!(status("管道.xlsx"), "skipped", "{manifest:?}");
+    assert_eq!(status("上级"), "skipped", "{manifest:?}");
+    assert_eq!(status("断开的链接.xlsx"), "rejected");
+    assert!(
+        manifest["断开的链接.xlsx"].2.contains("文件不存在"),
+        "{manifest:?}"
+    );
+    assert_eq!(manifest.len(), 4);
+}
