@@ -178,3 +178,21 @@ fn a_file_that_takes_longer_than_max_seconds_is_refused_naming_the_option() {
         run.describe()
     );
 }
+
+#[test]
+fn a_value_billions_of_columns_right_of_its_label_is_one_step_away() {
+    // calamine reads any column a cell reference names, far past Excel's XFD: walking column by
+    // column to "ZZZZZZ2" took 6.5 s in release, and 44 s for a reference that wraps near 2^32.
+    let sheet = |reference: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>财政项目支出绩效目标表</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>项目名称</t></is></c><c r="{reference}" t="inlineStr"><is><t>远处的项目</t></is></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>主管部门</t></is></c></row></sheetData></worksheet>"#
+        )
+        .into_bytes()
+    };
+    for reference in ["ZZZZZZ2", "FXSHRXW2"] {
+        let bytes = crate::hostile_files::with_sheet(sheet(reference));
+        let read = read_within_bound(reference, &bytes).unwrap();
+        let form = &read.forms[0];
+        assert_eq!(form.project_name, "远处的项目", "{reference}");
+    }
+}

@@ -223,9 +223,8 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
     fn right_of(&self, label: &LabelCell<'_>) -> FoundValue {
         let span = self.grid.region(label.row, label.col);
         let first = span.last_col.saturating_add(1);
-        let mut col = first;
-        while col <= self.max_col {
-            if let Some((value, region)) = self.value_at(label.row, col) {
+        for region in self.grid.regions_along_row(label.row, first, self.max_col) {
+            if let Some(value) = self.grid.raw(region.first_row, region.first_col) {
                 if self.is_label_at(region.first_row, region.first_col) {
                     break;
                 }
@@ -234,7 +233,6 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
                     cell: a1(region.first_row, region.first_col),
                 };
             }
-            col = self.grid.region(label.row, col).last_col.saturating_add(1);
         }
         FoundValue {
             value: None,
@@ -265,17 +263,11 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
     /// The rows of a small table under a header label, one line each, columns joined by " | ".
     fn table_lines(&self, header: &LabelCell<'_>) -> FoundValue {
         let grid = self.grid;
-        let mut columns: Vec<Region> = Vec::new();
-        let mut col = header.col;
-        while col <= self.max_col {
-            let region = grid.region(header.row, col);
-            if grid.raw(region.first_row, region.first_col).is_some()
-                && region.first_col >= header.col
-            {
-                columns.push(region);
-            }
-            col = region.last_col.saturating_add(1);
-        }
+        let columns: Vec<Region> = grid
+            .regions_along_row(header.row, header.col, self.max_col)
+            .into_iter()
+            .filter(|r| r.first_col >= header.col && grid.raw(r.first_row, r.first_col).is_some())
+            .collect();
         let mut readers = ColumnSet::new(grid, &columns, header.row.saturating_add(1));
         let mut line = |row: u32, cells: &[Cell]| -> Vec<String> {
             readers

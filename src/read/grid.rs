@@ -176,6 +176,24 @@ impl Grid {
             .map(|&i| &self.merges[i as usize])
     }
 
+    /// The cells and merged regions that row `row` passes through between columns `from` and
+    /// `to`, left to right, each once: what a walk along the row meets, without visiting the
+    /// empty columns between (a cell at column 4,000,000,000 costs one step, not billions).
+    pub fn regions_along_row(&self, row: u32, from: u32, to: u32) -> Vec<Region> {
+        let mut regions: Vec<Region> = self
+            .rows(row, row)
+            .iter()
+            .filter(|c| (from..=to).contains(&c.col))
+            .map(|c| self.region(row, c.col))
+            .chain(self.merges.iter().copied().filter(|m| {
+                m.first_row <= row && row <= m.last_row && m.last_col >= from && m.first_col <= to
+            }))
+            .collect();
+        regions.sort_by_key(|r| (r.first_col.max(from), r.first_row, r.last_row, r.last_col));
+        regions.dedup();
+        regions
+    }
+
     /// The cell's own value (not resolving merges).
     pub fn raw(&self, row: u32, col: u32) -> Option<&CellValue> {
         self.cells
@@ -252,6 +270,38 @@ mod tests {
         assert_eq!(a1(0, 25), "Z1");
         assert_eq!(a1(0, 26), "AA1");
         assert_eq!(a1(1_048_575, 16_383), "XFD1048576");
+    }
+
+    #[test]
+    fn a_walk_along_a_row_meets_cells_and_merges_once_each_in_column_order() {
+        let from_above = Region {
+            first_row: 0,
+            first_col: 3,
+            last_row: 1,
+            last_col: 4,
+        };
+        let wide = Region {
+            first_row: 1,
+            first_col: 6,
+            last_row: 1,
+            last_col: 9,
+        };
+        let grid = Grid::new(
+            vec![
+                text(0, 3, "上"),
+                text(1, 0, "标签"),
+                text(1, 4, "被覆盖"),
+                text(1, 6, "宽"),
+                text(1, 4_000_000_000, "远"),
+                text(2, 1, "别的行"),
+            ],
+            vec![from_above, wide],
+        );
+        let along = grid.regions_along_row(1, 1, u32::MAX - 1);
+        let far = Region::cell(1, 4_000_000_000);
+        assert_eq!(along, [from_above, wide, far]);
+        assert_eq!(grid.regions_along_row(1, 5, 8), [wide]);
+        assert!(grid.regions_along_row(3, 0, 10).is_empty());
     }
 
     #[test]
