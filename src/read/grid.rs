@@ -81,7 +81,7 @@ pub struct Grid {
     cells: Vec<Cell>,
     merges: Vec<Region>,
     /// Cell → index of the merged region covering it (small regions only).
-    covered: HashMap<(u32, u32), u32>,
+    covered: HashMap<(u32, u32), u32, foldhash::fast::RandomState>,
     /// Indices of regions too large to index cell by cell.
     large_merges: Vec<u32>,
     /// Indices of all regions, by first column then first row.
@@ -117,7 +117,7 @@ impl Grid {
             })
             .filter(|m| m.first_row <= m.last_row && m.first_col <= m.last_col && m.area() > 1)
             .collect();
-        let mut covered = HashMap::new();
+        let mut covered = HashMap::default();
         let mut large_merges = Vec::new();
         for (index, merge) in merges.iter().enumerate() {
             if merge.area() > INDEXED_MERGE_AREA || covered.len() >= INDEXED_CELLS {
