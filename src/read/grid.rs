@@ -236,19 +236,27 @@ impl Grid {
 
 /// A cell's name in A1 notation ("C7"); safe for any column number.
 pub fn a1(row: u32, col: u32) -> String {
-    let mut letters = Vec::new();
+    // Built by hand: called for every value read, where `format!` showed in profiles.
+    let mut letters = [0u8; 7]; // u32::MAX + 1 is "MWLQKWV", seven letters
+    let mut start = letters.len();
     let mut n = u64::from(col) + 1;
     while n > 0 {
-        let rem = ((n - 1) % 26) as u8;
-        letters.push(b'A' + rem);
+        start -= 1;
+        letters[start] = b'A' + ((n - 1) % 26) as u8;
         n = (n - 1) / 26;
     }
-    letters.reverse();
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&letters),
-        u64::from(row) + 1
-    )
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut r = u64::from(row) + 1;
+    while r > 0 {
+        at -= 1;
+        digits[at] = b'0' + (r % 10) as u8;
+        r /= 10;
+    }
+    let mut name = String::with_capacity(letters.len() - start + digits.len() - at);
+    name.extend(letters[start..].iter().map(|&b| b as char));
+    name.extend(digits[at..].iter().map(|&b| b as char));
+    name
 }
 
 #[cfg(test)]
@@ -270,6 +278,7 @@ mod tests {
         assert_eq!(a1(0, 25), "Z1");
         assert_eq!(a1(0, 26), "AA1");
         assert_eq!(a1(1_048_575, 16_383), "XFD1048576");
+        assert_eq!(a1(u32::MAX, u32::MAX), "MWLQKWV4294967296");
     }
 
     #[test]
