@@ -179,15 +179,10 @@ fn read_table(
             empty_slots.push((span.first_col, *block));
         }
     }
-    let text_at = |reader: &mut ColumnReader<'_>, row: u32, cells| -> (String, Option<String>) {
+    let text_at = |reader: &mut ColumnReader<'_>, row: u32, cells| -> (String, Option<Region>) {
         reader
             .value(row, cells)
-            .map(|(value, region)| {
-                (
-                    clean_inline(&cell_text(value)),
-                    Some(a1(region.first_row, region.first_col)),
-                )
-            })
+            .map(|(value, region)| (clean_inline(&cell_text(value)), Some(region)))
             .unwrap_or_default()
     };
     let text_or_empty = |reader: &mut Option<ColumnReader<'_>>, row: u32, cells| -> String {
@@ -231,7 +226,10 @@ fn read_table(
         if level3.is_empty() && written.is_empty() && unit.is_empty() {
             continue;
         }
-        let cell = level3_cell.unwrap_or_else(|| a1(row, header.level3.first_col));
+        let cell = match level3_cell {
+            Some(region) => a1(region.first_row, region.first_col),
+            None => a1(row, header.level3.first_col),
+        };
         // One indicator per value written; a row without any gives one empty indicator per
         // block its value columns belong to (so a row costs no more than its cells).
         let entries = if written.is_empty() {
