@@ -11,6 +11,7 @@ use rust_xlsxwriter::{
     Worksheet, XlsxError,
 };
 
+use super::csv_out::FUND_HEADERS;
 use super::render::{
     DETAIL_FIRST_FUND_COL, INDICATOR_HEADERS, ISSUE_HEADERS, Sheet, XCell, XRow, detail_headers,
 };
@@ -232,23 +233,9 @@ impl SummaryWorkbook {
         let f = &self.formats;
         let sheet = self.workbook.worksheet_from_index(0)?;
         let mut headers = vec!["主管部门".to_owned(), "项目数".to_owned()];
-        let kinds = [
-            FundKind::Total,
-            FundKind::Fiscal,
-            FundKind::Other,
-            FundKind::AnnualTotal,
-            FundKind::Appropriation,
-            FundKind::Carryover,
-        ];
-        let label = |kind: FundKind| match kind {
-            FundKind::Total => "项目资金总额（万元）",
-            FundKind::Fiscal => "其中财政资金（万元）",
-            FundKind::Other => "其他资金（万元）",
-            FundKind::AnnualTotal => "年度资金申请总额（万元）",
-            FundKind::Appropriation => "当年财政拨款（万元）",
-            _ => "上年结转资金（万元）",
-        };
-        headers.extend(kinds.iter().map(|k| label(*k).to_owned()));
+        // The six figures of the 汇总 columns: every amount but 年度其他资金 (in 项目明细 only).
+        let kinds = &FundKind::ALL[..6];
+        headers.extend(FUND_HEADERS[..6].iter().map(|h| format!("{h}（万元）")));
         for (col, text) in headers.iter().enumerate() {
             sheet.write_string_with_format(0, col as u16, text, &f.header)?;
         }
@@ -269,8 +256,7 @@ impl SummaryWorkbook {
                 &f.count,
             )?;
             for (offset, kind) in kinds.iter().enumerate() {
-                let position = FundKind::ALL.iter().position(|k| k == kind).unwrap_or(0) as u16;
-                let column = column_letter(DETAIL_FIRST_FUND_COL + position);
+                let column = column_letter(DETAIL_FIRST_FUND_COL + offset as u16);
                 let formula = sum_over(&detail_sheets, |s| {
                     format!("SUMIF('{s}'!$A:$A,{criterion},'{s}'!${column}:${column})")
                 });
