@@ -189,23 +189,7 @@ impl<'g> ColumnSet<'g> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn text(row: u32, col: u32, t: &str) -> Cell {
-        Cell {
-            row,
-            col,
-            value: CellValue::Text(t.into()),
-        }
-    }
-
-    fn region(first_row: u32, first_col: u32, last_row: u32, last_col: u32) -> Region {
-        Region {
-            first_row,
-            first_col,
-            last_row,
-            last_col,
-        }
-    }
+    use crate::read::grid::test_cells::{region, text};
 
     fn texts(grid: &Grid, span: Region, header_row: u32) -> Vec<(u32, String)> {
         let mut reader = ColumnReader::new(grid, span, header_row + 1);

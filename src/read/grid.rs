@@ -259,17 +259,35 @@ pub fn a1(row: u32, col: u32) -> String {
     name
 }
 
+/// Building blocks for the grid tests here and in the table-reading modules.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_cells {
+    use super::{Cell, CellValue, Region};
 
-    fn text(row: u32, col: u32, t: &str) -> Cell {
+    /// A text cell.
+    pub fn text(row: u32, col: u32, t: &str) -> Cell {
         Cell {
             row,
             col,
             value: CellValue::Text(t.into()),
         }
     }
+
+    /// A region from its corners.
+    pub fn region(first_row: u32, first_col: u32, last_row: u32, last_col: u32) -> Region {
+        Region {
+            first_row,
+            first_col,
+            last_row,
+            last_col,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_cells::{region, text};
+    use super::*;
 
     #[test]
     fn a1_names_cells() {
@@ -283,18 +301,8 @@ mod tests {
 
     #[test]
     fn a_walk_along_a_row_meets_cells_and_merges_once_each_in_column_order() {
-        let from_above = Region {
-            first_row: 0,
-            first_col: 3,
-            last_row: 1,
-            last_col: 4,
-        };
-        let wide = Region {
-            first_row: 1,
-            first_col: 6,
-            last_row: 1,
-            last_col: 9,
-        };
+        let from_above = region(0, 3, 1, 4);
+        let wide = region(1, 6, 1, 9);
         let grid = Grid::new(
             vec![
                 text(0, 3, "上"),
@@ -315,12 +323,7 @@ mod tests {
 
     #[test]
     fn merged_regions_share_their_top_left_value() {
-        let merge = Region {
-            first_row: 2,
-            first_col: 1,
-            last_row: 4,
-            last_col: 1,
-        };
+        let merge = region(2, 1, 4, 1);
         let grid = Grid::new(
             vec![text(2, 1, "产出指标"), text(3, 2, "时效指标")],
             vec![merge],
@@ -333,12 +336,7 @@ mod tests {
 
     #[test]
     fn huge_merges_are_found_without_indexing_every_cell() {
-        let merge = Region {
-            first_row: 0,
-            first_col: 0,
-            last_row: 1_000_000,
-            last_col: 100,
-        };
+        let merge = region(0, 0, 1_000_000, 100);
         let grid = Grid::new(vec![text(0, 0, "标题")], vec![merge]);
         assert_eq!(grid.text(999_999, 99), Some("标题"));
         assert!(grid.covered.is_empty());
