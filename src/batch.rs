@@ -137,12 +137,12 @@ pub fn classify(path: PathBuf, shown: String) -> InputFile {
         .unwrap_or_default();
     // Symbolic links are followed to what they name; only regular files are ever opened (reading
     // a named pipe would wait forever for a writer).
-    let metadata = std::fs::metadata(&path);
-    let skip = if metadata.is_err() {
+    let file_type = std::fs::metadata(&path).map(|m| m.file_type());
+    let skip = if file_type.is_err() {
         None // reported as unreadable when read, with the system's reason
-    } else if metadata.as_ref().is_ok_and(|m| m.is_dir()) {
+    } else if file_type.as_ref().is_ok_and(|t| t.is_dir()) {
         Some("指向文件夹的链接，未进入（以免重复或循环读取）".to_owned())
-    } else if metadata.as_ref().is_ok_and(|m| !m.is_file()) {
+    } else if file_type.is_ok_and(|t| !t.is_file()) {
         Some("不是普通文件（管道、设备等），未读取".to_owned())
     } else if name.starts_with("~$") {
         Some("Excel/WPS 打开文件时留下的临时锁定文件，不是表格".to_owned())
