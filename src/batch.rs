@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, mpsc};
 
-use serde::Serialize;
 use walkdir::WalkDir;
 
-use crate::model::Project;
 use crate::normalize::Normalizer;
-use crate::read::{self, IssueKind, Limits, SheetIssue};
+pub use crate::outcome::{FileOutcome, FileStatus};
+use crate::outcome::{IssueKind, SheetIssue};
+use crate::read::{self, Limits};
 use crate::template::TemplateSet;
 
 /// Extensions of the workbooks jixiao reads (WPS's .et/.ett are Excel 97–2003 inside).
@@ -161,67 +161,14 @@ pub fn classify(path: PathBuf, shown: String) -> InputFile {
     InputFile { path, shown, skip }
 }
 
-/// What became of one file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FileStatus {
-    /// At least one form was read.
-    Converted,
-    /// The file was meant to be read but yielded no form.
-    Rejected,
-    /// The file was not read (lock file, hidden file, not a spreadsheet).
-    Skipped,
-}
-
-impl FileStatus {
-    /// The status word, as in the manifest.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FileStatus::Converted => "converted",
-            FileStatus::Rejected => "rejected",
-            FileStatus::Skipped => "skipped",
-        }
-    }
-}
-
-/// Everything known about one input file after reading it.
-#[derive(Debug, Clone)]
-pub struct FileOutcome {
-    /// The path as walked.
-    pub file: String,
-    /// Converted, rejected or skipped.
-    pub status: FileStatus,
-    /// The format it was read as, when it was.
-    pub format: Option<&'static str>,
-    /// The forms read.
-    pub forms: Vec<Project>,
-    /// Sheets and forms that yielded nothing, with reasons.
-    pub issues: Vec<SheetIssue>,
-    /// One line for the manifest: why, in words a clerk follows.
-    pub message: String,
-}
-
-impl FileOutcome {
-    fn without_forms(input: &InputFile, status: FileStatus, message: String) -> FileOutcome {
-        FileOutcome {
-            file: input.shown.clone(),
-            status,
-            format: None,
-            forms: Vec::new(),
-            issues: Vec::new(),
-            message,
-        }
-    }
-
-    /// The template ids of the forms read, without repeats, in order of first use.
-    pub fn templates(&self) -> Vec<&str> {
-        let mut ids: Vec<&str> = Vec::new();
-        for form in &self.forms {
-            if !ids.contains(&form.template.as_str()) {
-                ids.push(&form.template);
-            }
-        }
-        ids
+fn without_forms(input: &InputFile, status: FileStatus, message: String) -> FileOutcome {
+    FileOutcome {
+        file: input.shown.clone(),
+        status,
+        format: None,
+        forms: Vec::new(),
+        issues: Vec::new(),
+        message,
     }
 }
 
@@ -256,7 +203,7 @@ impl Pipeline {
 fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
     let (templates, normalizer) = (&pipeline.templates, pipeline.normalizer.as_ref());
     if let Some(reason) = &input.skip {
-        return FileOutcome::without_forms(input, FileStatus::Skipped, reason.clone());
+        return without_forms(input, FileStatus::Skipped, reason.clone());
     }
     let result = crate::panic_guard::guarded(|| {
         let mut read = read::read_file(&input.path, &input.shown, templates, &pipeline.limits)?;
@@ -281,12 +228,12 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
             } else {
                 format!("{place}：{}", error.kind)
             };
-            return FileOutcome::without_forms(input, FileStatus::Rejected, message);
+            return without_forms(input, FileStatus::Rejected, message);
         }
         Err(detail) => {
             let message =
                 format!("读取时出现内部错误，文件未能转换（{detail}）；请将此文件反馈给开发者");
-            return FileOutcome::without_forms(input, FileStatus::Rejected, message);
+            return without_forms(input, FileStatus::Rejected, message);
         }
     };
     let status = if read.forms.is_empty() {

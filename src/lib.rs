@@ -2,7 +2,8 @@
 //! variants) from spreadsheets into one model, normalizes their wording and units, and writes the
 //! consolidated summaries finance bureaus need.
 //!
-//! The pipeline is the layout: [`read`] → [`model`] ← [`template`]; the model depends on nothing.
+//! The pipeline is the layout: [`read`] → [`normalize`] → [`write`], with [`model`] (and the batch
+//! vocabulary beside it, [`outcome`]) in the middle; the model depends on nothing.
 #![warn(missing_docs)]
 
 pub mod batch;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod keywords;
 pub mod model;
 pub mod normalize;
+pub mod outcome;
 pub mod panic_guard;
 pub mod read;
 pub mod template;

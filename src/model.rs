@@ -1,4 +1,5 @@
-//! The shared model: one [`Project`] per performance target form found in a workbook.
+//! The shared model: one [`Project`] per performance form found in a workbook — a target form
+//! (绩效目标表, before the year) or a self-evaluation (绩效自评表, after it; see [`Evaluation`]).
 //!
 //! Readers produce it, the normalizer refines it, writers consume it. It depends on nothing else in
 //! the crate. Money is always an exact [`Decimal`] in 万元; a figure the form leaves blank stays
@@ -11,10 +12,13 @@ use indexmap::IndexMap;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// One performance target form, read from one place in one workbook.
+/// One performance form (a target form or a self-evaluation), read from one place in one
+/// workbook.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Project {
+    /// A target form or a self-evaluation.
+    pub kind: FormKind,
     /// Where the form is: file, sheet and the cell of its title.
     pub source: Source,
     /// Id of the template that recognised the form (`sh2023`, `sd2020`, …).
@@ -47,6 +51,10 @@ pub struct Project {
     pub annual_goal: String,
     /// The indicator table, in the order of the form.
     pub indicators: Vec<Indicator>,
+    /// What a self-evaluation says of the year (budget execution, goals reached, scores); absent
+    /// on target forms.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<Evaluation>,
     /// Template-specific fields (项目负责人, 联系电话, 填报日期 …), keyed by their label, in form order.
     pub extras: IndexMap<String, String>,
     /// The cell (A1 notation) each field was read from, keyed by field name (`project_name`,
@@ -54,6 +62,37 @@ pub struct Project {
     pub cells: BTreeMap<String, String>,
     /// What the reader or normalizer noticed but could not settle.
     pub warnings: Vec<Warning>,
+}
+
+/// What a form is.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FormKind {
+    /// 绩效目标表: the targets a project sets before its year.
+    #[default]
+    Target,
+    /// 绩效自评表: how the year went, scored against the targets.
+    SelfEvaluation,
+}
+
+impl FormKind {
+    /// The snake_case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormKind::Target => "target",
+            FormKind::SelfEvaluation => "self_evaluation",
+        }
+    }
+
+    /// The label users read.
+    pub fn label(self) -> &'static str {
+        match self {
+            FormKind::Target => "绩效目标表",
+            FormKind::SelfEvaluation => "绩效自评表",
+        }
+    }
 }
 
 /// Where a form was found.
@@ -188,6 +227,141 @@ impl Funds {
     }
 }
 
+/// What a self-evaluation (项目支出绩效自评表) says of its year.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Evaluation {
+    /// The budget execution lines the model names (年度资金总额, 当年财政拨款, 上年结转资金, 其他资金).
+    pub funds: EvaluationFunds,
+    /// Budget execution lines the model has no key for (财政专户管理资金, 单位资金 …), by label.
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub other_lines: IndexMap<String, FundLine>,
+    /// 年度总体目标 — 预期目标.
+    pub goal_expected: String,
+    /// 年度总体目标 — 实际完成情况.
+    pub goal_actual: String,
+    /// 总分: as written, or the sum of the funds' and the indicators' 得分 where the form has no
+    /// 总分 row (then `total_score_computed`).
+    pub total_score: Option<Decimal>,
+    /// True when `total_score` was added up, not read.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub total_score_computed: bool,
+    /// 合计: the indicators' 得分 as the form adds them up, where it has such a row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub indicator_score: Option<Decimal>,
+    /// 优 / 良 / 中 / 差 from the total score (set by the normalizer, thresholds as data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
+    /// 评价结论, where the form has it.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub conclusion: String,
+    /// 存在问题.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub problems: String,
+    /// 改进措施.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub improvements: String,
+    /// The target form this self-evaluation was held against, when one was in the batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<TargetLink>,
+}
+
+/// The budget execution lines of a self-evaluation, by the model's keys.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EvaluationFunds {
+    /// 年度资金总额 / 总额.
+    pub total: Option<FundLine>,
+    /// 当年财政拨款 / 财政资金.
+    pub fiscal: Option<FundLine>,
+    /// 上年结转资金.
+    pub carryover: Option<FundLine>,
+    /// 其他资金.
+    pub other: Option<FundLine>,
+}
+
+impl EvaluationFunds {
+    /// The four keys, in form order.
+    pub const KEYS: [&'static str; 4] = ["total", "fiscal", "carryover", "other"];
+
+    /// The line of a key.
+    pub fn get(&self, key: &str) -> Option<&FundLine> {
+        match key {
+            "total" => self.total.as_ref(),
+            "fiscal" => self.fiscal.as_ref(),
+            "carryover" => self.carryover.as_ref(),
+            "other" => self.other.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The slot of a key.
+    pub fn slot_mut(&mut self, key: &str) -> Option<&mut Option<FundLine>> {
+        match key {
+            "total" => Some(&mut self.total),
+            "fiscal" => Some(&mut self.fiscal),
+            "carryover" => Some(&mut self.carryover),
+            "other" => Some(&mut self.other),
+            _ => None,
+        }
+    }
+
+    /// The label users read for a key.
+    pub fn label(key: &str) -> &'static str {
+        match key {
+            "total" => "年度资金总额",
+            "fiscal" => "当年财政拨款",
+            "carryover" => "上年结转资金",
+            "other" => "其他资金",
+            _ => "",
+        }
+    }
+}
+
+/// One line of a self-evaluation's budget execution (预算执行情况), in 万元.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FundLine {
+    /// 年初预算数.
+    pub initial: Option<Decimal>,
+    /// 全年预算数 / 调整后预算数.
+    pub adjusted: Option<Decimal>,
+    /// 全年执行数 / 预算执行数.
+    pub executed: Option<Decimal>,
+    /// 执行率, as written and as a fraction.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<Rate>,
+    /// 分值 / 权重.
+    pub weight: Option<Decimal>,
+    /// 得分.
+    pub score: Option<Decimal>,
+    /// 原因, where the form has that column.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+}
+
+/// A rate as the form writes it ("95.37%", 0.987759) and as an exact fraction (0.9537).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rate {
+    /// As written.
+    pub written: String,
+    /// As a fraction of one.
+    pub fraction: Decimal,
+    /// Decimal places of the fraction the form states (95.37% → 4, 0.987759 → 6), for comparing
+    /// to the precision written.
+    pub places: u32,
+}
+
+/// The target form a self-evaluation is linked to.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TargetLink {
+    /// The target's project id (as in projects.csv).
+    pub project_id: String,
+    /// Where the target form is.
+    pub source: Source,
+}
+
 /// A unit money is written in on a form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum MoneyUnit {
@@ -266,13 +440,34 @@ pub struct Indicator {
     /// 计量单位, when the form has that column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
-    /// 指标方向 / 计算符号, when the form has that column.
+    /// 指标方向 / 计算符号 / 指标性质 (≥ ≤ = 定性), when the form has that column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
+    /// 分值 / 权重, when the form has that column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<Decimal>,
+    /// 评分细则 / 备注 / 指标解释, when the form has that column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Points a level name carried ("产出指标(50分)" → 50), taken off the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level1_points: Option<Decimal>,
+    /// 实际完成值 / 完成值, as written (self-evaluations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    /// 得分 (self-evaluations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<Decimal>,
+    /// 偏差原因分析及改进措施 / 未完成原因分析 (self-evaluations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deviation: Option<String>,
     /// The cell of the 三级指标 (A1 notation).
     pub cell: String,
     /// The cell of the 指标值 (A1 notation).
     pub value_cell: String,
+    /// The cell of the 实际完成值 (self-evaluations).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub actual_cell: String,
     /// What the normalizer made of the row; absent until the model is normalized.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalized: Option<NormalizedIndicator>,
@@ -291,6 +486,9 @@ pub struct NormalizedIndicator {
     pub placeholder: bool,
     /// The structured 指标值.
     pub measure: Measure,
+    /// The structured 实际完成值 (self-evaluations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actual: Option<Measure>,
 }
 
 /// An 指标值 made comparable.
@@ -488,6 +686,32 @@ pub enum WarningCode {
     Truncated,
     /// The form is on a hidden sheet.
     HiddenSheet,
+    /// A number (分值, 权重, 得分) could not be read.
+    UnparsedNumber,
+    /// The form's layout is not a registered template; it was read by its labels.
+    GenericTemplate,
+    /// 执行率 ≠ 执行数 / 全年预算数.
+    RateMismatch,
+    /// The funds' 得分 ≠ min(执行率, 100 %) × 分值.
+    FundScoreMismatch,
+    /// 得分 above 分值.
+    ScoreExceedsWeight,
+    /// The 分值 of the funds and the indicators do not add up to 100.
+    WeightsNot100,
+    /// 总分 ≠ the sum of the 得分.
+    TotalScoreMismatch,
+    /// 得分 below 分值, or 实际完成值 short of the target, with no reason given.
+    MissingDeviation,
+    /// 实际完成值 far beyond the target: the target may have been set too low.
+    OverAchievement,
+    /// The self-evaluation's 年度指标值 differs from the approved target.
+    TargetChanged,
+    /// An approved indicator is missing from the self-evaluation.
+    IndicatorDropped,
+    /// The self-evaluation lists an indicator the approved target does not.
+    IndicatorAdded,
+    /// 实际完成值 does not reach the target.
+    NotAchieved,
 }
 
 impl WarningCode {
@@ -508,6 +732,19 @@ impl WarningCode {
             WarningCode::UnitInferred => "unit_inferred",
             WarningCode::Truncated => "truncated",
             WarningCode::HiddenSheet => "hidden_sheet",
+            WarningCode::UnparsedNumber => "unparsed_number",
+            WarningCode::GenericTemplate => "generic_template",
+            WarningCode::RateMismatch => "rate_mismatch",
+            WarningCode::FundScoreMismatch => "fund_score_mismatch",
+            WarningCode::ScoreExceedsWeight => "score_exceeds_weight",
+            WarningCode::WeightsNot100 => "weights_not_100",
+            WarningCode::TotalScoreMismatch => "total_score_mismatch",
+            WarningCode::MissingDeviation => "missing_deviation",
+            WarningCode::OverAchievement => "over_achievement",
+            WarningCode::TargetChanged => "target_changed",
+            WarningCode::IndicatorDropped => "indicator_dropped",
+            WarningCode::IndicatorAdded => "indicator_added",
+            WarningCode::NotAchieved => "not_achieved",
         }
     }
 }

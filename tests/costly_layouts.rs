@@ -40,6 +40,7 @@ fn thousands_of_header_rows_far_right_get_their_blocks_in_one_sweep() {
             .unwrap();
         ws.write_string(1, col, "项目名称").unwrap();
         ws.write_string(1, col + 1, "宽表").unwrap();
+        ws.write_string(1, col + 3, "资金总额：10").unwrap();
         let format = Format::new();
         ws.merge_range(2, col, 1 + rows / 2, col, "长期绩效指标", &format)
             .unwrap();
@@ -72,6 +73,7 @@ fn a_wide_small_table_costs_its_cells() {
         ws.write_string(0, 0, "财政支出项目绩效目标申报表").unwrap();
         ws.write_string(1, 0, "项目名称").unwrap();
         ws.write_string(1, 1, "宽表").unwrap();
+        ws.write_string(1, 2, "资金总额：10").unwrap();
         ws.write_string(2, 0, "项目实施内容").unwrap();
         for c in 1..=cols {
             ws.write_string(2, c, "阶段").unwrap();
@@ -104,6 +106,8 @@ fn a_sheet_of_data_under_thousands_of_value_columns_is_refused_in_its_sheet() {
         ws.write_string(0, 0, "财政项目支出绩效目标表").unwrap();
         ws.write_string(1, 0, "项目名称").unwrap();
         ws.write_string(1, 1, "数据表").unwrap();
+        ws.write_string(1, 2, "项目资金总额").unwrap();
+        ws.write_number(1, 3, 10).unwrap();
         ws.write_string(2, 0, "三级指标").unwrap();
         for c in 1..=3_000u16 {
             ws.write_string(2, c, "指标值").unwrap();
@@ -185,7 +189,7 @@ fn a_value_billions_of_columns_right_of_its_label_is_one_step_away() {
     // column to "ZZZZZZ2" took 6.5 s in release, and 44 s for a reference that wraps near 2^32.
     let sheet = |reference: &str| {
         format!(
-            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>财政项目支出绩效目标表</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>项目名称</t></is></c><c r="{reference}" t="inlineStr"><is><t>远处的项目</t></is></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>主管部门</t></is></c></row></sheetData></worksheet>"#
+            r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>财政项目支出绩效目标表</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>项目名称</t></is></c><c r="{reference}" t="inlineStr"><is><t>远处的项目</t></is></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>主管部门</t></is></c></row><row r="4"><c r="A4" t="inlineStr"><is><t>项目资金总额</t></is></c><c r="B4"><v>10</v></c></row></sheetData></worksheet>"#
         )
         .into_bytes()
     };

@@ -7,6 +7,9 @@ mod harness;
 // The field corpus: workbooks from other office software yield exactly what their truth says.
 mod field_corpus;
 
+// The wider form families and the self-evaluations (field-corpus-2) yield exactly their truth.
+mod field_corpus_2;
+
 // The bundled samples read back as the seed forms they were written from.
 mod samples;
 

@@ -15,14 +15,25 @@ pub fn check(project: &Project) -> Vec<Warning> {
             .get(&format!("funds.{}", kind.name()))
             .cloned()
     };
-    if let Some(message) = sum_mismatch(
-        funds.total,
-        &[
-            (FundKind::Fiscal, funds.fiscal),
-            (FundKind::Other, funds.other),
-        ],
-        FundKind::Total,
-    ) {
+    // A form with one set of figures (a year's) states 资金总额 with the carryover in it.
+    let single_set = funds.total == funds.annual_total
+        && funds.fiscal == funds.appropriation
+        && funds.other == funds.annual_other;
+    let project_parts = [
+        (FundKind::Fiscal, funds.fiscal),
+        (FundKind::Other, funds.other),
+    ];
+    let with_carryover = [
+        (FundKind::Fiscal, funds.fiscal),
+        (FundKind::Other, funds.other),
+        (FundKind::Carryover, funds.carryover),
+    ];
+    let parts: &[(FundKind, Option<Decimal>)] = if single_set && funds.carryover.is_some() {
+        &with_carryover
+    } else {
+        &project_parts
+    };
+    if let Some(message) = sum_mismatch(funds.total, parts, FundKind::Total) {
         warnings.push(warning(
             WarningCode::FundsMismatch,
             message,

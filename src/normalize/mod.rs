@@ -128,6 +128,7 @@ impl Normalizer {
                 level3,
                 placeholder,
                 measure,
+                actual: None,
             });
         }
         project.warnings.extend(warnings);

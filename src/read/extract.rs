@@ -4,19 +4,21 @@
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
+use rust_decimal::Decimal;
 
+use super::budget::read_budget;
 use super::columns::{ColumnSet, table_rows};
 use super::grid::{Cell, CellValue, Grid, Region, a1};
 use super::indicators::read_indicators;
 use super::limits::Deadline;
 use super::locate::{FormRegion, LabelCell};
 use super::values::{
-    Amount, Choice, DateRead, cell_text, find_year, parse_amount, parse_choice, parse_date,
-    parse_period,
+    Amount, Choice, DateRead, Number, cell_text, find_year, parse_amount, parse_choice, parse_date,
+    parse_number, parse_period,
 };
 use crate::error::ErrorKind;
-use crate::model::{Funds, MoneyUnit, Project, Source, Warning, WarningCode};
-use crate::template::{Alias, FieldSpec, Position, Target, Template, any_matches};
+use crate::model::{Evaluation, FormKind, Funds, MoneyUnit, Project, Source, Warning, WarningCode};
+use crate::template::{Alias, EvaluationField, FieldSpec, Position, Target, Template, any_matches};
 use crate::text::{clean_block, clean_inline, fold_char};
 
 /// What became of a located form.
@@ -26,6 +28,12 @@ pub enum FormOutcome {
     Form(Box<Project>),
     /// An empty copy of the form: nothing filled in.
     Blank,
+    /// The template read none of its required amounts (or, for a self-evaluation, no budget
+    /// table): another template should be tried.
+    Unfit {
+        /// Why, in words a clerk follows.
+        reason: String,
+    },
     /// A form that cannot be used, and why.
     Rejected {
         /// In words a clerk follows.
@@ -60,6 +68,14 @@ pub(super) struct FormContext<'g, 't, 'l> {
 struct FoundValue {
     value: Option<CellValue>,
     cell: String,
+}
+
+/// What the parts of a summed amount hold.
+#[derive(Default)]
+struct SumRead {
+    total: Option<Decimal>,
+    cell: Option<String>,
+    unreadable: Vec<(String, String)>,
 }
 
 impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
@@ -144,8 +160,54 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
         self.template.money_unit
     }
 
-    /// Finds a field's value: its label, then the value where the template says it sits.
+    /// Finds a field's value: its label, then the value where the template says it sits — the
+    /// positions tried in order, the first that holds a value winning (when none does, the first
+    /// place looked at, so its cell is known).
     fn find(&self, field: usize, spec: &FieldSpec) -> Option<FoundValue> {
+        let candidates = self.candidates(field, spec);
+        if !spec.in_column_of.is_empty() {
+            let &(index, _) = candidates.first()?;
+            return Some(self.in_column_of(&self.labels[index], &spec.in_column_of));
+        }
+        let mut first_empty = None;
+        for position in &spec.at {
+            let found = match position {
+                Position::Inline => self.find_inline(spec),
+                _ => candidates.first().map(|&(index, inline)| {
+                    let label = &self.labels[index];
+                    if inline {
+                        let stoppers = self.inline_stoppers();
+                        let text = spec
+                            .aliases
+                            .iter()
+                            .find_map(|alias| inline_value(label.text, alias, &stoppers))
+                            .unwrap_or_default();
+                        return FoundValue {
+                            value: non_empty_text(text),
+                            cell: a1(label.row, label.col),
+                        };
+                    }
+                    match position {
+                        Position::Below => self.below(label),
+                        Position::Table => self.table_lines(label),
+                        _ => self.right_of(label),
+                    }
+                }),
+            };
+            match found {
+                Some(found) if found.value.is_some() => return Some(found),
+                Some(found) => {
+                    first_empty.get_or_insert(found);
+                }
+                None => {}
+            }
+        }
+        first_empty
+    }
+
+    /// The labels naming a field (as hits: label index, value inline after a colon), those in
+    /// the column of its `column_of` labels first.
+    fn candidates(&self, field: usize, spec: &FieldSpec) -> Vec<(usize, bool)> {
         let mut candidates: Vec<(usize, bool)> = self.hits[field].clone();
         if !spec.column_of.is_empty() {
             let mut anchors: Vec<u32> = self
@@ -163,46 +225,73 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
                 });
             }
         }
-        for position in &spec.at {
-            if *position == Position::Inline {
-                if let Some(found) = self.find_inline(spec) {
-                    return Some(found);
-                }
-                continue;
-            }
-            let Some(&(index, inline)) = candidates.first() else {
-                continue;
-            };
-            let label = &self.labels[index];
-            if inline {
-                let text = spec
-                    .aliases
-                    .iter()
-                    .find_map(|alias| inline_value(label.text, alias, &[]))
-                    .unwrap_or_default();
-                return Some(FoundValue {
-                    value: non_empty_text(text),
-                    cell: a1(label.row, label.col),
-                });
-            }
-            return Some(match position {
-                Position::Below => self.below(label),
-                Position::Table => self.table_lines(label),
-                _ => self.right_of(label),
-            });
-        }
-        None
+        candidates
     }
 
-    /// A value after "label：" inside any text cell of the form, up to the next such label.
-    fn find_inline(&self, spec: &FieldSpec) -> Option<FoundValue> {
-        let stoppers: Vec<&Alias> = self
-            .template
+    /// Labels that end an inline value: those of every field read inline.
+    fn inline_stoppers(&self) -> Vec<&'t Alias> {
+        self.template
             .fields
             .iter()
             .filter(|f| f.at.contains(&Position::Inline))
             .flat_map(|f| f.aliases.iter())
-            .collect();
+            .collect()
+    }
+
+    /// The value in a label's row, in the column of the nearest header above it holding one of
+    /// `headers` ("总分" read under "得分").
+    fn in_column_of(&self, label: &LabelCell<'_>, headers: &[Alias]) -> FoundValue {
+        let header = self
+            .labels
+            .iter()
+            .filter(|l| l.row < label.row && any_matches(headers, &l.folded))
+            .max_by_key(|l| l.row);
+        let Some(header) = header else {
+            return FoundValue {
+                value: None,
+                cell: a1(label.row, label.col),
+            };
+        };
+        let col = self.grid.region(header.row, header.col).first_col;
+        let value = self
+            .value_at(label.row, col)
+            .filter(|(_, region)| !self.is_label_at(region.first_row, region.first_col))
+            .map(|(value, _)| value.clone());
+        FoundValue {
+            value,
+            cell: a1(label.row, col),
+        }
+    }
+
+    /// A summed amount: each part found by its labels, its value right of them. The sum is blank
+    /// only when every part is; returns it with the cell of the first part found (none when no
+    /// part's label is on the form) and the parts that are not amounts.
+    fn find_sum(&self, spec: &FieldSpec, unit: MoneyUnit) -> SumRead {
+        let mut read = SumRead::default();
+        for (aliases, label) in &spec.sum {
+            let Some(part) = self.labels.iter().find(|l| any_matches(aliases, &l.folded)) else {
+                continue;
+            };
+            let found = self.right_of(part);
+            read.cell.get_or_insert_with(|| found.cell.clone());
+            match parse_amount(found.value.as_ref(), unit) {
+                Amount::Value(amount) => *read.total.get_or_insert(Decimal::ZERO) += amount,
+                Amount::Blank => {}
+                Amount::Invalid => read.unreadable.push((
+                    format!(
+                        "“{label}”不是金额：{}",
+                        found.value.as_ref().map(cell_text).unwrap_or_default()
+                    ),
+                    found.cell,
+                )),
+            }
+        }
+        read
+    }
+
+    /// A value after "label：" inside any text cell of the form, up to the next such label.
+    fn find_inline(&self, spec: &FieldSpec) -> Option<FoundValue> {
+        let stoppers = self.inline_stoppers();
         for cell in &self.colon_cells {
             let CellValue::Text(text) = &cell.value else {
                 continue;
@@ -352,27 +441,90 @@ pub fn extract_form<'g>(
 ) -> Result<FormOutcome, ErrorKind> {
     deadline.check()?;
     let mut ctx = FormContext::new(grid, region, labels, deadline);
+    let template = ctx.template;
+    if let Some(reason) = &template.refuse {
+        return Ok(FormOutcome::Rejected {
+            reason: reason.clone(),
+            cell: Some(region.anchor_cell()),
+        });
+    }
     let unit = ctx.money_unit();
     let mut form = FormFields::default();
     let mut filled: Vec<Target> = Vec::new();
-    let template = ctx.template;
+    let mut amounts = AmountFit::default();
     for (index, spec) in template.fields.iter().enumerate() {
         if spec.targets.iter().all(|t| filled.contains(t)) {
             continue;
         }
-        let Some(found) = ctx.find(index, spec) else {
+        let required_amount =
+            !spec.optional && spec.targets.iter().any(|t| matches!(t, Target::Funds(_)));
+        amounts.required += usize::from(required_amount);
+        let found = if spec.sum.is_empty() {
+            ctx.find(index, spec)
+        } else {
+            let sum = ctx.find_sum(spec, unit);
+            for (message, cell) in sum.unreadable {
+                ctx.warn(WarningCode::UnparsedAmount, message, Some(cell));
+            }
+            sum.cell.map(|cell| FoundValue {
+                value: sum
+                    .total
+                    .map(|t| CellValue::Text(format!("{}万元", t.normalize()))),
+                cell,
+            })
+        };
+        let Some(found) = found else {
             if !spec.optional {
                 let message = format!("表中没有“{}”一栏", spec.label);
                 ctx.warn(WarningCode::MissingField, message, None);
+                if required_amount {
+                    amounts.missing.push(spec.label.clone());
+                }
             }
             continue;
         };
+        amounts.found += usize::from(required_amount);
+        form.labels_found.push(spec.label.clone());
         for target in &spec.targets {
             form.apply(&mut ctx, spec, target, &found, unit);
             filled.push(target.clone());
         }
     }
-    let indicators = read_indicators(&ctx)?;
+    // A template that finds none of its amounts is the wrong one for the form: never count the
+    // form with blank funds; the caller tries another template.
+    if amounts.required > 0 && amounts.found == 0 {
+        return Ok(FormOutcome::Unfit {
+            reason: format!(
+                "按“{}”读取时，表中没有“{}”等金额栏",
+                template.name,
+                amounts.missing.join("”“")
+            ),
+        });
+    }
+    let mut evaluation = None;
+    if template.kind == FormKind::SelfEvaluation {
+        let budget = template
+            .budget
+            .as_ref()
+            .and_then(|spec| read_budget(&mut ctx, spec, unit));
+        let Some(budget) = budget else {
+            return Ok(FormOutcome::Unfit {
+                reason: format!(
+                    "按“{}”读取时，表中没有预算执行情况（全年执行数等）一栏",
+                    template.name
+                ),
+            });
+        };
+        let mut read = form.evaluation.take().unwrap_or_default();
+        read.funds = budget.funds;
+        read.other_lines = budget.other_lines;
+        form.cells.extend(budget.cells);
+        evaluation = Some(read);
+    }
+    let indicators = read_indicators(&mut ctx)?;
+    if let Some(evaluation) = &mut evaluation {
+        complete_total_score(evaluation, &indicators);
+    }
     let year = find_title_year(grid, region);
     if !region.titled {
         let message = format!(
@@ -380,6 +532,17 @@ pub fn extract_form<'g>(
             region.template.titles.first().map_or("", String::as_str)
         );
         ctx.warn(WarningCode::MissingField, message, None);
+    }
+    if template.fallback {
+        let message = format!(
+            "表格样式未登记，按通用字段识别（找到：{}）；请人工核对各项内容",
+            form.labels_found.join("、")
+        );
+        ctx.warn(
+            WarningCode::GenericTemplate,
+            message,
+            Some(region.anchor_cell()),
+        );
     }
     if year.is_none() {
         ctx.warn(
@@ -392,6 +555,9 @@ pub fn extract_form<'g>(
         && form.department.is_empty()
         && form.implementing_unit.is_empty()
         && form.funds == Funds::default()
+        && evaluation
+            .as_ref()
+            .is_none_or(|e| e.funds == Default::default())
         && indicators
             .iter()
             .all(|i| i.level3.is_empty() && i.value.is_empty());
@@ -405,13 +571,14 @@ pub fn extract_form<'g>(
         });
     }
     Ok(FormOutcome::Form(Box::new(Project {
+        kind: template.kind,
         source,
         template: region.template.id.clone(),
         year,
         project_name: form.project_name,
         department: form.department,
-        department_code: None,
-        implementing_unit_code: None,
+        department_code: form.department_code,
+        implementing_unit_code: form.implementing_unit_code,
         implementing_unit: form.implementing_unit,
         category: form.category,
         start_date: form.start_date,
@@ -420,10 +587,38 @@ pub fn extract_form<'g>(
         overall_goal: form.overall_goal,
         annual_goal: form.annual_goal,
         indicators,
+        evaluation,
         extras: form.extras,
         cells: form.cells,
         warnings: ctx.warnings,
     })))
+}
+
+/// How many of a template's required amounts it found on a form.
+#[derive(Default)]
+struct AmountFit {
+    required: usize,
+    found: usize,
+    missing: Vec<String>,
+}
+
+/// A form without a 总分 row (the 四川 one) is scored by adding up: the funds' 得分 and the
+/// indicators' 合计 (or, without that row, each indicator's 得分).
+fn complete_total_score(evaluation: &mut Evaluation, indicators: &[crate::model::Indicator]) {
+    if evaluation.total_score.is_some() {
+        return;
+    }
+    let funds = evaluation.funds.total.as_ref().and_then(|l| l.score);
+    let scored: Vec<Decimal> = indicators.iter().filter_map(|i| i.score).collect();
+    let indicators = evaluation
+        .indicator_score
+        .or_else(|| (!scored.is_empty()).then(|| scored.iter().sum()));
+    if funds.is_none() && indicators.is_none() {
+        return;
+    }
+    evaluation.total_score =
+        Some((funds.unwrap_or_default() + indicators.unwrap_or_default()).normalize());
+    evaluation.total_score_computed = true;
 }
 
 /// The fields read so far.
@@ -431,7 +626,13 @@ pub fn extract_form<'g>(
 struct FormFields {
     project_name: String,
     department: String,
+    department_code: Option<String>,
     implementing_unit: String,
+    implementing_unit_code: Option<String>,
+    /// The self-evaluation's texts and scores read as fields.
+    evaluation: Option<Evaluation>,
+    /// The first label of each field found, for the generic reading's warning.
+    labels_found: Vec<String>,
     category: Option<String>,
     start_date: Option<crate::model::Date>,
     end_date: Option<crate::model::Date>,
@@ -457,7 +658,41 @@ impl FormFields {
         match target {
             Target::ProjectName => self.project_name = clean_inline(&text()),
             Target::Department => self.department = clean_inline(&text()),
+            Target::DepartmentCode => self.department_code = non_empty(clean_inline(&text())),
             Target::ImplementingUnit => self.implementing_unit = clean_inline(&text()),
+            Target::ImplementingUnitCode => {
+                self.implementing_unit_code = non_empty(clean_inline(&text()));
+            }
+            Target::Evaluation(field) => {
+                let evaluation = self.evaluation.get_or_insert_with(Evaluation::default);
+                let slot = match field {
+                    EvaluationField::TotalScore | EvaluationField::IndicatorScore => {
+                        let score = match parse_number(value) {
+                            Number::Value(n) => Some(n),
+                            Number::Blank => None,
+                            Number::Invalid => {
+                                let message = format!("“{}”不是数字：{}", spec.label, text());
+                                ctx.warn(WarningCode::UnparsedNumber, message, cell());
+                                None
+                            }
+                        };
+                        if *field == EvaluationField::TotalScore {
+                            evaluation.total_score = score;
+                        } else {
+                            evaluation.indicator_score = score;
+                        }
+                        None
+                    }
+                    EvaluationField::GoalExpected => Some(&mut evaluation.goal_expected),
+                    EvaluationField::GoalActual => Some(&mut evaluation.goal_actual),
+                    EvaluationField::Conclusion => Some(&mut evaluation.conclusion),
+                    EvaluationField::Problems => Some(&mut evaluation.problems),
+                    EvaluationField::Improvements => Some(&mut evaluation.improvements),
+                };
+                if let Some(slot) = slot {
+                    *slot = clean_block(&text());
+                }
+            }
             Target::OverallGoal => self.overall_goal = clean_block(&text()),
             Target::AnnualGoal => self.annual_goal = clean_block(&text()),
             Target::Extra(key) => {
@@ -496,6 +731,10 @@ impl FormFields {
             self.cells.insert(target.key(), found.cell.clone());
         }
     }
+}
+
+fn non_empty(text: String) -> Option<String> {
+    (!text.is_empty()).then_some(text)
 }
 
 fn read_date(

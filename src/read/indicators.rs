@@ -5,53 +5,87 @@
 
 use std::collections::BTreeMap;
 
+use rust_decimal::Decimal;
+
 use super::columns::{ColumnReader, ColumnSet, table_rows};
 use super::extract::FormContext;
-use super::grid::{Region, a1};
+use super::grid::{Cell, CellValue, Grid, Region, a1};
 use super::limits::over_limit;
 use super::locate::labels_in;
-use super::values::cell_text;
+use super::values::{Number, cell_text, parse_number};
 use crate::error::ErrorKind;
-use crate::model::{Block, Indicator};
-use crate::template::{Alias, any_matches};
+use crate::model::{Block, Indicator, WarningCode};
+use crate::template::{TableSpec, any_matches};
 use crate::text::clean_inline;
 
 /// More indicators than any real form has (they have tens): past this the sheet is not a form
 /// but a table of data, and reading on would only exhaust memory.
 const MAX_INDICATORS_PER_FORM: usize = 10_000;
 
-/// The columns of one header row.
+/// What a header cell of the indicator table names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Level1,
+    Level2,
+    Level3,
+    Unit,
+    Direction,
+    Weight,
+    Note,
+    Actual,
+    Score,
+    Deviation,
+    /// A value column: the index of its definition in the template.
+    Value(usize),
+}
+
+/// The columns of one group of a header row: every kind once (a kind seen again starts the next
+/// group, as 二级/三级/指标值 repeat for 中期 and 年度 on the 财政部 form).
+#[derive(Debug, Clone, Default)]
+struct Group {
+    columns: Vec<(Column, Region)>,
+    /// The group's block, when the template orders its groups.
+    block: Option<Block>,
+}
+
+impl Group {
+    fn get(&self, kind: Column) -> Option<Region> {
+        self.columns
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, r)| *r)
+    }
+
+    fn values(&self) -> impl Iterator<Item = (usize, Region)> + '_ {
+        self.columns.iter().filter_map(|(k, r)| match k {
+            Column::Value(i) => Some((*i, *r)),
+            _ => None,
+        })
+    }
+}
+
+/// One header row: its groups of columns, left to right.
 struct Header {
     row: u32,
     block: Block,
-    level1: Option<Region>,
-    level2: Option<Region>,
-    level3: Region,
-    unit: Option<Region>,
-    direction: Option<Region>,
-    values: Vec<(Region, Option<Block>)>,
+    groups: Vec<Group>,
 }
 
 impl Header {
     fn first_col(&self) -> u32 {
-        [
-            self.level1,
-            self.level2,
-            Some(self.level3),
-            self.unit,
-            self.direction,
-        ]
-        .into_iter()
-        .flatten()
-        .chain(self.values.iter().map(|(r, _)| *r))
-        .map(|r| r.first_col)
-        .min()
-        .unwrap_or(self.level3.first_col)
+        self.groups
+            .iter()
+            .flat_map(|g| g.columns.iter().map(|(_, r)| r.first_col))
+            .min()
+            .unwrap_or(0)
     }
 }
 
-/// Reads every indicator table of the form, in order.
-pub(super) fn read_indicators(ctx: &FormContext<'_, '_, '_>) -> Result<Vec<Indicator>, ErrorKind> {
+/// Reads every indicator table of the form, in order: per header row, each column group in
+/// turn (all of 中期, then all of 年度).
+pub(super) fn read_indicators(
+    ctx: &mut FormContext<'_, '_, '_>,
+) -> Result<Vec<Indicator>, ErrorKind> {
     let headers = find_headers(ctx);
     let mut indicators = Vec::new();
     for (index, header) in headers.iter().enumerate() {
@@ -62,6 +96,32 @@ pub(super) fn read_indicators(ctx: &FormContext<'_, '_, '_>) -> Result<Vec<Indic
         read_table(ctx, header, last_row, &mut indicators)?;
     }
     Ok(indicators)
+}
+
+fn classify(table: &TableSpec, folded: &str) -> Option<Column> {
+    let kinds = [
+        (Column::Level1, &table.level1),
+        (Column::Level2, &table.level2),
+        (Column::Level3, &table.level3),
+        (Column::Unit, &table.unit),
+        (Column::Direction, &table.direction),
+        (Column::Weight, &table.weight),
+        (Column::Note, &table.note),
+        (Column::Actual, &table.actual),
+        (Column::Score, &table.score),
+        (Column::Deviation, &table.deviation),
+    ];
+    kinds
+        .into_iter()
+        .find(|(_, aliases)| any_matches(aliases, folded))
+        .map(|(kind, _)| kind)
+        .or_else(|| {
+            table
+                .values
+                .iter()
+                .position(|(aliases, _)| any_matches(aliases, folded))
+                .map(Column::Value)
+        })
 }
 
 fn find_headers(ctx: &FormContext<'_, '_, '_>) -> Vec<Header> {
@@ -76,34 +136,45 @@ fn find_headers(ctx: &FormContext<'_, '_, '_>) -> Vec<Header> {
             continue;
         }
         let row_labels = labels_in(ctx.labels, level3.row, level3.row);
-        let column = |aliases: &[Alias]| {
-            row_labels
-                .iter()
-                .find(|l| any_matches(aliases, &l.folded))
-                .map(|l| ctx.grid.region(l.row, l.col))
-        };
-        let values: Vec<(Region, Option<Block>)> = row_labels
-            .iter()
-            .filter_map(|l| {
-                let (_, block) = table
-                    .values
-                    .iter()
-                    .find(|(a, _)| any_matches(a, &l.folded))?;
-                Some((ctx.grid.region(l.row, l.col), *block))
-            })
-            .collect();
-        if values.is_empty() {
+        let mut groups: Vec<Group> = vec![Group::default()];
+        for label in row_labels {
+            let Some(kind) = classify(table, &label.folded) else {
+                continue;
+            };
+            let region = ctx.grid.region(label.row, label.col);
+            if region.first_row != label.row || region.first_col != label.col {
+                continue;
+            }
+            let current = groups.last_mut().expect("one group at least");
+            if current.get(kind).is_some() {
+                groups.push(Group::default());
+            }
+            groups
+                .last_mut()
+                .expect("one group at least")
+                .columns
+                .push((kind, region));
+        }
+        // A group is an indicator table only with a 三级指标 and a value column; columns a later
+        // group lacks (一级指标) are the first group's.
+        groups.retain(|g| g.get(Column::Level3).is_some() && g.values().next().is_some());
+        let Some(first) = groups.first().cloned() else {
             continue;
+        };
+        for (index, group) in groups.iter_mut().enumerate() {
+            group.block = table.groups.get(index).copied();
+            if index > 0 {
+                for (kind, region) in &first.columns {
+                    if !matches!(kind, Column::Value(_)) && group.get(*kind).is_none() {
+                        group.columns.push((*kind, *region));
+                    }
+                }
+            }
         }
         headers.push(Header {
             row: level3.row,
             block: Block::Annual,
-            level1: column(&table.level1),
-            level2: column(&table.level2),
-            level3: ctx.grid.region(level3.row, level3.col),
-            unit: column(&table.unit),
-            direction: column(&table.direction),
-            values,
+            groups,
         });
     }
     assign_blocks(ctx, &mut headers);
@@ -150,49 +221,128 @@ fn assign_blocks(ctx: &FormContext<'_, '_, '_>, headers: &mut [Header]) {
     }
 }
 
+/// The readers of one column group, and what carries down its rows.
+struct GroupReader<'g> {
+    level1: Option<ColumnReader<'g>>,
+    level2: Option<ColumnReader<'g>>,
+    level3: ColumnReader<'g>,
+    level3_col: u32,
+    unit: Option<ColumnReader<'g>>,
+    direction: Option<ColumnReader<'g>>,
+    weight: Option<ColumnReader<'g>>,
+    note: Option<ColumnReader<'g>>,
+    actual: Option<ColumnReader<'g>>,
+    score: Option<ColumnReader<'g>>,
+    deviation: Option<ColumnReader<'g>>,
+    values: ColumnSet<'g>,
+    /// The block of each value column.
+    blocks: Vec<Block>,
+    /// Where a row without values gets its empty indicator: the first value column of each block.
+    empty_slots: Vec<(u32, Block)>,
+    carried1: String,
+    carried2: String,
+    /// The indicators read so far.
+    out: Vec<Indicator>,
+}
+
+impl<'g> GroupReader<'g> {
+    fn new(
+        grid: &'g Grid,
+        table: &TableSpec,
+        group: &Group,
+        header_block: Block,
+        first_row: u32,
+    ) -> Self {
+        let reader = |kind| {
+            group
+                .get(kind)
+                .map(|span| ColumnReader::new(grid, span, first_row))
+        };
+        let level3_span = group
+            .get(Column::Level3)
+            .expect("a group has a 三级指标 column");
+        let spans: Vec<Region> = group.values().map(|(_, span)| span).collect();
+        // A value column's own block (年度指标值 / 中长期指标值) wins over the group's.
+        let blocks: Vec<Block> = group
+            .values()
+            .map(|(index, _)| {
+                table.values[index]
+                    .1
+                    .unwrap_or(group.block.unwrap_or(header_block))
+            })
+            .collect();
+        let mut empty_slots: Vec<(u32, Block)> = Vec::new();
+        for (span, block) in spans.iter().zip(&blocks) {
+            if !empty_slots.iter().any(|(_, seen)| seen == block) {
+                empty_slots.push((span.first_col, *block));
+            }
+        }
+        GroupReader {
+            level1: reader(Column::Level1),
+            level2: reader(Column::Level2),
+            level3: ColumnReader::new(grid, level3_span, first_row),
+            level3_col: level3_span.first_col,
+            unit: reader(Column::Unit),
+            direction: reader(Column::Direction),
+            weight: reader(Column::Weight),
+            note: reader(Column::Note),
+            actual: reader(Column::Actual),
+            score: reader(Column::Score),
+            deviation: reader(Column::Deviation),
+            values: ColumnSet::new(grid, &spans, first_row),
+            blocks,
+            empty_slots,
+            carried1: String::new(),
+            carried2: String::new(),
+            out: Vec::new(),
+        }
+    }
+}
+
+/// A cell's text, cleaned, with its region.
+fn text_at<'g>(
+    reader: &mut ColumnReader<'g>,
+    row: u32,
+    cells: &[Cell],
+) -> (String, Option<Region>) {
+    reader
+        .value(row, cells)
+        .map(|(value, region)| (clean_inline(&cell_text(value)), Some(region)))
+        .unwrap_or_default()
+}
+
+/// A column's value in a row, as (value, region), if the group has the column.
+fn value_at<'g>(
+    reader: &mut Option<ColumnReader<'g>>,
+    row: u32,
+    cells: &[Cell],
+) -> Option<(&'g CellValue, Region)> {
+    reader.as_mut().and_then(|r| r.value(row, cells))
+}
+
+fn text_or_empty(reader: &mut Option<ColumnReader<'_>>, row: u32, cells: &[Cell]) -> String {
+    value_at(reader, row, cells)
+        .map(|(value, _)| clean_inline(&cell_text(value)))
+        .unwrap_or_default()
+}
+
 /// Reads the rows of one indicator table, up to `last_row`, into `out`.
 fn read_table(
-    ctx: &FormContext<'_, '_, '_>,
+    ctx: &mut FormContext<'_, '_, '_>,
     header: &Header,
     last_row: u32,
     out: &mut Vec<Indicator>,
 ) -> Result<(), ErrorKind> {
+    let grid = ctx.grid;
     let table = &ctx.template.table;
     let first_row = header.row.saturating_add(1);
-    let reader = |span: Region| ColumnReader::new(ctx.grid, span, first_row);
-    let mut level1 = header.level1.map(reader);
-    let mut level2 = header.level2.map(reader);
-    let mut level3 = reader(header.level3);
-    let mut unit = header.unit.map(reader);
-    let mut direction = header.direction.map(reader);
-    let spans: Vec<Region> = header.values.iter().map(|(span, _)| *span).collect();
-    let blocks: Vec<Block> = header
-        .values
+    let mut groups: Vec<GroupReader<'_>> = header
+        .groups
         .iter()
-        .map(|(_, block)| block.unwrap_or(header.block))
+        .map(|group| GroupReader::new(grid, table, group, header.block, first_row))
         .collect();
-    let mut values = ColumnSet::new(ctx.grid, &spans, first_row);
-    // Where a row without values gets its empty indicator: the first value column of each block.
-    let mut empty_slots: Vec<(u32, Block)> = Vec::new();
-    for (span, block) in spans.iter().zip(&blocks) {
-        if !empty_slots.iter().any(|(_, seen)| seen == block) {
-            empty_slots.push((span.first_col, *block));
-        }
-    }
-    let text_at = |reader: &mut ColumnReader<'_>, row: u32, cells| -> (String, Option<Region>) {
-        reader
-            .value(row, cells)
-            .map(|(value, region)| (clean_inline(&cell_text(value)), Some(region)))
-            .unwrap_or_default()
-    };
-    let text_or_empty = |reader: &mut Option<ColumnReader<'_>>, row: u32, cells| -> String {
-        reader
-            .as_mut()
-            .map(|r| text_at(r, row, cells).0)
-            .unwrap_or_default()
-    };
-    let (mut carried1, mut carried2) = (String::new(), String::new());
-    for cells in table_rows(ctx.grid, header.row, header.first_col(), last_row) {
+    let mut count = out.len();
+    for cells in table_rows(grid, header.row, header.first_col(), last_row) {
         ctx.deadline.check()?;
         let row = cells[0].row;
         let ends_table = labels_in(ctx.labels, row, row)
@@ -201,67 +351,156 @@ fn read_table(
         if ends_table {
             break;
         }
-        let level1 = text_or_empty(&mut level1, row, cells);
-        let level2 = text_or_empty(&mut level2, row, cells);
-        let (level3, level3_cell) = text_at(&mut level3, row, cells);
-        let unit = text_or_empty(&mut unit, row, cells);
-        let direction = text_or_empty(&mut direction, row, cells);
-        // (value, its cell, block) for each value written in the row.
-        let written: Vec<(String, String, Block)> = values
-            .values(row, cells)
-            .into_iter()
-            .filter_map(|(index, value, region)| {
-                let text = clean_inline(&cell_text(value));
-                let cell = a1(region.first_row, region.first_col);
-                (!text.is_empty()).then_some((text, cell, blocks[index]))
-            })
-            .collect();
-        if !level1.is_empty() && level1 != carried1 {
-            carried1 = level1;
-            carried2.clear();
-        }
-        if !level2.is_empty() {
-            carried2 = level2;
-        }
-        if level3.is_empty() && written.is_empty() && unit.is_empty() {
-            continue;
-        }
-        let cell = match level3_cell {
-            Some(region) => a1(region.first_row, region.first_col),
-            None => a1(row, header.level3.first_col),
-        };
-        // One indicator per value written; a row without any gives one empty indicator per
-        // block its value columns belong to (so a row costs no more than its cells).
-        let entries = if written.is_empty() {
-            empty_slots
-                .iter()
-                .map(|&(col, block)| (String::new(), a1(row, col), block))
-                .collect()
-        } else {
-            written
-        };
-        for (value, value_cell, block) in entries {
-            if out.len() >= MAX_INDICATORS_PER_FORM {
-                return Err(over_limit(
-                    &format!("标题在 {} 的表中的绩效指标条数", ctx.region.anchor_cell()),
-                    format!("{MAX_INDICATORS_PER_FORM} 条以上"),
-                    format!("{MAX_INDICATORS_PER_FORM} 条"),
-                    None,
-                ));
-            }
-            out.push(Indicator {
-                block,
-                level1: carried1.clone(),
-                level2: carried2.clone(),
-                level3: level3.clone(),
-                value,
-                unit: (!unit.is_empty()).then(|| unit.clone()),
-                direction: (!direction.is_empty()).then(|| direction.clone()),
-                cell: cell.clone(),
-                value_cell,
-                normalized: None,
-            });
+        for group in &mut groups {
+            read_row(ctx, group, row, cells, &mut count)?;
         }
     }
+    for group in groups {
+        out.extend(group.out);
+    }
     Ok(())
+}
+
+/// Reads one row of one column group.
+fn read_row(
+    ctx: &mut FormContext<'_, '_, '_>,
+    g: &mut GroupReader<'_>,
+    row: u32,
+    cells: &[Cell],
+    count: &mut usize,
+) -> Result<(), ErrorKind> {
+    let level1 = text_or_empty(&mut g.level1, row, cells);
+    let level2 = text_or_empty(&mut g.level2, row, cells);
+    let (level3, level3_cell) = text_at(&mut g.level3, row, cells);
+    let unit = text_or_empty(&mut g.unit, row, cells);
+    let direction = text_or_empty(&mut g.direction, row, cells);
+    let note = text_or_empty(&mut g.note, row, cells);
+    let deviation = text_or_empty(&mut g.deviation, row, cells);
+    let weight = value_at(&mut g.weight, row, cells);
+    let score = value_at(&mut g.score, row, cells);
+    let actual = value_at(&mut g.actual, row, cells);
+    // (value, its cell, block) for each value written in the row.
+    let blocks = &g.blocks;
+    let written: Vec<(String, String, Block)> = g
+        .values
+        .values(row, cells)
+        .into_iter()
+        .filter_map(|(index, value, region)| {
+            let text = clean_inline(&cell_text(value));
+            let cell = a1(region.first_row, region.first_col);
+            (!text.is_empty()).then_some((text, cell, blocks[index]))
+        })
+        .collect();
+    if !level1.is_empty() && level1 != g.carried1 {
+        g.carried1 = level1;
+        g.carried2.clear();
+    }
+    if !level2.is_empty() {
+        g.carried2 = level2;
+    }
+    if level3.is_empty() && written.is_empty() && unit.is_empty() && actual.is_none() {
+        return Ok(());
+    }
+    let cell = match level3_cell {
+        Some(region) => a1(region.first_row, region.first_col),
+        None => a1(row, g.level3_col),
+    };
+    let weight = number(ctx, weight, "分值");
+    let score = number(ctx, score, "得分");
+    let (actual, actual_cell) = match actual {
+        Some((value, region)) => (
+            Some(clean_inline(&cell_text(value))).filter(|t| !t.is_empty()),
+            a1(region.first_row, region.first_col),
+        ),
+        None => (None, String::new()),
+    };
+    let (level1, points) = split_points(&g.carried1);
+    // One indicator per value written; a row without any gives one empty indicator per block its
+    // value columns belong to (so a row costs no more than its cells).
+    let entries = if written.is_empty() {
+        g.empty_slots
+            .iter()
+            .map(|&(col, block)| (String::new(), a1(row, col), block))
+            .collect()
+    } else {
+        written
+    };
+    let optional = |text: &str| (!text.is_empty()).then(|| text.to_owned());
+    for (value, value_cell, block) in entries {
+        if *count >= MAX_INDICATORS_PER_FORM {
+            return Err(over_limit(
+                &format!("标题在 {} 的表中的绩效指标条数", ctx.region.anchor_cell()),
+                format!("{MAX_INDICATORS_PER_FORM} 条以上"),
+                format!("{MAX_INDICATORS_PER_FORM} 条"),
+                None,
+            ));
+        }
+        *count += 1;
+        g.out.push(Indicator {
+            block,
+            level1: level1.clone(),
+            level2: g.carried2.clone(),
+            level3: level3.clone(),
+            value,
+            unit: optional(&unit),
+            direction: optional(&direction),
+            weight,
+            note: optional(&note),
+            level1_points: points,
+            actual: actual.clone(),
+            score,
+            deviation: optional(&deviation),
+            cell: cell.clone(),
+            value_cell,
+            actual_cell: actual_cell.clone(),
+            normalized: None,
+        });
+    }
+    Ok(())
+}
+
+/// A 分值 / 得分 cell as a number; text that is not one is warned of and left out.
+fn number(
+    ctx: &mut FormContext<'_, '_, '_>,
+    value: Option<(&CellValue, Region)>,
+    what: &str,
+) -> Option<Decimal> {
+    let (value, region) = value?;
+    match parse_number(Some(value)) {
+        Number::Value(n) => Some(n),
+        Number::Blank => None,
+        Number::Invalid => {
+            let message = format!("{what}不是数字：{}", cell_text(value));
+            let cell = a1(region.first_row, region.first_col);
+            ctx.warn(WarningCode::UnparsedNumber, message, Some(cell));
+            None
+        }
+    }
+}
+
+/// "产出指标(50分)" → ("产出指标", 50): the points a level name carries, taken off it.
+pub fn split_points(name: &str) -> (String, Option<Decimal>) {
+    let folded: String = name
+        .chars()
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            c => c,
+        })
+        .collect();
+    let Some(inner) = folded.strip_suffix(')') else {
+        return (name.to_owned(), None);
+    };
+    let Some(open) = inner.rfind('(') else {
+        return (name.to_owned(), None);
+    };
+    let body = inner[open + 1..].trim();
+    let digits = body.strip_suffix('分').unwrap_or(body).trim();
+    match digits.parse::<Decimal>() {
+        Ok(points) if body.ends_with('分') => (
+            inner[..open].trim_end().to_owned(),
+            Some(points.normalize()),
+        ),
+        _ => (name.to_owned(), None),
+    }
 }

@@ -1,6 +1,10 @@
 //! Finding forms in a sheet: by their titles, never by fixed coordinates. Several forms stacked
 //! in one sheet are split at their titles; a sheet with a form's labels but no title still
 //! yields that form (with a warning), since titles are sometimes deleted or moved to the header.
+//!
+//! Each form comes with the templates that could read it, best first: the longest matching title,
+//! then the template whose labels and indicator headers fit the form best, then the generic
+//! reading (`fallback` templates), which also finds forms under titles no template names.
 
 use super::grid::{Cell, CellValue, Grid, a1};
 use crate::template::{Target, Template, TemplateSet, any_matches};
@@ -12,8 +16,10 @@ pub const MAX_LABEL_CHARS: usize = 80;
 /// One form's place in a sheet: the rows from its title to the next title.
 #[derive(Debug, Clone)]
 pub struct FormRegion<'t> {
-    /// The template that recognised it.
+    /// The template it is read with (the first of `candidates` until another is chosen).
     pub template: &'t Template,
+    /// The templates that could read it, best first.
+    pub candidates: Vec<&'t Template>,
     /// The title cell (or, for an untitled form, its first label).
     pub anchor: (u32, u32),
     /// First row of the form.
@@ -77,44 +83,44 @@ pub fn locate_forms<'t>(
     labels: &[LabelCell<'_>],
     templates: &'t TemplateSet,
 ) -> Vec<FormRegion<'t>> {
-    let mut titles: Vec<(u32, u32, Vec<&'t Template>)> = Vec::new();
-    for label in labels {
-        if titles.last().is_some_and(|(row, _, _)| *row == label.row) {
-            continue; // one title per row: a second one is a repeat in a neighbouring cell
-        }
-        let mut scored: Vec<(usize, &'t Template)> = templates
-            .iter()
-            .filter_map(|t| t.title_match(&label.folded).map(|score| (score, t)))
-            .collect();
-        let Some(best) = scored.iter().map(|(score, _)| *score).max() else {
-            continue;
-        };
-        scored.retain(|(score, _)| *score == best);
-        titles.push((
-            label.row,
-            label.col,
-            scored.into_iter().map(|(_, t)| t).collect(),
-        ));
+    let registered: Vec<&'t Template> = templates.iter().filter(|t| !t.fallback).collect();
+    let fallback: Vec<&'t Template> = templates.iter().filter(|t| t.fallback).collect();
+    let mut titles = find_titles(labels, &registered);
+    // The generic reading finds titles only where no registered template claims any.
+    if titles.is_empty() {
+        titles = find_titles(labels, &fallback);
     }
     if titles.is_empty() {
-        return untitled_form(grid, labels, templates).into_iter().collect();
+        return untitled_form(grid, labels, &registered, &fallback)
+            .into_iter()
+            .collect();
     }
     let last_row = grid.last_row();
     let mut regions = Vec::with_capacity(titles.len());
-    for (index, (row, col, candidates)) in titles.iter().enumerate() {
-        let end = titles
-            .get(index + 1)
-            .map_or(last_row, |(next_row, _, _)| next_row - 1);
-        let template = if candidates.len() == 1 {
-            candidates[0]
-        } else {
-            let in_region: Vec<&LabelCell<'_>> = labels_in(labels, *row, end).iter().collect();
-            best_by_labels(candidates, &in_region).0
-        };
+    for (index, title) in titles.iter().enumerate() {
+        let end = titles.get(index + 1).map_or(last_row, |next| next.row - 1);
+        let mut candidates = title.templates.clone();
+        if candidates.len() > 1 {
+            // Equal titles: the template whose labels fit the form best first.
+            let in_region: Vec<&str> = labels_in(labels, title.row, end)
+                .iter()
+                .map(|l| l.folded.as_ref())
+                .collect();
+            candidates.sort_by_key(|(score, t)| std::cmp::Reverse((*score, t.fit(&in_region))));
+        }
+        let mut candidates: Vec<&'t Template> = candidates.into_iter().map(|(_, t)| t).collect();
+        let kind = candidates[0].kind;
+        for generic in &fallback {
+            let claims = generic.kind == kind && generic.title_match(&title.folded).is_some();
+            if claims && !candidates.iter().any(|c| std::ptr::eq(*c, *generic)) {
+                candidates.push(generic);
+            }
+        }
         regions.push(FormRegion {
-            template,
-            anchor: (*row, *col),
-            first_row: *row,
+            template: candidates[0],
+            candidates,
+            anchor: (title.row, title.col),
+            first_row: title.row,
             last_row: end,
             titled: true,
         });
@@ -122,32 +128,70 @@ pub fn locate_forms<'t>(
     regions
 }
 
+/// A title cell and the templates whose titles it matches, with how well.
+struct Title<'t> {
+    row: u32,
+    col: u32,
+    folded: String,
+    templates: Vec<(usize, &'t Template)>,
+}
+
+/// The title cells among the labels (one per row), each with the templates it could be.
+fn find_titles<'t>(labels: &[LabelCell<'_>], templates: &[&'t Template]) -> Vec<Title<'t>> {
+    let mut titles: Vec<Title<'t>> = Vec::new();
+    for label in labels {
+        if titles.last().is_some_and(|t| t.row == label.row) {
+            continue; // one title per row: a second one is a repeat in a neighbouring cell
+        }
+        let mut scored: Vec<(usize, &'t Template)> = templates
+            .iter()
+            .filter_map(|t| t.title_match(&label.folded).map(|score| (score, *t)))
+            .collect();
+        if scored.is_empty() {
+            continue;
+        }
+        scored.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+        titles.push(Title {
+            row: label.row,
+            col: label.col,
+            folded: label.folded.to_string(),
+            templates: scored,
+        });
+    }
+    titles
+}
+
 /// A sheet without any title: one form if it carries enough of one template's labels (the
-/// project name label, the indicator table, and at least half of its required fields).
+/// project name label, the indicator table, and at least half of its required fields), or a
+/// form to refuse (a department-wide form's labels). Registered templates are tried before the
+/// generic reading.
 fn untitled_form<'t>(
     grid: &Grid,
     labels: &[LabelCell<'_>],
-    templates: &'t TemplateSet,
+    registered: &[&'t Template],
+    fallback: &[&'t Template],
 ) -> Option<FormRegion<'t>> {
-    let candidates: Vec<&'t Template> = templates.iter().collect();
-    let all: Vec<&LabelCell<'_>> = labels.iter().collect();
-    let (template, fields_found) = best_by_labels(&candidates, &all);
+    let folded: Vec<&str> = labels.iter().map(|l| l.folded.as_ref()).collect();
+    let mut ranked: Vec<(usize, &'t Template)> = registered
+        .iter()
+        .chain(fallback)
+        .filter(|t| qualifies(t, labels))
+        .map(|t| (t.fit(&folded), *t))
+        .collect();
+    // Registered templates by fit, best first; the generic reading last.
+    ranked.sort_by_key(|(fit, t)| (t.fallback, std::cmp::Reverse(*fit)));
+    let candidates: Vec<&'t Template> = ranked.into_iter().map(|(_, t)| t).collect();
+    let template = *candidates.first()?;
     let name_spec = template
         .fields
         .iter()
         .find(|f| f.targets.contains(&Target::ProjectName))?;
-    let first_label = all
+    let first_label = labels
         .iter()
         .find(|l| any_matches(&name_spec.aliases, &l.folded))?;
-    let has_table = all
-        .iter()
-        .any(|l| any_matches(&template.table.level3, &l.folded));
-    let required = template.fields.iter().filter(|f| !f.optional).count();
-    if fields_found < 3 || fields_found * 2 < required || !has_table {
-        return None;
-    }
     Some(FormRegion {
         template,
+        candidates,
         anchor: (first_label.row, first_label.col),
         first_row: grid.cells().first().map_or(0, |c| c.row),
         last_row: grid.last_row(),
@@ -155,23 +199,24 @@ fn untitled_form<'t>(
     })
 }
 
-/// The template whose field labels appear most often among the labels, and that count.
-pub fn best_by_labels<'t>(
-    candidates: &[&'t Template],
-    labels: &[&LabelCell<'_>],
-) -> (&'t Template, usize) {
-    let count = |t: &Template| {
-        t.fields
-            .iter()
-            .filter(|f| labels.iter().any(|l| any_matches(&f.aliases, &l.folded)))
-            .count()
-    };
-    let mut best = (candidates[0], count(candidates[0]));
-    for &candidate in &candidates[1..] {
-        let found = count(candidate);
-        if found > best.1 {
-            best = (candidate, found);
-        }
+/// True when the labels carry enough of a template to be its form without a title: for a
+/// template that refuses forms, every one of its labels; for any other, the project name label,
+/// the indicator table and at least three (and half) of its required fields.
+fn qualifies(template: &Template, labels: &[LabelCell<'_>]) -> bool {
+    let has =
+        |aliases: &[crate::template::Alias]| labels.iter().any(|l| any_matches(aliases, &l.folded));
+    if template.refuse.is_some() {
+        return !template.fields.is_empty() && template.fields.iter().all(|f| has(&f.aliases));
     }
-    best
+    let found = template
+        .fields
+        .iter()
+        .filter(|f| has(&f.aliases) || f.sum.iter().any(|(a, _)| has(a)))
+        .count();
+    let required = template.fields.iter().filter(|f| !f.optional).count();
+    let has_name = template
+        .fields
+        .iter()
+        .any(|f| f.targets.contains(&Target::ProjectName) && has(&f.aliases));
+    has_name && has(&template.table.level3) && found >= 3 && found * 2 >= required
 }

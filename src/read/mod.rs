@@ -3,6 +3,7 @@
 //!
 //! Readers know nothing of writers; they fill the model and nothing else.
 
+mod budget;
 mod columns;
 pub mod extract;
 pub mod grid;
@@ -17,14 +18,14 @@ mod xlsx_merges;
 
 use std::path::Path;
 
-use serde::Serialize;
-
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Project, Source, Warning, WarningCode};
+pub use crate::outcome::{IssueKind, SheetIssue};
 use crate::template::{TemplateSet, any_matches};
 pub use extract::FormOutcome;
 use grid::Grid;
 pub use limits::{Deadline, Limits};
+use locate::FormRegion;
 pub use workbook::Format;
 use workbook::Workbook;
 
@@ -37,36 +38,6 @@ pub struct WorkbookRead {
     pub forms: Vec<Project>,
     /// Sheets and forms that yielded no project, with the reason.
     pub issues: Vec<SheetIssue>,
-}
-
-/// A sheet or form that yielded no project.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SheetIssue {
-    /// The sheet.
-    pub sheet: String,
-    /// The cell concerned, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cell: Option<String>,
-    /// What kind of problem.
-    pub kind: IssueKind,
-    /// Why, in words a clerk follows.
-    pub reason: String,
-}
-
-/// The kinds of [`SheetIssue`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IssueKind {
-    /// The sheet holds no recognisable form.
-    NoForm,
-    /// The sheet carries a form's labels but no known template matches it.
-    UnknownLayout,
-    /// A form was found but nothing is filled in.
-    BlankForm,
-    /// A form was found but cannot be used.
-    RejectedForm,
-    /// The sheet could not be read.
-    UnreadableSheet,
 }
 
 /// Reads a file from disk; `shown` is the path as the user should see it. The file's size is
@@ -193,10 +164,13 @@ fn read_sheet(
             cell: region.anchor_cell(),
         };
         let form_labels = locate::labels_in(&labels, region.first_row, region.last_row);
-        match extract::extract_form(grid, region, form_labels, source, *deadline)? {
+        match choose_template(grid, region, form_labels, &source, deadline)? {
             FormOutcome::Form(project) => read.forms.push(*project),
             // A form found by its labels alone that yields nothing is no form at all.
-            FormOutcome::Blank | FormOutcome::Rejected { .. } if !region.titled => {
+            FormOutcome::Blank | FormOutcome::Unfit { .. } if !region.titled => {
+                read.issues.push(no_form(grid, sheet, templates));
+            }
+            FormOutcome::Rejected { .. } if !region.titled && region.template.refuse.is_none() => {
                 read.issues.push(no_form(grid, sheet, templates));
             }
             FormOutcome::Blank => read.issues.push(SheetIssue {
@@ -204,6 +178,12 @@ fn read_sheet(
                 cell: Some(region.anchor_cell()),
                 kind: IssueKind::BlankForm,
                 reason: format!("“{}”是空白表格，未填写内容", region.template.name),
+            }),
+            FormOutcome::Unfit { reason } => read.issues.push(SheetIssue {
+                sheet: sheet.to_owned(),
+                cell: Some(region.anchor_cell()),
+                kind: IssueKind::RejectedForm,
+                reason: format!("{reason}；表格样式与已登记的模板都不相符，未汇总"),
             }),
             FormOutcome::Rejected { reason, cell } => read.issues.push(SheetIssue {
                 sheet: sheet.to_owned(),
@@ -214,6 +194,63 @@ fn read_sheet(
         }
     }
     Ok(())
+}
+
+/// Reads a form with the best of its candidate templates: the first whose reading holds amounts
+/// (or, for a self-evaluation, budget lines). A form no candidate finds amounts on is read with
+/// the first that found its labels (it is a form left unfilled), else refused with the first
+/// candidate's reason — never counted with blank funds by a template that does not fit.
+fn choose_template<'t>(
+    grid: &Grid,
+    region: &FormRegion<'t>,
+    labels: &[locate::LabelCell<'_>],
+    source: &Source,
+    deadline: &Deadline,
+) -> std::result::Result<FormOutcome, ErrorKind> {
+    let mut kept: Option<FormOutcome> = None;
+    for (index, template) in region.candidates.iter().enumerate() {
+        let attempt;
+        let region = if index == 0 {
+            region
+        } else {
+            attempt = FormRegion {
+                template,
+                ..region.clone()
+            };
+            &attempt
+        };
+        let outcome = extract::extract_form(grid, region, labels, source.clone(), *deadline)?;
+        let holds_figures = match &outcome {
+            FormOutcome::Form(project) => has_figures(project),
+            FormOutcome::Blank => true,
+            FormOutcome::Rejected { .. } | FormOutcome::Unfit { .. } => false,
+        };
+        if holds_figures || region.template.refuse.is_some() {
+            return Ok(outcome);
+        }
+        let better = match (&kept, &outcome) {
+            (None, _) => true,
+            (Some(FormOutcome::Form(_)), _) => false,
+            (Some(_), FormOutcome::Form(_)) => true,
+            _ => false,
+        };
+        if better {
+            kept = Some(outcome);
+        }
+    }
+    Ok(kept.unwrap_or(FormOutcome::Blank))
+}
+
+/// True when a form holds any amount (a target) or any budget line (a self-evaluation).
+fn has_figures(project: &Project) -> bool {
+    match &project.evaluation {
+        Some(evaluation) => {
+            evaluation.funds != Default::default() || !evaluation.other_lines.is_empty()
+        }
+        None => crate::model::FundKind::ALL
+            .iter()
+            .any(|k| project.funds.get(*k).is_some()),
+    }
 }
 
 /// Why a sheet holds no form, and what to do if it looks like an unknown layout.

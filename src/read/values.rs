@@ -96,6 +96,72 @@ fn parse_plain_decimal(text: &str) -> Option<Decimal> {
     Decimal::from_str(text.trim_start_matches('+')).ok()
 }
 
+/// What a number cell (分值, 权重, 得分) holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Number {
+    /// Nothing (blank, "—", "/").
+    Blank,
+    /// A number, exact.
+    Value(Decimal),
+    /// Something that is not a number.
+    Invalid,
+}
+
+/// Reads a score or weight: a number, or text such as "9.5", "9.5分", "10.00".
+pub fn parse_number(value: Option<&CellValue>) -> Number {
+    match value {
+        None => Number::Blank,
+        Some(CellValue::Number(n)) => decimal_from_f64(*n).map_or(Number::Invalid, Number::Value),
+        Some(CellValue::Text(text)) => {
+            let folded: String = strip_html(text).chars().filter_map(fold_char).collect();
+            if folded.is_empty() || BLANK_MARKS.contains(&folded.as_str()) {
+                return Number::Blank;
+            }
+            let body = folded.strip_suffix('分').unwrap_or(&folded);
+            parse_plain_decimal(body).map_or(Number::Invalid, |d| Number::Value(d.normalize()))
+        }
+        Some(_) => Number::Invalid,
+    }
+}
+
+/// Reads a rate (执行率): "95.37%", 0.987759 (an Excel percentage), 95.37 (percent points), "—".
+/// A bare number above 2 is taken as percent points. Returns (as written, fraction, decimal
+/// places of the fraction as written), or `None` for a blank; `Some(Err(text))` when unreadable.
+pub fn parse_rate(value: Option<&CellValue>) -> Option<Result<crate::model::Rate, String>> {
+    let (written, percent_sign, digits) = match value? {
+        CellValue::Number(n) => {
+            let d = decimal_from_f64(*n)?;
+            (format_number(*n), false, d)
+        }
+        CellValue::Text(text) => {
+            let folded: String = strip_html(text).chars().filter_map(fold_char).collect();
+            if folded.is_empty() || BLANK_MARKS.contains(&folded.as_str()) {
+                return None;
+            }
+            let (body, percent) = match folded.strip_suffix('%') {
+                Some(body) => (body, true),
+                None => (folded.as_str(), false),
+            };
+            match parse_plain_decimal(body) {
+                Some(d) => (text.trim().to_owned(), percent, d),
+                None => return Some(Err(text.trim().to_owned())),
+            }
+        }
+        other => return Some(Err(cell_text(other))),
+    };
+    let as_percent = percent_sign || digits > Decimal::TWO;
+    let (fraction, places) = if as_percent {
+        (digits / Decimal::ONE_HUNDRED, digits.scale() + 2)
+    } else {
+        (digits, digits.scale())
+    };
+    Some(Ok(crate::model::Rate {
+        written,
+        fraction: fraction.normalize(),
+        places,
+    }))
+}
+
 /// The decimal a spreadsheet shows for a float: 15 significant digits, as Excel displays, so
 /// 87.03 stored as 87.030000000000001 reads 87.03 and 0.1 + 0.2 reads 0.3.
 pub fn decimal_from_f64(value: f64) -> Option<Decimal> {

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::model::Block;
+use crate::model::{Block, FormKind};
 
 /// One template file.
 #[derive(Debug, Clone, Deserialize)]
@@ -15,6 +15,22 @@ pub struct TemplateDef {
     pub name: String,
     /// Title texts the form is found by.
     pub titles: Vec<String>,
+    /// What the form is: `target` (default) or `self_evaluation`.
+    #[serde(default)]
+    pub kind: FormKind,
+    /// Words that rule the template out when the title holds them ("自评" for a target form).
+    #[serde(default)]
+    pub not_titles: Vec<String>,
+    /// How many characters besides the title a title cell may hold (a year, a unit; default 16).
+    #[serde(default)]
+    pub title_slack: Option<usize>,
+    /// A form recognised only to be refused, with this reason (a department-wide form).
+    #[serde(default)]
+    pub refuse: Option<String>,
+    /// Tried only when no other template claims a form; forms read with it are marked
+    /// `generic_template` for a person to check.
+    #[serde(default)]
+    pub fallback: bool,
     /// Unit of amounts unless a label or the value says otherwise: "万元" or "元".
     #[serde(default = "default_money_unit")]
     pub money_unit: String,
@@ -30,8 +46,12 @@ pub struct TemplateDef {
     /// Template-specific fields, kept under their key.
     #[serde(default)]
     pub extras: Vec<ExtraDef>,
-    /// The indicator table.
-    pub indicators: TableDef,
+    /// The indicator table (every template but a refusing one has one).
+    #[serde(default)]
+    pub indicators: Option<TableDef>,
+    /// A self-evaluation's budget execution table (预算执行情况).
+    #[serde(default)]
+    pub budget: Option<BudgetDef>,
 }
 
 fn default_money_unit() -> String {
@@ -79,7 +99,16 @@ pub struct FieldDef {
     /// Model field(s) the value fills: `project_name`, `funds.total`, `period` …
     pub into: OneOrMany<String>,
     /// Label texts.
+    #[serde(default)]
     pub labels: Vec<String>,
+    /// An amount that is the sum of several labelled amounts (each part a label or a list of
+    /// label texts); the value is blank only when every part is.
+    #[serde(default)]
+    pub sum: Vec<OneOrMany<String>>,
+    /// The value sits in the label's row, in the column of the nearest header above holding one
+    /// of these labels ("总分" … under "得分").
+    #[serde(default)]
+    pub in_column_of: Vec<String>,
     /// Where the value sits; tried in order.
     #[serde(default)]
     pub at: Option<OneOrMany<Position>>,
@@ -108,7 +137,7 @@ pub struct ExtraDef {
 }
 
 /// The indicator table's header labels.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TableDef {
     /// 一级指标.
@@ -122,11 +151,30 @@ pub struct TableDef {
     /// 计量单位.
     #[serde(default)]
     pub unit: Vec<String>,
-    /// 指标方向 / 计算符号.
+    /// 指标方向 / 计算符号 / 指标性质.
     #[serde(default)]
     pub direction: Vec<String>,
+    /// 分值 / 权重.
+    #[serde(default)]
+    pub weight: Vec<String>,
+    /// 评分细则 / 备注 / 指标解释.
+    #[serde(default)]
+    pub note: Vec<String>,
+    /// 实际完成值 / 完成值 (self-evaluations).
+    #[serde(default)]
+    pub actual: Vec<String>,
+    /// 得分 (self-evaluations).
+    #[serde(default)]
+    pub score: Vec<String>,
+    /// 偏差原因分析及改进措施 / 未完成原因分析 (self-evaluations).
+    #[serde(default)]
+    pub deviation: Vec<String>,
     /// The value columns; each may fix its block (年度指标值 / 中长期指标值).
     pub values: Vec<ValueColumnDef>,
+    /// Blocks of column groups repeated along one header row (二级/三级/指标值 for 中期, then
+    /// again for 年度), in order; columns a group lacks (一级指标) are the first group's.
+    #[serde(default)]
+    pub groups: Vec<Block>,
     /// Labels left of a header row that say which block the table is.
     #[serde(default)]
     pub blocks: Vec<BlockDef>,
@@ -152,6 +200,43 @@ pub struct ValueColumnDef {
 pub struct BlockDef {
     /// The block.
     pub block: Block,
+    /// Label texts.
+    pub labels: Vec<String>,
+}
+
+/// A self-evaluation's budget execution table: the header labels of its columns and the labels
+/// of the lines the model has keys for (other lines are kept by their label).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetDef {
+    /// The lines with a key in the model.
+    pub lines: Vec<BudgetLineDef>,
+    /// 年初预算数.
+    pub initial: Vec<String>,
+    /// 全年预算数 / 调整后预算数.
+    pub adjusted: Vec<String>,
+    /// 全年执行数 / 预算执行数.
+    pub executed: Vec<String>,
+    /// 执行率.
+    #[serde(default)]
+    pub rate: Vec<String>,
+    /// 分值 / 权重.
+    #[serde(default)]
+    pub weight: Vec<String>,
+    /// 得分.
+    #[serde(default)]
+    pub score: Vec<String>,
+    /// 原因.
+    #[serde(default)]
+    pub reason: Vec<String>,
+}
+
+/// A budget line with a key in the model.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetLineDef {
+    /// `total`, `fiscal`, `carryover` or `other`.
+    pub into: String,
     /// Label texts.
     pub labels: Vec<String>,
 }

@@ -11,16 +11,32 @@ use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::keywords::FastMap;
-use crate::model::{Block, FundKind, MoneyUnit};
+use crate::model::{Block, FormKind, FundKind, MoneyUnit};
 use crate::text::fold_label;
 pub use def::Position;
-use def::{OneOrMany, TemplateDef};
+use def::{BudgetDef, OneOrMany, TableDef, TemplateDef};
 
 /// The templates built into the binary, as (file name, text).
 const BUILTIN: &[(&str, &str)] = &[
     ("sh2023.toml", include_str!("../../templates/sh2023.toml")),
     ("sd2020.toml", include_str!("../../templates/sd2020.toml")),
+    ("c2015.toml", include_str!("../../templates/c2015.toml")),
+    ("gx2021.toml", include_str!("../../templates/gx2021.toml")),
+    ("sc2023.toml", include_str!("../../templates/sc2023.toml")),
+    ("zp2020.toml", include_str!("../../templates/zp2020.toml")),
+    (
+        "sc2023zp.toml",
+        include_str!("../../templates/sc2023zp.toml"),
+    ),
+    (
+        "department.toml",
+        include_str!("../../templates/department.toml"),
+    ),
+    ("generic.toml", include_str!("../../templates/generic.toml")),
 ];
+
+/// Characters a title cell may hold besides the title (a year, "（单位：万元）").
+const DEFAULT_TITLE_SLACK: usize = 16;
 
 /// A model field a template can fill.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -29,8 +45,12 @@ pub enum Target {
     ProjectName,
     /// 主管部门
     Department,
+    /// 主管部门编码, in a cell of its own
+    DepartmentCode,
     /// 实施单位 / 项目单位
     ImplementingUnit,
+    /// 实施单位编码, in a cell of its own
+    ImplementingUnitCode,
     /// 项目类别 (a ticked box)
     Category,
     /// 计划开始日期
@@ -45,8 +65,54 @@ pub enum Target {
     AnnualGoal,
     /// A fund figure
     Funds(FundKind),
+    /// A self-evaluation's text or score
+    Evaluation(EvaluationField),
     /// A template-specific field, by key
     Extra(String),
+}
+
+/// The fields of a self-evaluation read like any other field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EvaluationField {
+    /// 预期目标
+    GoalExpected,
+    /// 实际完成情况
+    GoalActual,
+    /// 总分
+    TotalScore,
+    /// 合计: the indicators' 得分 added up on the form
+    IndicatorScore,
+    /// 评价结论
+    Conclusion,
+    /// 存在问题
+    Problems,
+    /// 改进措施
+    Improvements,
+}
+
+impl EvaluationField {
+    const ALL: [EvaluationField; 7] = [
+        EvaluationField::GoalExpected,
+        EvaluationField::GoalActual,
+        EvaluationField::TotalScore,
+        EvaluationField::IndicatorScore,
+        EvaluationField::Conclusion,
+        EvaluationField::Problems,
+        EvaluationField::Improvements,
+    ];
+
+    /// The name after `evaluation.`.
+    pub fn name(self) -> &'static str {
+        match self {
+            EvaluationField::GoalExpected => "goal_expected",
+            EvaluationField::GoalActual => "goal_actual",
+            EvaluationField::TotalScore => "total_score",
+            EvaluationField::IndicatorScore => "indicator_score",
+            EvaluationField::Conclusion => "conclusion",
+            EvaluationField::Problems => "problems",
+            EvaluationField::Improvements => "improvements",
+        }
+    }
 }
 
 impl Target {
@@ -55,28 +121,44 @@ impl Target {
         Some(match name {
             "project_name" => Target::ProjectName,
             "department" => Target::Department,
+            "department_code" => Target::DepartmentCode,
             "implementing_unit" => Target::ImplementingUnit,
+            "implementing_unit_code" => Target::ImplementingUnitCode,
             "category" => Target::Category,
             "start_date" => Target::StartDate,
             "end_date" => Target::EndDate,
             "period" => Target::Period,
             "overall_goal" => Target::OverallGoal,
             "annual_goal" => Target::AnnualGoal,
-            _ => Target::Funds(FundKind::from_name(name.strip_prefix("funds.")?)?),
+            _ => {
+                if let Some(field) = name.strip_prefix("evaluation.") {
+                    let found = EvaluationField::ALL
+                        .into_iter()
+                        .find(|f| f.name() == field)?;
+                    return Some(Target::Evaluation(found));
+                }
+                Target::Funds(FundKind::from_name(name.strip_prefix("funds.")?)?)
+            }
         })
     }
 
     /// The field names a template may write in `into`.
-    pub const NAMES: &'static str = "project_name, department, implementing_unit, category, \
-        start_date, end_date, period, overall_goal, annual_goal, funds.total, funds.fiscal, \
-        funds.other, funds.annual_total, funds.appropriation, funds.carryover, funds.annual_other";
+    pub const NAMES: &'static str = "project_name, department, department_code, \
+        implementing_unit, implementing_unit_code, category, start_date, end_date, period, \
+        overall_goal, annual_goal, funds.total, funds.fiscal, funds.other, funds.annual_total, \
+        funds.appropriation, funds.carryover, funds.annual_other, evaluation.goal_expected, \
+        evaluation.goal_actual, evaluation.total_score, evaluation.indicator_score, \
+        evaluation.conclusion, \
+        evaluation.problems, evaluation.improvements";
 
     /// The key under which the field's cell is recorded in [`crate::model::Project::cells`].
     pub fn key(&self) -> String {
         match self {
             Target::ProjectName => "project_name".into(),
             Target::Department => "department".into(),
+            Target::DepartmentCode => "department_code".into(),
             Target::ImplementingUnit => "implementing_unit".into(),
+            Target::ImplementingUnitCode => "implementing_unit_code".into(),
             Target::Category => "category".into(),
             Target::StartDate => "start_date".into(),
             Target::EndDate => "end_date".into(),
@@ -84,6 +166,7 @@ impl Target {
             Target::OverallGoal => "overall_goal".into(),
             Target::AnnualGoal => "annual_goal".into(),
             Target::Funds(kind) => format!("funds.{}", kind.name()),
+            Target::Evaluation(field) => format!("evaluation.{}", field.name()),
             Target::Extra(key) => key.clone(),
         }
     }
@@ -149,6 +232,10 @@ pub struct FieldSpec {
     pub at: Vec<Position>,
     /// Prefer the label cell in the column of one of these labels.
     pub column_of: Vec<Alias>,
+    /// The parts of a summed amount, each with its labels and its first label (for messages).
+    pub sum: Vec<(Vec<Alias>, String)>,
+    /// The value is in the label's row under the nearest header above with one of these labels.
+    pub in_column_of: Vec<Alias>,
     /// Options of a choice.
     pub options: Vec<String>,
     /// No warning when missing.
@@ -166,14 +253,86 @@ pub struct TableSpec {
     pub level3: Vec<Alias>,
     /// 计量单位.
     pub unit: Vec<Alias>,
-    /// 指标方向.
+    /// 指标方向 / 指标性质.
     pub direction: Vec<Alias>,
+    /// 分值 / 权重.
+    pub weight: Vec<Alias>,
+    /// 评分细则 / 备注.
+    pub note: Vec<Alias>,
+    /// 实际完成值.
+    pub actual: Vec<Alias>,
+    /// 得分.
+    pub score: Vec<Alias>,
+    /// 偏差原因.
+    pub deviation: Vec<Alias>,
     /// Value columns with their fixed block, if any.
     pub values: Vec<(Vec<Alias>, Option<Block>)>,
+    /// Blocks of repeated column groups, in order.
+    pub groups: Vec<Block>,
     /// Block labels.
     pub blocks: Vec<(Block, Vec<Alias>)>,
     /// Labels that end the table.
     pub end_labels: Vec<Alias>,
+}
+
+/// The columns of a self-evaluation's budget execution table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BudgetColumn {
+    /// 年初预算数
+    Initial,
+    /// 全年预算数
+    Adjusted,
+    /// 全年执行数
+    Executed,
+    /// 执行率
+    Rate,
+    /// 分值
+    Weight,
+    /// 得分
+    Score,
+    /// 原因
+    Reason,
+}
+
+/// A self-evaluation's budget execution table, folded.
+#[derive(Debug, Clone)]
+pub struct BudgetSpec {
+    /// Lines with a model key (`total`, `fiscal`, `carryover`, `other`) and their labels.
+    pub lines: Vec<(&'static str, Vec<Alias>)>,
+    /// Header labels of the columns.
+    pub columns: Vec<(BudgetColumn, Vec<Alias>)>,
+}
+
+impl BudgetSpec {
+    fn compile(def: &BudgetDef) -> std::result::Result<BudgetSpec, String> {
+        let mut lines = Vec::new();
+        for line in &def.lines {
+            let key = crate::model::EvaluationFunds::KEYS
+                .into_iter()
+                .find(|k| *k == line.into)
+                .ok_or_else(|| {
+                    format!(
+                        "budget.lines 的 into 应为 total、fiscal、carryover 或 other，而不是“{}”",
+                        line.into
+                    )
+                })?;
+            lines.push((key, aliases(&line.labels)));
+        }
+        let columns = [
+            (BudgetColumn::Initial, &def.initial),
+            (BudgetColumn::Adjusted, &def.adjusted),
+            (BudgetColumn::Executed, &def.executed),
+            (BudgetColumn::Rate, &def.rate),
+            (BudgetColumn::Weight, &def.weight),
+            (BudgetColumn::Score, &def.score),
+            (BudgetColumn::Reason, &def.reason),
+        ]
+        .into_iter()
+        .map(|(column, labels)| (column, aliases(labels)))
+        .filter(|(_, a)| !a.is_empty())
+        .collect();
+        Ok(BudgetSpec { lines, columns })
+    }
 }
 
 /// A compiled template.
@@ -185,6 +344,18 @@ pub struct Template {
     pub name: String,
     /// Title texts, folded.
     pub titles: Vec<String>,
+    /// Target form or self-evaluation.
+    pub kind: FormKind,
+    /// Folded words that rule the template out when a title holds them.
+    pub not_titles: Vec<String>,
+    /// Characters a title cell may hold besides the title.
+    pub title_slack: usize,
+    /// Recognised only to be refused, with this reason.
+    pub refuse: Option<String>,
+    /// Tried only when no other template claims a form.
+    pub fallback: bool,
+    /// The budget execution table of a self-evaluation.
+    pub budget: Option<BudgetSpec>,
     /// The default unit of amounts.
     pub money_unit: MoneyUnit,
     /// Labels that may name the unit.
@@ -221,14 +392,37 @@ impl Template {
                     .ok_or_else(|| format!("未知字段“{name}”；可用字段：{}", Target::NAMES))?;
                 targets.push(target);
             }
-            fields.push(spec(
+            let mut field_spec = spec(
                 targets,
                 &field.labels,
                 field.at.as_ref(),
                 &field.column_of,
                 &field.options,
                 field.optional,
-            )?);
+            )?;
+            field_spec.sum = field
+                .sum
+                .iter()
+                .map(|part| {
+                    let labels = part.to_vec();
+                    (
+                        aliases(&labels),
+                        labels.first().cloned().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            if field_spec.sum.iter().any(|(a, _)| a.is_empty()) {
+                return Err(format!("字段 {} 的 sum 有空的部分", field_spec.label));
+            }
+            if field_spec.label.is_empty() {
+                field_spec.label = field_spec
+                    .sum
+                    .first()
+                    .map(|(_, l)| l.clone())
+                    .unwrap_or_default();
+            }
+            field_spec.in_column_of = aliases(&field.in_column_of);
+            fields.push(field_spec);
         }
         for extra in &def.extras {
             let targets = vec![Target::Extra(extra.key.clone())];
@@ -241,40 +435,35 @@ impl Template {
                 true,
             )?);
         }
-        let t = &def.indicators;
-        let table = TableSpec {
-            level1: aliases(&t.level1),
-            level2: aliases(&t.level2),
-            level3: aliases(&t.level3),
-            unit: aliases(&t.unit),
-            direction: aliases(&t.direction),
-            values: t
-                .values
-                .iter()
-                .map(|v| (aliases(&v.labels), v.block))
-                .collect(),
-            blocks: t
-                .blocks
-                .iter()
-                .map(|b| (b.block, aliases(&b.labels)))
-                .collect(),
-            end_labels: aliases(&t.end_labels),
+        if let Some(field) = fields
+            .iter()
+            .find(|f| f.aliases.is_empty() && f.sum.is_empty())
+        {
+            let names: Vec<String> = field.targets.iter().map(Target::key).collect();
+            return Err(format!("字段 {} 没有 labels", names.join(", ")));
+        }
+        let table = match &def.indicators {
+            Some(t) => TableSpec::compile(t)?,
+            None if def.refuse.is_some() => TableSpec::compile(&TableDef::default())?,
+            None => return Err("缺少 [indicators]（绩效指标表的表头文字）".into()),
         };
-        if table.level3.is_empty() || table.values.iter().all(|(a, _)| a.is_empty()) {
+        if def.refuse.is_none()
+            && (table.level3.is_empty() || table.values.iter().all(|(a, _)| a.is_empty()))
+        {
             return Err("indicators 需要 level3 和 values 的表头文字".into());
         }
+        let budget = def.budget.as_ref().map(BudgetSpec::compile).transpose()?;
         let mut known: Vec<Alias> = aliases(&def.labels);
         known.extend(aliases(&def.unit_labels));
         for field in &fields {
             known.extend(field.aliases.iter().cloned());
+            known.extend(field.sum.iter().flat_map(|(a, _)| a.iter().cloned()));
         }
-        for list in [&table.level1, &table.level2, &table.level3, &table.unit] {
-            known.extend(list.iter().cloned());
+        known.extend(table.all_labels());
+        if let Some(budget) = &budget {
+            known.extend(budget.lines.iter().flat_map(|(_, a)| a.iter().cloned()));
+            known.extend(budget.columns.iter().flat_map(|(_, a)| a.iter().cloned()));
         }
-        known.extend(table.direction.iter().cloned());
-        known.extend(table.values.iter().flat_map(|(a, _)| a.iter().cloned()));
-        known.extend(table.blocks.iter().flat_map(|(_, a)| a.iter().cloned()));
-        known.extend(table.end_labels.iter().cloned());
         let known_exact = known
             .iter()
             .filter(|a| !a.prefix)
@@ -299,6 +488,17 @@ impl Template {
             id: def.id.trim().to_owned(),
             name: def.name,
             titles,
+            kind: def.kind,
+            not_titles: def
+                .not_titles
+                .iter()
+                .map(|t| fold_label(t))
+                .filter(|t| !t.is_empty())
+                .collect(),
+            title_slack: def.title_slack.unwrap_or(DEFAULT_TITLE_SLACK),
+            refuse: def.refuse,
+            fallback: def.fallback,
+            budget,
             money_unit,
             unit_labels: aliases(&def.unit_labels),
             fields,
@@ -329,15 +529,53 @@ impl Template {
     }
 
     /// How well a folded cell text matches one of the titles: the matched title's length, or
-    /// `None`. A cell matches when it contains the title and little else (a year, brackets).
+    /// `None`. A cell matches when it contains the title and little else (a year, brackets), and
+    /// none of the words that rule the template out.
     pub fn title_match(&self, folded: &str) -> Option<usize> {
         let cell_len = folded.chars().count();
-        self.titles
+        let best = self
+            .titles
             .iter()
             .filter(|title| !title.is_empty() && folded.contains(title.as_str()))
             .map(|title| title.chars().count())
-            .filter(|&len| cell_len <= len + 16)
-            .max()
+            .filter(|&len| cell_len <= len + self.title_slack)
+            .max()?;
+        if self.not_titles.iter().any(|w| folded.contains(w.as_str())) {
+            return None;
+        }
+        Some(best)
+    }
+
+    /// How many of the template's field labels and indicator headers the labels show: how well
+    /// the template fits a form.
+    pub fn fit(&self, labels: &[&str]) -> usize {
+        let found = |aliases: &[Alias]| labels.iter().any(|l| any_matches(aliases, l));
+        let fields = self
+            .fields
+            .iter()
+            .filter(|f| found(&f.aliases) || f.sum.iter().any(|(a, _)| found(a)))
+            .count();
+        let table = &self.table;
+        let headers = [
+            &table.level1,
+            &table.level2,
+            &table.level3,
+            &table.unit,
+            &table.direction,
+            &table.weight,
+            &table.note,
+            &table.actual,
+            &table.score,
+            &table.deviation,
+        ]
+        .into_iter()
+        .filter(|a| !a.is_empty() && found(a))
+        .count();
+        let budget = self.budget.as_ref().map_or(0, |b| {
+            b.columns.iter().filter(|(_, a)| found(a)).count()
+                + b.lines.iter().filter(|(_, a)| found(a)).count()
+        });
+        fields + headers + budget
     }
 }
 
@@ -350,11 +588,10 @@ fn spec(
     optional: bool,
 ) -> std::result::Result<FieldSpec, String> {
     let aliases = aliases(labels);
-    let label = labels.first().cloned().unwrap_or_default();
-    if aliases.is_empty() {
-        let names: Vec<String> = targets.iter().map(Target::key).collect();
-        return Err(format!("字段 {} 没有 labels", names.join(", ")));
-    }
+    let label = labels
+        .first()
+        .map(|l| l.trim().trim_end_matches('*').to_owned())
+        .unwrap_or_default();
     let at = at
         .map(OneOrMany::to_vec)
         .unwrap_or_else(|| vec![Position::Right]);
@@ -367,9 +604,62 @@ fn spec(
         label,
         at,
         column_of: self::aliases(column_of),
+        sum: Vec::new(),
+        in_column_of: Vec::new(),
         options: options.to_vec(),
         optional,
     })
+}
+
+impl TableSpec {
+    fn compile(t: &TableDef) -> std::result::Result<TableSpec, String> {
+        Ok(TableSpec {
+            level1: aliases(&t.level1),
+            level2: aliases(&t.level2),
+            level3: aliases(&t.level3),
+            unit: aliases(&t.unit),
+            direction: aliases(&t.direction),
+            weight: aliases(&t.weight),
+            note: aliases(&t.note),
+            actual: aliases(&t.actual),
+            score: aliases(&t.score),
+            deviation: aliases(&t.deviation),
+            values: t
+                .values
+                .iter()
+                .map(|v| (aliases(&v.labels), v.block))
+                .collect(),
+            groups: t.groups.clone(),
+            blocks: t
+                .blocks
+                .iter()
+                .map(|b| (b.block, aliases(&b.labels)))
+                .collect(),
+            end_labels: aliases(&t.end_labels),
+        })
+    }
+
+    /// Every header label of the table.
+    fn all_labels(&self) -> impl Iterator<Item = Alias> + '_ {
+        [
+            &self.level1,
+            &self.level2,
+            &self.level3,
+            &self.unit,
+            &self.direction,
+            &self.weight,
+            &self.note,
+            &self.actual,
+            &self.score,
+            &self.deviation,
+            &self.end_labels,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(self.values.iter().flat_map(|(a, _)| a.iter()))
+        .chain(self.blocks.iter().flat_map(|(_, a)| a.iter()))
+        .cloned()
+    }
 }
 
 /// The templates in use: the built-in ones plus any loaded from a folder.

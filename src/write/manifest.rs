@@ -3,7 +3,7 @@
 
 use super::csv_out::{CsvEncoding, rows_bytes};
 use super::rows::neutralize;
-use crate::batch::FileOutcome;
+use crate::outcome::FileOutcome;
 
 /// The manifest's header, exactly.
 pub const MANIFEST_HEADER: [&str; 5] = ["path", "status", "templates", "forms", "message"];

@@ -9,9 +9,8 @@ use super::csv_out::{CsvEncoding, CsvUnit, FUND_HEADERS, indicator_rows, project
 use super::manifest::manifest_row;
 use super::rows::{department_group, display_width, fit_cell, project_id};
 use super::totals::indicator_count;
-use crate::batch::{FileOutcome, FileStatus};
 use crate::model::{Date, FundKind, Project};
-use crate::read::IssueKind;
+use crate::outcome::{FileOutcome, FileStatus};
 
 /// The list sheets of the summary workbook.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -337,12 +336,8 @@ impl Renderer {
             }
             FileStatus::Converted => {
                 for issue in &outcome.issues {
-                    let (kind, code) = match issue.kind {
-                        IssueKind::NoForm => continue,
-                        IssueKind::UnknownLayout => ("未识别样式", "unknown_layout"),
-                        IssueKind::BlankForm => ("空白表格", "blank_form"),
-                        IssueKind::RejectedForm => ("拒收的表", "rejected_form"),
-                        IssueKind::UnreadableSheet => ("无法读取的工作表", "unreadable_sheet"),
+                    let Some((kind, code)) = issue.kind.listed() else {
+                        continue;
                     };
                     push(IssueRow {
                         kind: kind.into(),

@@ -469,8 +469,7 @@ fn sum_over(sheets: &[String], term: impl Fn(&str) -> String) -> String {
 
 /// "A" … "Z", "AA" …
 fn column_letter(col: u16) -> String {
-    let cell = crate::read::grid::a1(0, u32::from(col));
-    cell.trim_end_matches('1').to_owned()
+    rust_xlsxwriter::utility::column_number_to_name(col)
 }
 
 /// A sheet name Excel accepts (no []:*?/\, at most 31 characters) not yet used.

@@ -1,0 +1,112 @@
+//! The shared vocabulary of a batch, beside the model: what became of each input file
+//! ([`FileOutcome`]) and of each sheet or form that yielded no project ([`SheetIssue`]).
+//!
+//! Readers produce sheet issues, the batch runner produces file outcomes, writers print both; none
+//! of them needs the others for it. Like the model, this depends on nothing else in the crate but
+//! the model.
+
+use serde::Serialize;
+
+use crate::model::{FormKind, Project};
+
+/// A sheet or form that yielded no project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SheetIssue {
+    /// The sheet.
+    pub sheet: String,
+    /// The cell concerned, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cell: Option<String>,
+    /// What kind of problem.
+    pub kind: IssueKind,
+    /// Why, in words a clerk follows.
+    pub reason: String,
+}
+
+/// The kinds of [`SheetIssue`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IssueKind {
+    /// The sheet holds no recognisable form.
+    NoForm,
+    /// The sheet carries a form's labels but no known template matches it.
+    UnknownLayout,
+    /// A form was found but nothing is filled in.
+    BlankForm,
+    /// A form was found but cannot be used.
+    RejectedForm,
+    /// The sheet could not be read.
+    UnreadableSheet,
+}
+
+impl IssueKind {
+    /// The 问题清单 type word and stable code of an issue in a converted file, or `None` for
+    /// a sheet without any form (normal in a converted workbook, e.g. a 说明 sheet).
+    pub fn listed(self) -> Option<(&'static str, &'static str)> {
+        Some(match self {
+            IssueKind::NoForm => return None,
+            IssueKind::UnknownLayout => ("未识别样式", "unknown_layout"),
+            IssueKind::BlankForm => ("空白表格", "blank_form"),
+            IssueKind::RejectedForm => ("拒收的表", "rejected_form"),
+            IssueKind::UnreadableSheet => ("无法读取的工作表", "unreadable_sheet"),
+        })
+    }
+}
+
+/// What became of one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileStatus {
+    /// At least one form was read.
+    Converted,
+    /// The file was meant to be read but yielded no form.
+    Rejected,
+    /// The file was not read (lock file, hidden file, not a spreadsheet).
+    Skipped,
+}
+
+impl FileStatus {
+    /// The status word, as in the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Converted => "converted",
+            FileStatus::Rejected => "rejected",
+            FileStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// Everything known about one input file after reading it.
+#[derive(Debug, Clone)]
+pub struct FileOutcome {
+    /// The path as walked.
+    pub file: String,
+    /// Converted, rejected or skipped.
+    pub status: FileStatus,
+    /// The format it was read as, when it was.
+    pub format: Option<&'static str>,
+    /// The forms read: target forms and self-evaluations, in sheet order.
+    pub forms: Vec<Project>,
+    /// Sheets and forms that yielded nothing, with reasons.
+    pub issues: Vec<SheetIssue>,
+    /// One line for the manifest: why, in words a clerk follows.
+    pub message: String,
+}
+
+impl FileOutcome {
+    /// The template ids of the forms read, without repeats, in order of first use.
+    pub fn templates(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = Vec::new();
+        for form in &self.forms {
+            if !ids.contains(&form.template.as_str()) {
+                ids.push(&form.template);
+            }
+        }
+        ids
+    }
+
+    /// How many forms of a kind were read.
+    pub fn count(&self, kind: FormKind) -> usize {
+        self.forms.iter().filter(|f| f.kind == kind).count()
+    }
+}
