@@ -73,7 +73,20 @@ fn a_wide_small_table_costs_its_cells() {
         ws.write_string(0, 0, "财政支出项目绩效目标申报表").unwrap();
         ws.write_string(1, 0, "项目名称").unwrap();
         ws.write_string(1, 1, "宽表").unwrap();
-        ws.write_string(1, 2, "资金总额：10").unwrap();
+        ws.write_string(1, 2, "资金总额：10 财政拨款：10").unwrap();
+        // The labels of the 2020 form, so that it is the template that fits.
+        for (c, label) in [
+            "主管部门",
+            "项目单位",
+            "项目属性",
+            "项目起止时间",
+            "长期目标",
+        ]
+        .iter()
+        .enumerate()
+        {
+            ws.write_string(1, 4 + c as u16 * 2, *label).unwrap();
+        }
         ws.write_string(2, 0, "项目实施内容").unwrap();
         for c in 1..=cols {
             ws.write_string(2, c, "阶段").unwrap();

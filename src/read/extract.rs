@@ -413,10 +413,12 @@ fn inline_value(text: &str, alias: &Alias, stoppers: &[&Alias]) -> Option<String
     let mut value_end = folded[value_start..]
         .find('\n')
         .map_or(folded.len(), |p| value_start + p);
+    // The earliest stopper ends the value ("其中:财政拨款:" before the "财政拨款:" inside it).
+    let line_end = value_end;
     for stopper in stoppers {
         let stop = format!("{}:", stopper.text);
-        if let Some(p) = folded[value_start..value_end].find(&stop) {
-            value_end = value_start + p;
+        if let Some(p) = folded[value_start..line_end].find(&stop) {
+            value_end = value_end.min(value_start + p);
         }
     }
     let (start, end) = (to_original(value_start), to_original(value_end));
@@ -818,5 +820,17 @@ mod tests {
             Some("2019年12月2日")
         );
         assert_eq!(inline_value("单位负责人", &alias("单位负责人"), &[]), None);
+        let stoppers = [alias("财政拨款"), alias("其中:财政拨款"), alias("资金总额")];
+        let stoppers: Vec<&Alias> = stoppers.iter().collect();
+        assert_eq!(
+            inline_value(
+                "资金总额：120 其中：财政拨款：100",
+                &alias("资金总额"),
+                &stoppers
+            )
+            .as_deref(),
+            Some("120"),
+            "a longer stopper starting earlier ends the value"
+        );
     }
 }

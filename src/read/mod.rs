@@ -196,10 +196,15 @@ fn read_sheet(
     Ok(())
 }
 
-/// Reads a form with the best of its candidate templates: the first whose reading holds amounts
-/// (or, for a self-evaluation, budget lines). A form no candidate finds amounts on is read with
-/// the first that found its labels (it is a form left unfilled), else refused with the first
-/// candidate's reason — never counted with blank funds by a template that does not fit.
+/// Reads a form with the best of its candidate templates. The first clean reading wins at once
+/// (figures found, no field missing or unreadable) — the usual case, one reading; otherwise every
+/// candidate is read and the best kept: one with figures (amounts, or a self-evaluation's budget
+/// lines) over one without; then an adequate reading (at most half the template's required fields
+/// missing or unreadable); then a registered template over the generic one; then the fewest
+/// problems; then the earlier candidate. So a form is never counted with blank funds by a
+/// template that does not fit it when another reads its amounts, a title that merely contains
+/// another template's title does not hand the form to it, and a form no template fits is refused
+/// with the reason.
 fn choose_template<'t>(
     grid: &Grid,
     region: &FormRegion<'t>,
@@ -207,7 +212,7 @@ fn choose_template<'t>(
     source: &Source,
     deadline: &Deadline,
 ) -> std::result::Result<FormOutcome, ErrorKind> {
-    let mut kept: Option<FormOutcome> = None;
+    let mut best: Option<(Fit, FormOutcome)> = None;
     for (index, template) in region.candidates.iter().enumerate() {
         let attempt;
         let region = if index == 0 {
@@ -220,25 +225,85 @@ fn choose_template<'t>(
             &attempt
         };
         let outcome = extract::extract_form(grid, region, labels, source.clone(), *deadline)?;
-        let holds_figures = match &outcome {
-            FormOutcome::Form(project) => has_figures(project),
-            FormOutcome::Blank => true,
-            FormOutcome::Rejected { .. } | FormOutcome::Unfit { .. } => false,
-        };
-        if holds_figures || region.template.refuse.is_some() {
+        let fit = Fit::of(&outcome, region.template);
+        if fit.clean || region.template.refuse.is_some() {
             return Ok(outcome);
         }
-        let better = match (&kept, &outcome) {
-            (None, _) => true,
-            (Some(FormOutcome::Form(_)), _) => false,
-            (Some(_), FormOutcome::Form(_)) => true,
-            _ => false,
-        };
-        if better {
-            kept = Some(outcome);
+        if best.as_ref().is_none_or(|(kept, _)| fit.better_than(kept)) {
+            best = Some((fit, outcome));
         }
     }
-    Ok(kept.unwrap_or(FormOutcome::Blank))
+    Ok(best.map_or(FormOutcome::Blank, |(_, outcome)| outcome))
+}
+
+/// How well a template read a form.
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    /// Accept without trying another template.
+    clean: bool,
+    /// The reading holds amounts (or budget lines).
+    figures: bool,
+    /// At most half the template's required fields are missing or unreadable.
+    adequate: bool,
+    /// A registered template, not the generic reading.
+    registered: bool,
+    /// Fields the template looked for and did not find or could not read.
+    problems: usize,
+}
+
+impl Fit {
+    fn of(outcome: &FormOutcome, template: &crate::template::Template) -> Fit {
+        let required = template.fields.iter().filter(|f| !f.optional).count();
+        let registered = !template.fallback;
+        match outcome {
+            FormOutcome::Form(project) => {
+                let problems = project
+                    .warnings
+                    .iter()
+                    .filter(|w| {
+                        matches!(
+                            w.code,
+                            WarningCode::MissingField
+                                | WarningCode::UnparsedAmount
+                                | WarningCode::UnparsedDate
+                                | WarningCode::UnparsedNumber
+                        )
+                    })
+                    .count();
+                let figures = has_figures(project);
+                Fit {
+                    clean: figures && problems == 0,
+                    figures,
+                    adequate: problems * 2 <= required,
+                    registered,
+                    problems,
+                }
+            }
+            FormOutcome::Blank => Fit {
+                clean: true,
+                figures: false,
+                adequate: true,
+                registered,
+                problems: 0,
+            },
+            FormOutcome::Rejected { .. } | FormOutcome::Unfit { .. } => Fit {
+                clean: false,
+                figures: false,
+                adequate: false,
+                registered,
+                problems: usize::MAX,
+            },
+        }
+    }
+
+    fn rank(&self) -> (bool, bool, bool, std::cmp::Reverse<usize>) {
+        let problems = std::cmp::Reverse(self.problems);
+        (self.figures, self.adequate, self.registered, problems)
+    }
+
+    fn better_than(&self, other: &Fit) -> bool {
+        self.rank() > other.rank()
+    }
 }
 
 /// True when a form holds any amount (a target) or any budget line (a self-evaluation).

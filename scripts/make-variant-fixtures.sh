@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Makes tests/fixtures/variants/: the "all" variants of tests/variants.rs (each field-corpus-2 form
+# moved, re-labelled and in 元) saved by LibreOffice as .xls and .ods, so the tests read forms
+# written by other office software in those formats. Installs LibreOffice when it is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v soffice > /dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui > /dev/null
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+JIXIAO_WRITE_VARIANTS="$work" cargo test --quiet --test tests variants::moved_relabelled > /dev/null
+out=tests/fixtures/variants
+mkdir -p "$out"
+for xlsx in "$work"/v*-all.xlsx; do
+  for format in xls ods; do
+    soffice --headless --convert-to "$format" --outdir "$out" "$xlsx" > /dev/null 2>&1
+  done
+done
+ls "$out"
