@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Proves summary.xlsx opens and sums right in another office suite: converts the samples and the
-# field corpus, zeroes every cached formula result in the 汇总 sheet, makes LibreOffice recalculate
-# on load, and compares its figures with totals computed independently from projects.csv.
+# field corpora, zeroes every cached formula result, makes LibreOffice recalculate on load, and
+# compares its figures with totals computed independently from the CSV files: 汇总 with
+# projects.csv, and (where the batch has self-evaluations) 自评汇总 with evaluations.csv.
 # With --render FILE it also renders the 汇总 sheet to a PNG (for the README).
 # Installs LibreOffice (Debian packages) itself if it is missing.
 set -euo pipefail
@@ -34,7 +35,7 @@ cat > "$work/profile/user/registrymodifications.xcu" <<'XCU'
 XCU
 
 status=0
-for input in samples tests/fixtures/field-corpus; do
+for input in samples tests/fixtures/field-corpus tests/fixtures/field-corpus-2; do
   name=$(basename "$input")
   out="$work/$name"
   ./target/release/jixiao convert -q -o "$out" "$input"
@@ -46,12 +47,14 @@ with zipfile.ZipFile(src) as z:
     items = [(i, z.read(i.filename)) for i in z.infolist()]
 with zipfile.ZipFile(f"{out}/tampered.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
     for info, data in items:
-        if info.filename == "xl/worksheets/sheet1.xml":
+        if info.filename.startswith("xl/worksheets/sheet"):
             data = re.sub(rb"(<f>[^<]*</f>)<v>[^<]*</v>", rb"\1<v>0</v>", data)
         z.writestr(info, data)
 PY
+  # Every sheet to its own CSV (tampered-<sheet>.csv; the last filter token -1 means all sheets).
   (cd "$out" && timeout 300 soffice -env:UserInstallation="file://$work/profile" --headless \
-      --convert-to csv:"Text - txt - csv (StarCalc)":44,34,76 tampered.xlsx > /dev/null 2>&1)
+      --convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1' \
+      tampered.xlsx > /dev/null 2>&1)
   if ! python3 - "$out" "$name" <<'PY'
 import csv, sys
 from decimal import Decimal
@@ -69,7 +72,7 @@ for r in projects[1:]:
     for i, c in enumerate(cols):
         e[i + 1] += Decimal(r[c] or "0") / 10000
 got = {}
-for r in rows(f"{out}/tampered.csv", "utf-8")[1:]:
+for r in rows(f"{out}/tampered-汇总.csv", "utf-8")[1:]:
     if not r or not r[0] or r[0] == "合计":
         break
     got[r[0]] = [int(float(r[1]))] + [Decimal(x.replace(",", "")) for x in r[2:8]]
@@ -79,6 +82,55 @@ for k in bad:
 if bad:
     sys.exit(1)
 print(f"{name}: LibreOffice recalculated {len(got)} 主管部门 rows; every count and sum equals projects.csv")
+PY
+  then status=1; fi
+  if [ -f "$out/evaluations.csv" ] && ! python3 - "$out" "$name" <<'PY'
+import csv, sys
+from decimal import Decimal
+out, name = sys.argv[1], sys.argv[2]
+def rows(path, encoding):
+    with open(path, encoding=encoding, newline="") as f:
+        return list(csv.reader(f))
+evaluations = rows(f"{out}/evaluations.csv", "utf-8-sig")
+h = evaluations[0]
+dep, adj, exe, score, grade = (h.index(c) for c in ["主管部门", "全年预算数（元）", "全年执行数（元）", "总分", "等级"])
+expected = {}
+for r in evaluations[1:]:
+    e = expected.setdefault(r[dep], {"n": 0, "adj": Decimal(0), "exe": Decimal(0), "scores": [], "grades": {}})
+    e["n"] += 1
+    e["adj"] += Decimal(r[adj] or "0") / 10000
+    e["exe"] += Decimal(r[exe] or "0") / 10000
+    if r[score]:
+        e["scores"].append(Decimal(r[score]))
+    e["grades"][r[grade]] = e["grades"].get(r[grade], 0) + 1
+sheet = rows(f"{out}/tampered-自评汇总.csv", "utf-8")
+grades = [g.replace("（个）", "") for g in sheet[0][6:]]
+bad = []
+for r in sheet[1:]:
+    if not r or not r[0] or r[0] == "合计":
+        break
+    e = expected.get(r[0])
+    if e is None:
+        bad.append(f"{r[0]}: not in evaluations.csv")
+        continue
+    got_rate = Decimal(r[4].rstrip("%")) / 100 if r[4].endswith("%") else Decimal(r[4] or "0")
+    want_rate = e["exe"] / e["adj"] if e["adj"] else Decimal(0)
+    mean = sum(e["scores"]) / len(e["scores"]) if e["scores"] else None
+    checks = [
+        ("项目数", int(float(r[1])), e["n"]),
+        ("全年预算数", Decimal(r[2].replace(",", "")), e["adj"]),
+        ("全年执行数", Decimal(r[3].replace(",", "")), e["exe"]),
+        ("执行率", round(got_rate, 4), round(want_rate, 4)),
+        ("平均得分", Decimal(r[5].replace(",", "")) if r[5] else None, None if mean is None else round(mean, 2)),
+    ] + [(g, int(float(r[6 + i])), e["grades"].get(g, 0)) for i, g in enumerate(grades)]
+    for what, got, want in checks:
+        if got != want:
+            bad.append(f"{r[0]} {what}: LibreOffice {got} ≠ evaluations.csv {want}")
+for b in bad:
+    print(f"  {name}: {b}")
+if bad:
+    sys.exit(1)
+print(f"{name}: LibreOffice recalculated 自评汇总 for {len(expected)} 主管部门; counts, sums, rates, mean scores and grades equal evaluations.csv")
 PY
   then status=1; fi
 done

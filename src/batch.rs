@@ -241,7 +241,12 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
     } else {
         FileStatus::Converted
     };
-    let message = outcome_message(read.forms.len(), &read.issues);
+    let evaluations = read
+        .forms
+        .iter()
+        .filter(|f| f.kind == crate::model::FormKind::SelfEvaluation)
+        .count();
+    let message = outcome_message(read.forms.len(), evaluations, &read.issues);
     FileOutcome {
         file: input.shown.clone(),
         status,
@@ -327,10 +332,18 @@ where
     })
 }
 
-/// The manifest line: how many forms, and every sheet or form that yielded nothing.
-fn outcome_message(forms: usize, issues: &[SheetIssue]) -> String {
+/// The manifest line: how many forms (target forms and self-evaluations apart, when there are
+/// self-evaluations), and every sheet or form that yielded nothing.
+fn outcome_message(forms: usize, evaluations: usize, issues: &[SheetIssue]) -> String {
     let mut parts = Vec::new();
-    if forms > 0 {
+    if evaluations > 0 && evaluations == forms {
+        parts.push(format!("读取 {forms} 张绩效自评表"));
+    } else if evaluations > 0 {
+        parts.push(format!(
+            "读取 {forms} 张表（绩效目标表 {} 张，绩效自评表 {evaluations} 张）",
+            forms - evaluations
+        ));
+    } else if forms > 0 {
         parts.push(format!("读取 {forms} 张表"));
     }
     // Sheets without a form are normal in a converted workbook (a 说明 sheet); only say so

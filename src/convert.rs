@@ -2,17 +2,24 @@
 //! and stream the results — in input order — into the summary workbook, the CSV hand-off, JSON
 //! lines and the manifest. Nothing is held to the end but the per-department totals; the outputs
 //! are renamed into place only when the run's own reconciliation has passed.
+//!
+//! Self-evaluations are set aside as they stream past (in a working file, not in memory); at the
+//! end each is held against the target form of the same project — whose file is read again, so
+//! no target is kept in memory for it — and written to the evaluation outputs.
 
 use std::collections::HashMap;
-use std::io::{BufWriter, Write};
+use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::batch::{self, FileOutcome, FileStatus, InputFile, Pipeline};
 use crate::error::{Error, ErrorKind, Result};
+use crate::model::{FormKind, Project};
+use crate::normalize::link::link;
 use crate::write::csv_out::{CsvEncoding, CsvUnit, INDICATOR_HEADER, project_header, rows_bytes};
+use crate::write::evaluations::{EVALUATION_INDICATOR_HEADER, EvaluationTotals, evaluation_header};
 use crate::write::manifest::MANIFEST_HEADER;
 use crate::write::output::{OutputDir, output_error};
-use crate::write::render::{IssueRow, Rendered, Renderer};
+use crate::write::render::{IssueRow, Rendered, Renderer, Sheet};
 use crate::write::rows::{fnv1a, project_id};
 use crate::write::summary::SummaryWorkbook;
 use crate::write::totals::{DepartmentTotal, DepartmentTotals, RunningSum};
@@ -51,8 +58,12 @@ pub struct ConvertReport {
     pub rejected: u64,
     /// Files not read.
     pub skipped: u64,
-    /// Forms converted.
+    /// Target forms converted.
     pub forms: u64,
+    /// Self-evaluations converted.
+    pub evaluations: u64,
+    /// Self-evaluations held against a target form of the batch.
+    pub linked: u64,
     /// Departments.
     pub departments: usize,
     /// The sums over all projects.
@@ -79,6 +90,9 @@ struct Writers {
     jsonl_lines: u64,
     manifest_rows: u64,
     truncated: u64,
+    /// Rows of evaluations.csv and lines of evaluations.jsonl, when any.
+    evaluation_rows: u64,
+    evaluation_jsonl_lines: u64,
 }
 
 /// A text output (CSV or JSON lines) that rendered bytes are appended to.
@@ -116,10 +130,32 @@ struct RunState {
     report: ConvertReport,
     totals: DepartmentTotals,
     running: RunningSum,
-    /// Project id hash → index into `first_files`, to recognise duplicates.
+    targets: TargetIndex,
+    writers: Option<Writers>,
+    /// Self-evaluations set aside until the end (when writing).
+    spill: Option<Spill>,
+}
+
+/// Where each target form was first found: project id hash → the file, to recognise duplicates
+/// and to find a self-evaluation's target again.
+#[derive(Default)]
+struct TargetIndex {
     seen: HashMap<u64, u32>,
     first_files: Vec<Box<str>>,
-    writers: Option<Writers>,
+}
+
+impl TargetIndex {
+    /// The file a project id was first found in.
+    fn file_of(&self, id: &str) -> Option<&str> {
+        let index = *self.seen.get(&fnv1a(id.as_bytes()))?;
+        self.first_files.get(index as usize).map(|f| f.as_ref())
+    }
+}
+
+/// Self-evaluations set aside as JSON lines in a working file of the output folder.
+struct Spill {
+    path: PathBuf,
+    file: BufWriter<std::fs::File>,
 }
 
 /// Runs a conversion; `on_file` hears of every file as its results are written (for progress).
@@ -137,9 +173,9 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         report: ConvertReport::default(),
         totals: DepartmentTotals::default(),
         running: RunningSum::default(),
-        seen: HashMap::new(),
-        first_files: Vec::new(),
+        targets: TargetIndex::default(),
         writers,
+        spill: None,
     };
     let renderer = job.write.then_some(Renderer {
         encoding: job.csv_encoding,
@@ -157,20 +193,164 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         let rendered = rendered
             .transpose()
             .map_err(|e| output_error(&job.out, e))?;
-        state.take(&outcome, rendered)?;
+        state.take(&outcome, rendered, out.as_mut())?;
         on_file(&outcome);
         Ok::<_, Error>(())
     })?;
+    let grades = job
+        .pipeline
+        .normalizer
+        .as_ref()
+        .map(|n| {
+            n.dictionary()
+                .evaluation
+                .grades
+                .iter()
+                .map(|(g, _)| g.clone())
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut evaluation_totals = EvaluationTotals::with_grades(grades);
+    if let (Some(spill), Some(out)) = (state.spill.take(), out.as_mut()) {
+        let writers = state.writers.as_mut().expect("a spill only when writing");
+        let pass = EvaluationPass {
+            job,
+            targets: &state.targets,
+            renderer: renderer.expect("a renderer when writing"),
+        };
+        pass.run(
+            spill,
+            out,
+            writers,
+            &mut evaluation_totals,
+            &mut state.report,
+        )?;
+    }
     state.reconcile()?;
     let mut report = state.report;
     report.departments = state.totals.len();
     report.totals = state.totals.grand_total();
     if let (Some(writers), Some(out)) = (state.writers, out) {
         report.truncated_cells = writers.truncated;
-        finish_writers(writers, &state.totals)?;
+        finish_writers(writers, &state.totals, &evaluation_totals)?;
         report.outputs = out.commit()?;
     }
     Ok(report)
+}
+
+/// The end of a run with self-evaluations: each is held against its target and written out.
+struct EvaluationPass<'a> {
+    job: &'a ConvertJob,
+    targets: &'a TargetIndex,
+    renderer: Renderer,
+}
+
+impl EvaluationPass<'_> {
+    fn run(
+        &self,
+        spill: Spill,
+        out: &mut OutputDir,
+        writers: &mut Writers,
+        totals: &mut EvaluationTotals,
+        report: &mut ConvertReport,
+    ) -> Result<()> {
+        let Spill { path, file } = spill;
+        file.into_inner()
+            .map_err(|e| output_error(&path, e.error()))?;
+        let reader = std::fs::File::open(&path).map_err(|e| output_error(&path, e))?;
+        let lines = BufReader::new(reader).lines();
+        let mut outputs = EvaluationOutputs::open(out, self.job)?;
+        let work = |line: &std::io::Result<String>| -> Result<(Project, Rendered)> {
+            let line = line.as_ref().map_err(|e| output_error(&path, e))?;
+            let mut evaluation: Project = serde_json::from_str(line)
+                .map_err(|e| output_error(&path, format!("工作文件无法读回：{e}")))?;
+            self.link_to_target(&mut evaluation);
+            let rendered = self
+                .renderer
+                .render_evaluation(&evaluation)
+                .map_err(|e| output_error(&self.job.out, e))?;
+            Ok((evaluation, rendered))
+        };
+        batch::for_each_ordered(lines, self.job.jobs, work, |result| {
+            let (evaluation, rendered) = result?;
+            totals.add(&evaluation);
+            report.warnings += evaluation.warnings.len() as u64;
+            if evaluation
+                .evaluation
+                .as_ref()
+                .is_some_and(|e| e.target.is_some())
+            {
+                report.linked += 1;
+            }
+            writers.append_evaluation(&rendered, &mut outputs)
+        })?;
+        outputs.finish(writers)
+    }
+
+    /// Reads the target form of the same project again (from the file it was found in) and holds
+    /// the self-evaluation against it. No target in the batch: left unlinked.
+    fn link_to_target(&self, evaluation: &mut Project) {
+        let id = project_id(evaluation);
+        let Some(file) = self.targets.file_of(&id) else {
+            return;
+        };
+        let input = InputFile {
+            path: PathBuf::from(file),
+            shown: file.to_owned(),
+            skip: None,
+        };
+        let outcome = self.job.pipeline.process(&input);
+        let target = outcome
+            .forms
+            .iter()
+            .find(|f| f.kind == FormKind::Target && project_id(f) == id);
+        if let Some(target) = target {
+            link(evaluation, target, id);
+        }
+    }
+}
+
+/// The three evaluation outputs, made only when a batch holds self-evaluations.
+struct EvaluationOutputs {
+    jsonl: TextOutput,
+    csv: TextOutput,
+    indicators: TextOutput,
+    rows: u64,
+    jsonl_lines: u64,
+}
+
+impl EvaluationOutputs {
+    fn open(out: &mut OutputDir, job: &ConvertJob) -> Result<EvaluationOutputs> {
+        let header = |row: Vec<String>, name: &str| {
+            rows_bytes(&[row], job.csv_encoding)
+                .map_err(|e| output_error(&out.path().join(name), e))
+        };
+        let csv_header = header(evaluation_header(job.csv_unit), "evaluations.csv")?;
+        let indicators_header = header(
+            EVALUATION_INDICATOR_HEADER.map(String::from).into(),
+            "evaluation_indicators.csv",
+        )?;
+        Ok(EvaluationOutputs {
+            jsonl: TextOutput::create(out, "evaluations.jsonl", None)?,
+            csv: TextOutput::create(out, "evaluations.csv", Some(csv_header))?,
+            indicators: TextOutput::create(
+                out,
+                "evaluation_indicators.csv",
+                Some(indicators_header),
+            )?,
+            rows: 0,
+            jsonl_lines: 0,
+        })
+    }
+
+    fn finish(self, writers: &mut Writers) -> Result<()> {
+        writers.evaluation_rows = self.rows;
+        writers.evaluation_jsonl_lines = self.jsonl_lines;
+        self.jsonl.finish()?;
+        self.csv.finish()?;
+        self.indicators.finish()
+    }
 }
 
 fn open_writers(out: &mut OutputDir, job: &ConvertJob) -> Result<Writers> {
@@ -194,12 +374,20 @@ fn open_writers(out: &mut OutputDir, job: &ConvertJob) -> Result<Writers> {
         jsonl_lines: 0,
         manifest_rows: 0,
         truncated: 0,
+        evaluation_rows: 0,
+        evaluation_jsonl_lines: 0,
     })
 }
 
 impl RunState {
-    /// Takes one file's results: counts them and writes them everywhere.
-    fn take(&mut self, outcome: &FileOutcome, rendered: Option<Rendered>) -> Result<()> {
+    /// Takes one file's results: counts them and writes them everywhere (self-evaluations are set
+    /// aside for the end).
+    fn take(
+        &mut self,
+        outcome: &FileOutcome,
+        rendered: Option<Rendered>,
+        out: Option<&mut OutputDir>,
+    ) -> Result<()> {
         self.report.files += 1;
         match outcome.status {
             FileStatus::Converted => self.report.converted += 1,
@@ -209,19 +397,28 @@ impl RunState {
         if let (Some(writers), Some(rendered)) = (&mut self.writers, rendered) {
             writers.append(rendered)?;
         }
-        let file_index = self.first_files.len() as u32;
+        let evaluations = outcome.forms.iter().filter(|f| f.kind != FormKind::Target);
+        let mut out = out;
+        for evaluation in evaluations {
+            self.report.evaluations += 1;
+            if let Some(out) = out.as_deref_mut() {
+                self.set_aside(evaluation, out)?;
+            }
+        }
+        let targets = &mut self.targets;
+        let file_index = targets.first_files.len() as u32;
         let mut file_recorded = false;
-        for project in &outcome.forms {
+        for project in outcome.forms.iter().filter(|f| f.kind == FormKind::Target) {
             self.report.forms += 1;
             self.report.warnings += project.warnings.len() as u64;
             self.totals.add(project);
             self.running.add(project);
-            let first = match self.seen.entry(fnv1a(project_id(project).as_bytes())) {
+            let first = match targets.seen.entry(fnv1a(project_id(project).as_bytes())) {
                 std::collections::hash_map::Entry::Occupied(first) => *first.get(),
                 std::collections::hash_map::Entry::Vacant(slot) => {
                     slot.insert(file_index);
                     if !file_recorded {
-                        self.first_files.push(outcome.file.as_str().into());
+                        targets.first_files.push(outcome.file.as_str().into());
                         file_recorded = true;
                     }
                     continue;
@@ -229,7 +426,7 @@ impl RunState {
             };
             self.report.duplicates += 1;
             if let Some(writers) = &mut self.writers {
-                let first_file = self
+                let first_file = targets
                     .first_files
                     .get(first as usize)
                     .map_or("", |f| f.as_ref());
@@ -252,6 +449,26 @@ impl RunState {
             }
         }
         Ok(())
+    }
+
+    /// Sets a self-evaluation aside in the working file.
+    fn set_aside(&mut self, evaluation: &Project, out: &mut OutputDir) -> Result<()> {
+        let spill = match &mut self.spill {
+            Some(spill) => spill,
+            None => {
+                let (path, file) = out.create_scratch("evaluations.spill")?;
+                self.spill.insert(Spill {
+                    path,
+                    file: BufWriter::with_capacity(256 * 1024, file),
+                })
+            }
+        };
+        let mut line = serde_json::to_vec(evaluation).map_err(|e| output_error(&spill.path, e))?;
+        line.push(b'\n');
+        spill
+            .file
+            .write_all(&line)
+            .map_err(|e| output_error(&spill.path, e))
     }
 
     /// The run's own checks before it reports success: every file accounted for, the
@@ -291,6 +508,19 @@ impl RunState {
                     w.manifest_rows, r.files
                 ));
             }
+            let evaluation_counts = [
+                ("自评明细", w.workbook.rows(Sheet::EvaluationDetails)),
+                ("evaluations.csv", w.evaluation_rows),
+                ("evaluations.jsonl", w.evaluation_jsonl_lines),
+            ];
+            for (name, count) in evaluation_counts {
+                if count != r.evaluations {
+                    failures.push(format!(
+                        "{name} 有 {count} 行，应为 {} 张自评表",
+                        r.evaluations
+                    ));
+                }
+            }
         }
         if failures.is_empty() {
             Ok(())
@@ -322,9 +552,33 @@ impl Writers {
         self.truncated += rendered.truncated;
         Ok(())
     }
+
+    /// Appends one rendered self-evaluation to the workbook and the evaluation outputs.
+    fn append_evaluation(
+        &mut self,
+        rendered: &Rendered,
+        outputs: &mut EvaluationOutputs,
+    ) -> Result<()> {
+        for row in &rendered.rows {
+            self.workbook
+                .append(row)
+                .map_err(|e| output_error(&self.summary_path, e))?;
+        }
+        outputs.jsonl.append(&rendered.jsonl)?;
+        outputs.csv.append(&rendered.projects_csv)?;
+        outputs.indicators.append(&rendered.indicators_csv)?;
+        outputs.rows += rendered.projects;
+        outputs.jsonl_lines += rendered.jsonl.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.truncated += rendered.truncated;
+        Ok(())
+    }
 }
 
-fn finish_writers(writers: Writers, totals: &DepartmentTotals) -> Result<()> {
+fn finish_writers(
+    writers: Writers,
+    totals: &DepartmentTotals,
+    evaluations: &EvaluationTotals,
+) -> Result<()> {
     writers.projects.finish()?;
     writers.indicators.finish()?;
     writers.jsonl.finish()?;
@@ -332,6 +586,6 @@ fn finish_writers(writers: Writers, totals: &DepartmentTotals) -> Result<()> {
     let path: &Path = &writers.summary_path;
     writers
         .workbook
-        .finish(totals, path)
+        .finish(totals, evaluations, path)
         .map_err(|e| output_error(path, e))
 }

@@ -264,6 +264,31 @@ pub struct Evaluation {
     /// The target form this self-evaluation was held against, when one was in the batch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<TargetLink>,
+    /// Indicator by indicator against that target (approved, claimed, actual, findings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub comparison: Vec<Comparison>,
+}
+
+/// One indicator of a self-evaluation held against the approved target form.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Comparison {
+    /// Canonical 一级指标.
+    pub level1: String,
+    /// Canonical 二级指标.
+    pub level2: String,
+    /// 三级指标 as the self-evaluation (or, for a dropped one, the target) writes it.
+    pub level3: String,
+    /// The approved 指标值 (none for an indicator added in the self-evaluation).
+    pub approved: Option<String>,
+    /// The 年度指标值 the self-evaluation claims (none for a dropped one).
+    pub claimed: Option<String>,
+    /// 实际完成值.
+    pub actual: Option<String>,
+    /// What was found: target_changed, indicator_dropped, indicator_added, not_achieved.
+    pub findings: Vec<WarningCode>,
+    /// The cell of the claimed 指标值 (of the approved one for a dropped indicator).
+    pub cell: String,
 }
 
 /// The budget execution lines of a self-evaluation, by the model's keys.
@@ -697,6 +722,7 @@ pub enum WarningCode {
     /// 得分 above 分值.
     ScoreExceedsWeight,
     /// The 分值 of the funds and the indicators do not add up to 100.
+    #[serde(rename = "weights_not_100")]
     WeightsNot100,
     /// 总分 ≠ the sum of the 得分.
     TotalScoreMismatch,
@@ -849,6 +875,23 @@ mod tests {
         assert_eq!(Date::new(2023, 1, 1).unwrap().to_string(), "2023-01-01");
         assert_eq!(Date::parse_iso("2023-12-31"), Date::new(2023, 12, 31));
         assert_eq!(Date::parse_iso("2023-12-32"), None);
+    }
+
+    #[test]
+    fn warning_codes_serialize_as_their_codes() {
+        let codes = [
+            WarningCode::MissingField,
+            WarningCode::UnparsedNumber,
+            WarningCode::GenericTemplate,
+            WarningCode::WeightsNot100,
+            WarningCode::TotalScoreMismatch,
+            WarningCode::NotAchieved,
+        ];
+        for code in codes {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, code.as_str());
+            assert_eq!(serde_json::from_value::<WarningCode>(json).unwrap(), code);
+        }
     }
 
     #[test]

@@ -239,15 +239,23 @@ fn the_field_corpus_totals_match_its_index_and_the_manifest_its_truth() {
 #[test]
 fn outputs_are_byte_identical_across_runs_and_thread_counts() {
     let dir = tempfile::tempdir().unwrap();
+    // Both corpora: targets and self-evaluations (whose outputs are written at the end).
     let corpus = fixture("field-corpus");
-    let runs: Vec<PathBuf> = ["j1", "j2", "again"]
+    let wider = fixture("field-corpus-2");
+    let runs: Vec<PathBuf> = ["j1", "j2", "again", "j4"]
         .iter()
         .map(|n| dir.path().join(n))
         .collect();
-    convert(&[&corpus], &runs[0], &["-j", "1"]).expect_code(0);
-    convert(&[&corpus], &runs[1], &["-j", "2"]).expect_code(0);
-    convert(&[&corpus], &runs[2], &["-j", "2"]).expect_code(0);
-    for name in OUTPUTS {
+    convert(&[&corpus, &wider], &runs[0], &["-j", "1"]).expect_code(0);
+    convert(&[&corpus, &wider], &runs[1], &["-j", "2"]).expect_code(0);
+    convert(&[&corpus, &wider], &runs[2], &["-j", "2"]).expect_code(0);
+    convert(&[&corpus, &wider], &runs[3], &["-j", "4"]).expect_code(0);
+    let evaluation_outputs = [
+        "evaluations.jsonl",
+        "evaluations.csv",
+        "evaluation_indicators.csv",
+    ];
+    for name in OUTPUTS.iter().chain(&evaluation_outputs) {
         let first = std::fs::read(runs[0].join(name)).unwrap();
         for other in &runs[1..] {
             assert!(

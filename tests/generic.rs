@@ -5,40 +5,10 @@
 use std::ffi::OsStr;
 use std::path::Path;
 
-use rust_xlsxwriter::{Format, FormatBorder, Workbook};
 use serde_json::{Value, json};
 
 use crate::harness::{Mismatches, jixiao};
-
-/// Writes rows of text cells (a cell "" is left empty) at the top left of one sheet; `merges`
-/// are (first row, first col, last row, last col) with the text of their top-left cell.
-fn write(path: &Path, rows: &[&[&str]], merges: &[(u32, u16, u32, u16)]) {
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    let format = Format::new().set_border(FormatBorder::Thin);
-    for &(r0, c0, r1, c1) in merges {
-        let text = rows[r0 as usize][c0 as usize];
-        sheet.merge_range(r0, c0, r1, c1, text, &format).unwrap();
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, text) in row.iter().enumerate() {
-            let inside_merge = merges.iter().any(|&(r0, c0, r1, c1)| {
-                (r0..=r1).contains(&(r as u32)) && (c0..=c1).contains(&(c as u16))
-            });
-            if text.is_empty() || inside_merge {
-                continue;
-            }
-            match text.parse::<f64>() {
-                Ok(number) if !text.starts_with('0') || *text == "0" => {
-                    sheet.write_number_with_format(r as u32, c as u16, number, &format)
-                }
-                _ => sheet.write_string_with_format(r as u32, c as u16, *text, &format),
-            }
-            .unwrap();
-        }
-    }
-    workbook.save(path).unwrap();
-}
+use crate::sheet_copy::write_rows as write;
 
 fn normalize(path: &Path) -> Value {
     jixiao([OsStr::new("normalize"), path.as_os_str()]).json()[0].clone()

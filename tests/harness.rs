@@ -209,3 +209,21 @@ pub fn compare_model(m: &mut Mismatches, place: &str, expected: &Value, form: &V
         }
     }
 }
+
+/// Every sheet of a workbook, as rows of cell texts (numbers as calamine shows them).
+pub fn workbook_sheets(path: &Path) -> std::collections::BTreeMap<String, Vec<Vec<String>>> {
+    use calamine::{Reader, open_workbook_auto};
+    let mut workbook = open_workbook_auto(path).unwrap();
+    let names = workbook.sheet_names();
+    names
+        .into_iter()
+        .map(|name| {
+            let range = workbook.worksheet_range(&name).unwrap();
+            let rows = range
+                .rows()
+                .map(|row| row.iter().map(|c| c.to_string()).collect())
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}

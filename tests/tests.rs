@@ -10,11 +10,17 @@ mod field_corpus;
 // The wider form families and the self-evaluations (field-corpus-2) yield exactly their truth.
 mod field_corpus_2;
 
+// Copies of real forms, cell by cell, to vary and edit.
+mod sheet_copy;
+
 // The wider families moved, re-labelled, in 元, stacked, and as .xls and .ods: the same models.
 mod variants;
 
 // Layouts no template names read by their labels and marked; department-wide forms refused.
 mod generic;
+
+// Self-evaluations: the checks, the grade, held against their targets, the evaluation outputs.
+mod evaluations;
 
 // The bundled samples read back as the seed forms they were written from.
 mod samples;

@@ -7,13 +7,10 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use calamine::{Data, Reader, Xlsx, open_workbook};
-use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{Format, FormatBorder, Workbook, Worksheet};
 use serde_json::Value;
 
 use crate::harness::{Mismatches, fixture, jixiao};
+use crate::sheet_copy::{Placed, SheetCopy, Variation, write_variant};
 
 /// The corpus forms the variants are made of (every family, targets and self-evaluations).
 pub const ORIGINALS: [&str; 7] = [
@@ -26,178 +23,8 @@ pub const ORIGINALS: [&str; 7] = [
     "成都市卫生健康委员会_基层医疗卫生机构能力提升_部门预算项目支出绩效自评表.xlsx",
 ];
 
-/// A sheet's content: its cells and merged regions.
-struct SheetCopy {
-    cells: Vec<(u32, u32, Data)>,
-    merges: Vec<(u32, u32, u32, u32)>,
-}
-
-impl SheetCopy {
-    fn load(path: &Path) -> SheetCopy {
-        let mut workbook: Xlsx<_> = open_workbook(path).unwrap();
-        let name = workbook.sheet_names()[0].clone();
-        let range = workbook.worksheet_range(&name).unwrap();
-        let (row0, col0) = range.start().unwrap_or((0, 0));
-        let cells = range
-            .cells()
-            .filter(|(_, _, v)| !matches!(v, Data::Empty))
-            .map(|(r, c, v)| (r as u32 + row0, c as u32 + col0, v.clone()))
-            .collect();
-        let merges = workbook
-            .merge_cells_by_sheet_name(&name)
-            .unwrap()
-            .into_iter()
-            .map(|d| (d.start.0, d.start.1, d.end.0, d.end.1))
-            .collect();
-        SheetCopy { cells, merges }
-    }
-
-    fn last_row(&self) -> u32 {
-        let cells = self.cells.iter().map(|(r, _, _)| *r);
-        cells
-            .chain(self.merges.iter().map(|m| m.2))
-            .max()
-            .unwrap_or(0)
-    }
-
-    /// The first row of the indicator table: amounts stand above it.
-    fn indicator_header_row(&self) -> u32 {
-        self.cells
-            .iter()
-            .filter(|(_, _, v)| matches!(v, Data::String(s) if s == "一级指标"))
-            .map(|(r, _, _)| *r)
-            .min()
-            .unwrap_or(u32::MAX)
-    }
-}
-
-/// How a copy differs from its original.
-#[derive(Clone, Copy, Default)]
-struct Variation {
-    /// Rows and columns the form is moved down and right.
-    offset: (u32, u32),
-    /// Labels spaced out or given a colon.
-    relabel: bool,
-    /// Amounts (the numbers above the indicator table, or a self-evaluation's budget figures)
-    /// times 10,000, and "万元" in the labels there made "元".
-    yuan: bool,
-}
-
-const RELABELLED: [&str; 6] = [
-    "项目名称",
-    "主管部门",
-    "实施单位",
-    "项目实施单位",
-    "主管部门及代码",
-    "项目属性",
-];
-
-fn relabel(text: &str) -> String {
-    match text {
-        "项目名称" | "项目属性" => {
-            text.chars().map(String::from).collect::<Vec<_>>().join(" ")
-        }
-        "主管部门" => "主管部门：".to_owned(),
-        _ => format!("{text}:"),
-    }
-}
-
-/// A form to write: the sheet copied, how it varies, and its budget figures' cells (to scale to
-/// 元 on a self-evaluation).
-type Placed<'a> = (&'a SheetCopy, Variation, &'a [(u32, u32)]);
-
-/// Writes the forms one under another in one sheet, each varied.
-fn write_variant(forms: &[Placed<'_>], path: &Path) {
-    let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
-    let format = Format::new().set_border(FormatBorder::Thin).set_text_wrap();
-    let mut top = 0;
-    for (copy, variation, budget_cells) in forms {
-        let (dr, dc) = (top + variation.offset.0, variation.offset.1);
-        let header = copy.indicator_header_row();
-        for &(r0, c0, r1, c1) in &copy.merges {
-            sheet
-                .merge_range(
-                    r0 + dr,
-                    (c0 + dc) as u16,
-                    r1 + dr,
-                    (c1 + dc) as u16,
-                    "",
-                    &format,
-                )
-                .unwrap();
-        }
-        for (row, col, value) in &copy.cells {
-            let amount = variation.yuan
-                && if budget_cells.is_empty() {
-                    *row < header
-                } else {
-                    budget_cells.contains(&(*row, *col))
-                };
-            let (row, col) = (row + dr, (col + dc) as u16);
-            write_cell(
-                sheet,
-                row,
-                col,
-                value,
-                *variation,
-                amount,
-                row < header + dr,
-                &format,
-            );
-        }
-        top = dr + copy.last_row() + 3;
-    }
-    workbook.save(path).unwrap();
-}
-
-#[allow(clippy::too_many_arguments)]
-fn write_cell(
-    sheet: &mut Worksheet,
-    row: u32,
-    col: u16,
-    value: &Data,
-    variation: Variation,
-    amount: bool,
-    above_indicators: bool,
-    format: &Format,
-) {
-    match value {
-        Data::String(text) => {
-            let mut text = text.clone();
-            if variation.relabel && RELABELLED.contains(&text.as_str()) {
-                text = relabel(&text);
-            }
-            if variation.yuan && above_indicators && text.contains("万元") {
-                text = text.replace("万元", "元");
-            }
-            sheet
-                .write_string_with_format(row, col, &text, format)
-                .unwrap();
-        }
-        Data::Float(_) | Data::Int(_) => {
-            let number = match value {
-                Data::Float(f) => *f,
-                Data::Int(i) => *i as f64,
-                _ => unreachable!(),
-            };
-            let number = if amount {
-                // Exactly: 1318.5 万元 is 13,185,000 元, never 13184999.999….
-                let wan = Decimal::from_f64_retain(number).unwrap().round_dp(6);
-                (wan * Decimal::from(10_000)).to_f64().unwrap()
-            } else {
-                number
-            };
-            sheet
-                .write_number_with_format(row, col, number, format)
-                .unwrap();
-        }
-        other => panic!("a corpus cell of an unexpected type: {other:?}"),
-    }
-}
-
 /// The normalized forms of a file, as `jixiao normalize` prints them.
-fn forms(path: &Path) -> Vec<Value> {
+pub fn forms(path: &Path) -> Vec<Value> {
     let run = jixiao([OsStr::new("normalize"), path.as_os_str()]).expect_code(0);
     run.json()[0]["forms"].as_array().unwrap().clone()
 }
@@ -234,17 +61,8 @@ fn budget_cells(form: &Value) -> Vec<(u32, u32)> {
                     .iter()
                     .any(|c| key.ends_with(&format!(".{c}")))
         })
-        .map(|(_, cell)| parse_a1(cell.as_str().unwrap()))
+        .map(|(_, cell)| crate::sheet_copy::parse_a1(cell.as_str().unwrap()))
         .collect()
-}
-
-fn parse_a1(cell: &str) -> (u32, u32) {
-    let letters: String = cell.chars().take_while(char::is_ascii_alphabetic).collect();
-    let row: u32 = cell[letters.len()..].parse().unwrap();
-    let col = letters
-        .bytes()
-        .fold(0u32, |acc, b| acc * 26 + u32::from(b - b'A' + 1));
-    (row - 1, col - 1)
 }
 
 /// Where the variants are written: a temporary folder, or `JIXIAO_WRITE_VARIANTS` (so that

@@ -1,5 +1,6 @@
-//! Fuzzes the per-file entry point: any bytes, read as a workbook within the default limits, then
-//! normalized and rendered for every output. It must never hang or abort, and jixiao's own code
+//! Fuzzes the per-file entry point: any bytes, read as a workbook within the default limits (every
+//! built-in template, the self-evaluations' included), then normalized, each self-evaluation held
+//! against the file's target forms, and rendered for every output. It must never hang or abort, and jixiao's own code
 //! must never panic. A panic inside calamine on malformed bytes is caught by the reader (and
 //! reported as a damaged file), so only panics outside such a guard count as crashes.
 #![no_main]
@@ -8,7 +9,9 @@ use std::sync::{LazyLock, Once};
 
 use jixiao::TemplateSet;
 use jixiao::batch::{FileOutcome, FileStatus};
+use jixiao::model::{FormKind, Project};
 use jixiao::normalize::Normalizer;
+use jixiao::normalize::link::link;
 use jixiao::read::{Limits, read_workbook};
 use jixiao::write::csv_out::{CsvEncoding, CsvUnit};
 use jixiao::write::render::Renderer;
@@ -47,4 +50,13 @@ fuzz_target!(|bytes: &[u8]| {
     };
     let renderer = Renderer { encoding: CsvEncoding::Gb18030, unit: CsvUnit::Yuan };
     let _ = renderer.render(&outcome);
+    let targets: Vec<&Project> =
+        outcome.forms.iter().filter(|f| f.kind == FormKind::Target).collect();
+    for form in outcome.forms.iter().filter(|f| f.kind == FormKind::SelfEvaluation) {
+        let mut evaluation = form.clone();
+        for target in &targets {
+            link(&mut evaluation, target, "fuzz".into());
+        }
+        let _ = renderer.render_evaluation(&evaluation);
+    }
 });

@@ -146,15 +146,24 @@ fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
 fn summary_paragraph(report: &ConvertReport, job: &ConvertJob) -> String {
     let total = fixed2(report.totals.fund(FundKind::Total));
     let annual = fixed2(report.totals.fund(FundKind::AnnualTotal));
+    let forms = if report.evaluations > 0 {
+        format!(
+            "绩效目标表 {} 张，绩效自评表 {} 张",
+            report.forms, report.evaluations
+        )
+    } else {
+        format!("{} 张表", report.forms)
+    };
     let mut text = format!(
-        "读取 {} 个文件：转换 {} 个（{} 张表），拒收 {} 个，跳过 {} 个；{} 个主管部门，项目资金总额合计 {total} 万元，年度资金申请总额合计 {annual} 万元。",
-        report.files,
-        report.converted,
-        report.forms,
-        report.rejected,
-        report.skipped,
-        report.departments,
+        "读取 {} 个文件：转换 {} 个（{forms}），拒收 {} 个，跳过 {} 个；{} 个主管部门，项目资金总额合计 {total} 万元，年度资金申请总额合计 {annual} 万元。",
+        report.files, report.converted, report.rejected, report.skipped, report.departments,
     );
+    if report.evaluations > 0 {
+        text.push_str(&format!(
+            "自评表中 {} 张找到了对应的绩效目标表并做了目标对照。",
+            report.linked
+        ));
+    }
     if report.warnings > 0 || report.duplicates > 0 {
         text.push_str(&format!(
             "警告 {} 条，疑似重复项目 {} 个，见 summary.xlsx 的“问题清单”。",
@@ -162,7 +171,16 @@ fn summary_paragraph(report: &ConvertReport, job: &ConvertJob) -> String {
         ));
     }
     if job.write {
-        text.push_str(&format!("结果在 {}/（summary.xlsx、projects.csv、indicators.csv、projects.jsonl、manifest.csv）。", job.out.display()));
+        let names: Vec<&str> = report
+            .outputs
+            .iter()
+            .filter_map(|p| p.file_name().and_then(|n| n.to_str()))
+            .collect();
+        text.push_str(&format!(
+            "结果在 {}/（{}）。",
+            job.out.display(),
+            names.join("、")
+        ));
     }
     text
 }

@@ -8,6 +8,11 @@ use std::path::Path;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+
+use super::evaluation::EvaluationRules;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keywords::Keywords;
 use crate::model::{Comparator, Direction};
@@ -27,6 +32,36 @@ struct DictionaryFile {
     level3: IndexMap<String, Vec<String>>,
     #[serde(default)]
     values: ValuesFile,
+    #[serde(default)]
+    evaluation: Option<EvaluationFile>,
+}
+
+/// `[evaluation]`: the grade thresholds and the over-achievement ratio of self-evaluations.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct EvaluationFile {
+    grades: Vec<GradeFile>,
+    over_achievement: Option<toml::Value>,
+    full_score: Option<toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GradeFile {
+    grade: String,
+    min: toml::Value,
+}
+
+/// A TOML number as an exact decimal ("0.1" stays 0.1).
+fn toml_decimal(value: &toml::Value, what: &str) -> std::result::Result<Decimal, String> {
+    match value {
+        toml::Value::Integer(i) => Ok(Decimal::from(*i)),
+        toml::Value::Float(f) => {
+            Decimal::from_str(&f.to_string()).map_err(|e| format!("{what}：{e}"))
+        }
+        toml::Value::String(s) => Decimal::from_str(s.trim()).map_err(|e| format!("{what}：{e}")),
+        other => Err(format!("{what} 应为数字，而不是 {other}")),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,6 +139,8 @@ pub struct Dictionary {
     pub comparators: Keywords<Comparator>,
     /// Direction words.
     pub directions: Keywords<Direction>,
+    /// Grade thresholds and the over-achievement ratio of self-evaluations.
+    pub evaluation: EvaluationRules,
 }
 
 impl Dictionary {
@@ -164,6 +201,22 @@ impl Dictionary {
                 .ok_or_else(|| format!("未知的比较符“{symbol}”（可用：≥ > = < ≤）"))?;
             for word in words {
                 self.comparators.insert(&fold_width(word), comparator);
+            }
+        }
+        if let Some(evaluation) = &file.evaluation {
+            if !evaluation.grades.is_empty() {
+                let mut grades = Vec::new();
+                for grade in &evaluation.grades {
+                    grades.push((grade.grade.clone(), toml_decimal(&grade.min, "grades.min")?));
+                }
+                grades.sort_by_key(|(_, min)| std::cmp::Reverse(*min));
+                self.evaluation.grades = grades;
+            }
+            if let Some(ratio) = &evaluation.over_achievement {
+                self.evaluation.over_achievement = toml_decimal(ratio, "over_achievement")?;
+            }
+            if let Some(full) = &evaluation.full_score {
+                self.evaluation.full_score = toml_decimal(full, "full_score")?;
             }
         }
         for (name, words) in &values.directions {

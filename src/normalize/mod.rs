@@ -7,6 +7,8 @@
 
 mod checks;
 pub mod dictionary;
+pub mod evaluation;
+pub mod link;
 pub mod measure;
 pub mod names;
 
@@ -67,7 +69,9 @@ impl Normalizer {
 
     /// Normalizes a project in place.
     pub fn normalize(&self, project: &mut Project) {
-        project.warnings.retain(|w| !OWN_CODES.contains(&w.code));
+        project
+            .warnings
+            .retain(|w| !OWN_CODES.contains(&w.code) && !evaluation::CODES.contains(&w.code));
         project.project_name = fold_width(project.project_name.trim());
         let (code, name) = names::split_code(&project.department);
         project.department = name;
@@ -107,6 +111,14 @@ impl Normalizer {
                 direction_column: indicator.direction.as_deref(),
             };
             let measure = parse_measure(&indicator.value, &row, d);
+            // The 实际完成值 in the row's unit; the 指标性质 column states the target's comparator.
+            let actual = indicator.actual.as_deref().map(|actual| {
+                let row = RowContext {
+                    direction_column: None,
+                    ..row
+                };
+                parse_measure(actual, &row, d)
+            });
             let blank_or_placeholder = |t: &str| t.trim().is_empty() || d.is_placeholder(t);
             let placeholder =
                 blank_or_placeholder(&level3) && blank_or_placeholder(&indicator.value);
@@ -128,11 +140,16 @@ impl Normalizer {
                 level3,
                 placeholder,
                 measure,
-                actual: None,
+                actual,
             });
         }
         project.warnings.extend(warnings);
         project.warnings.extend(checks::check(project));
+        let (checked, grade) = evaluation::check(project, &self.dictionary.evaluation);
+        project.warnings.extend(checked);
+        if let Some(evaluation) = &mut project.evaluation {
+            evaluation.grade = grade;
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! and tests.
 
 pub mod csv_out;
+pub mod evaluations;
 pub mod form;
 pub mod manifest;
 pub mod output;

@@ -11,15 +11,21 @@ use crate::error::{Error, ErrorKind, Result};
 pub struct OutputDir {
     dir: PathBuf,
     pending: Vec<(PathBuf, PathBuf)>,
+    /// Working files of the run, never committed.
+    scratch: Vec<PathBuf>,
 }
 
-/// The files jixiao writes into an output folder.
-pub const OUTPUT_NAMES: [&str; 5] = [
+/// The files jixiao writes into an output folder (the evaluation files only when a batch holds
+/// self-evaluations).
+pub const OUTPUT_NAMES: [&str; 8] = [
     "summary.xlsx",
     "projects.csv",
     "indicators.csv",
     "projects.jsonl",
     "manifest.csv",
+    "evaluations.jsonl",
+    "evaluations.csv",
+    "evaluation_indicators.csv",
 ];
 
 /// Marks a folder as jixiao's output folder, so a later run may replace its outputs.
@@ -57,6 +63,7 @@ impl OutputDir {
         Ok(OutputDir {
             dir: dir.to_path_buf(),
             pending: Vec::new(),
+            scratch: Vec::new(),
         })
     }
 
@@ -80,12 +87,30 @@ impl OutputDir {
         std::fs::File::create(&temp).map_err(|e| output_error(&temp, e))
     }
 
+    /// Creates a working file of the run (removed when the run ends, whatever happens).
+    pub fn create_scratch(&mut self, name: &str) -> Result<(PathBuf, std::fs::File)> {
+        let path = self
+            .dir
+            .join(format!(".{name}.partial-{}", std::process::id()));
+        let file = std::fs::File::create(&path).map_err(|e| output_error(&path, e))?;
+        self.scratch.push(path.clone());
+        Ok((path, file))
+    }
+
     /// Renames every output into place; returns the final paths.
+    /// An output of an earlier run that this run does not write (evaluations.csv after a batch
+    /// without self-evaluations) is removed, so the folder never holds outputs of two runs.
     pub fn commit(mut self) -> Result<Vec<PathBuf>> {
         let mut done = Vec::new();
         for (temp, target) in std::mem::take(&mut self.pending) {
             std::fs::rename(&temp, &target).map_err(|e| output_error(&target, e))?;
             done.push(target);
+        }
+        for name in OUTPUT_NAMES {
+            let stale = self.dir.join(name);
+            if !done.contains(&stale) && stale.is_file() {
+                std::fs::remove_file(&stale).map_err(|e| output_error(&stale, e))?;
+            }
         }
         Ok(done)
     }
@@ -95,6 +120,9 @@ impl Drop for OutputDir {
     fn drop(&mut self) {
         for (temp, _) in &self.pending {
             let _ = std::fs::remove_file(temp);
+        }
+        for path in &self.scratch {
+            let _ = std::fs::remove_file(path);
         }
     }
 }

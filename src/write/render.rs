@@ -6,10 +6,14 @@
 use rust_decimal::Decimal;
 
 use super::csv_out::{CsvEncoding, CsvUnit, FUND_HEADERS, indicator_rows, project_row, rows_bytes};
+use super::evaluations::{
+    COMPARISON_HEADERS, EVALUATION_DETAIL_HEADERS, evaluation_indicator_rows, evaluation_row,
+    findings_text, target_text, total_line,
+};
 use super::manifest::manifest_row;
 use super::rows::{department_group, display_width, fit_cell, project_id};
 use super::totals::indicator_count;
-use crate::model::{Date, FundKind, Project};
+use crate::model::{Date, FormKind, FundKind, Project};
 use crate::outcome::{FileOutcome, FileStatus};
 
 /// The list sheets of the summary workbook.
@@ -21,6 +25,49 @@ pub enum Sheet {
     Indicators,
     /// 问题清单.
     Issues,
+    /// 自评明细 (only when the batch holds self-evaluations).
+    EvaluationDetails,
+    /// 目标对照 (likewise).
+    Comparison,
+}
+
+impl Sheet {
+    /// Every list sheet, in workbook order.
+    pub const ALL: [Sheet; 5] = [
+        Sheet::Details,
+        Sheet::Indicators,
+        Sheet::Issues,
+        Sheet::EvaluationDetails,
+        Sheet::Comparison,
+    ];
+
+    /// The sheet's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Sheet::Details => "项目明细",
+            Sheet::Indicators => "绩效指标",
+            Sheet::Issues => "问题清单",
+            Sheet::EvaluationDetails => "自评明细",
+            Sheet::Comparison => "目标对照",
+        }
+    }
+
+    /// The column headers.
+    pub fn headers(self) -> Vec<String> {
+        let fixed: &[&str] = match self {
+            Sheet::Details => return detail_headers(),
+            Sheet::Indicators => &INDICATOR_HEADERS,
+            Sheet::Issues => &ISSUE_HEADERS,
+            Sheet::EvaluationDetails => &EVALUATION_DETAIL_HEADERS,
+            Sheet::Comparison => &COMPARISON_HEADERS,
+        };
+        fixed.iter().map(|h| (*h).to_owned()).collect()
+    }
+
+    /// True for the sheets of self-evaluations, made only when a batch has any.
+    pub fn of_evaluations(self) -> bool {
+        matches!(self, Sheet::EvaluationDetails | Sheet::Comparison)
+    }
 }
 
 /// A workbook cell, ready to write.
@@ -34,6 +81,8 @@ pub enum XCell {
     Number(Option<Decimal>),
     /// A date.
     Date(Option<Date>),
+    /// A fraction shown as a percentage (0.9537 → 95.37%).
+    Percent(Option<Decimal>),
 }
 
 /// A row of a list sheet, with the display width of each cell.
@@ -64,6 +113,7 @@ impl XRow {
                     XCell::Money(m) => (XCell::Money(m), 12),
                     XCell::Number(n) => (XCell::Number(n), 8),
                     XCell::Date(d) => (XCell::Date(d), 11),
+                    XCell::Percent(p) => (XCell::Percent(p), 9),
                 };
                 widths.push(width.min(usize::from(u16::MAX)) as u16);
                 cell
@@ -207,7 +257,8 @@ impl Renderer {
         let mut out = Rendered::default();
         let mut project_rows = Vec::new();
         let mut indicator_csv_rows = Vec::new();
-        for project in &outcome.forms {
+        // Self-evaluations are rendered once they are held against their targets, at the end.
+        for project in outcome.forms.iter().filter(|f| f.kind == FormKind::Target) {
             out.projects += 1;
             project_rows.push(project_row(project, self.unit));
             indicator_csv_rows.extend(indicator_rows(project));
@@ -219,6 +270,87 @@ impl Renderer {
         out.projects_csv = rows_bytes(&project_rows, encoding)?;
         out.indicators_csv = rows_bytes(&indicator_csv_rows, encoding)?;
         out.manifest = manifest_row(outcome, encoding)?;
+        Ok(out)
+    }
+
+    /// Renders a self-evaluation (linked to its target, or not) for the evaluation outputs.
+    pub fn render_evaluation(&self, project: &Project) -> std::io::Result<Rendered> {
+        let encoding = match self.encoding {
+            CsvEncoding::Utf8Bom => CsvEncoding::Utf8,
+            other => other,
+        };
+        let mut out = Rendered {
+            projects_csv: rows_bytes(&[evaluation_row(project, self.unit)], encoding)?,
+            indicators_csv: rows_bytes(&evaluation_indicator_rows(project), encoding)?,
+            projects: 1,
+            ..Rendered::default()
+        };
+        serde_json::to_writer(&mut out.jsonl, project)?;
+        out.jsonl.push(b'\n');
+        let text = |t: &str| XCell::Text(t.to_owned());
+        let department = department_group(project).to_owned();
+        let evaluation = project.evaluation.as_ref();
+        let line = total_line(project);
+        let warnings: Vec<&str> = project
+            .warnings
+            .iter()
+            .map(|w| w.message.as_str())
+            .collect();
+        let cells = vec![
+            text(&department),
+            text(&project.implementing_unit),
+            text(&project.project_name),
+            XCell::Number(project.year.map(Decimal::from)),
+            XCell::Money(line.and_then(|l| l.initial)),
+            XCell::Money(line.and_then(|l| l.adjusted)),
+            XCell::Money(line.and_then(|l| l.executed)),
+            XCell::Percent(line.and_then(|l| l.rate.as_ref()).map(|r| r.fraction)),
+            XCell::Number(line.and_then(|l| l.score)),
+            XCell::Number(evaluation.and_then(|e| e.total_score)),
+            text(evaluation.and_then(|e| e.grade.as_deref()).unwrap_or("")),
+            text(&target_text(project)),
+            text(&warnings.join("；")),
+            text(&project.source.file),
+            text(&project.source.sheet),
+            text(&project.source.cell),
+            text(&project_id(project)),
+        ];
+        out.rows.push(XRow::new(
+            Sheet::EvaluationDetails,
+            cells,
+            &mut out.truncated,
+        ));
+        for row in evaluation.map_or(&[][..], |e| e.comparison.as_slice()) {
+            let cells = vec![
+                text(&department),
+                text(&project.project_name),
+                text(&row.level1),
+                text(&row.level2),
+                text(&row.level3),
+                text(row.approved.as_deref().unwrap_or("")),
+                text(row.claimed.as_deref().unwrap_or("")),
+                text(row.actual.as_deref().unwrap_or("")),
+                text(&findings_text(row)),
+                text(&project.source.file),
+                text(&row.cell),
+            ];
+            out.rows
+                .push(XRow::new(Sheet::Comparison, cells, &mut out.truncated));
+        }
+        if evaluation.is_some_and(|e| e.target.is_none()) {
+            let issue = IssueRow {
+                kind: "未关联".into(),
+                code: "unlinked_evaluation".into(),
+                file: project.source.file.clone(),
+                sheet: project.source.sheet.clone(),
+                cell: project.source.cell.clone(),
+                project: project.project_name.clone(),
+                message: "本批次中没有同年度、同主管部门、同项目名称的绩效目标表，未做目标对照"
+                    .into(),
+            };
+            out.rows.push(issue.to_row(&mut out.truncated));
+        }
+        self.warning_rows(project, &mut out);
         Ok(out)
     }
 
@@ -301,6 +433,11 @@ impl Renderer {
             out.rows
                 .push(XRow::new(Sheet::Indicators, cells, &mut out.truncated));
         }
+        self.warning_rows(project, out);
+    }
+
+    /// 问题清单 rows for a form's warnings.
+    fn warning_rows(&self, project: &Project, out: &mut Rendered) {
         for warning in &project.warnings {
             let issue = IssueRow {
                 kind: "警告".into(),

@@ -12,9 +12,10 @@ use rust_xlsxwriter::{
 };
 
 use super::csv_out::FUND_HEADERS;
-use super::render::{
-    DETAIL_FIRST_FUND_COL, INDICATOR_HEADERS, ISSUE_HEADERS, Sheet, XCell, XRow, detail_headers,
+use super::evaluations::{
+    DETAIL_ADJUSTED_COL, DETAIL_EXECUTED_COL, DETAIL_GRADE_COL, DETAIL_SCORE_COL, EvaluationTotals,
 };
+use super::render::{DETAIL_FIRST_FUND_COL, Sheet, XCell, XRow, detail_headers};
 use super::rows::display_width;
 use super::totals::DepartmentTotals;
 use crate::model::{Date, FundKind};
@@ -29,6 +30,7 @@ struct Formats {
     header: Format,
     count: Format,
     money: Format,
+    percent: Format,
     date: Format,
     text: Format,
     total_label: Format,
@@ -52,6 +54,7 @@ impl Formats {
                 .set_border(FormatBorder::Thin),
             count: base.clone().set_num_format("0"),
             money: Format::new().set_num_format("#,##0.00"),
+            percent: Format::new().set_num_format("0.00%"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             text: base.clone(),
             total_label: total.clone(),
@@ -64,6 +67,7 @@ impl Formats {
 
 /// A list sheet that streams rows and goes on in a new sheet when full.
 struct ListSheet {
+    kind: Sheet,
     name: &'static str,
     headers: Vec<String>,
     /// Workbook indices of the sheets, first to last.
@@ -77,10 +81,11 @@ struct ListSheet {
 }
 
 impl ListSheet {
-    fn new(name: &'static str, headers: Vec<String>) -> ListSheet {
+    fn new(kind: Sheet) -> ListSheet {
         ListSheet {
-            name,
-            headers,
+            kind,
+            name: kind.name(),
+            headers: kind.headers(),
             sheets: Vec::new(),
             rows: 0,
             widths: Vec::new(),
@@ -101,9 +106,10 @@ impl ListSheet {
 pub struct SummaryWorkbook {
     workbook: Workbook,
     formats: Formats,
-    details: ListSheet,
-    indicators: ListSheet,
-    issues: ListSheet,
+    /// The list sheets, in [`Sheet::ALL`] order.
+    lists: Vec<ListSheet>,
+    /// The index of 自评汇总, once the first self-evaluation row has made the evaluation sheets.
+    evaluation_summary: Option<usize>,
     /// 项目明细 rows per department for `--per-department` (held to the end, so only when asked).
     per_department: Option<BTreeMap<String, Vec<XRow>>>,
 }
@@ -120,24 +126,43 @@ impl SummaryWorkbook {
         let mut summary = SummaryWorkbook {
             workbook,
             formats: Formats::new(),
-            details: ListSheet::new("项目明细", detail_headers()),
-            indicators: ListSheet::new("绩效指标", INDICATOR_HEADERS.map(String::from).into()),
-            issues: ListSheet::new("问题清单", ISSUE_HEADERS.map(String::from).into()),
+            lists: Sheet::ALL.into_iter().map(ListSheet::new).collect(),
+            evaluation_summary: None,
             per_department: per_department.then(BTreeMap::new),
         };
-        for sheet in [Sheet::Details, Sheet::Indicators, Sheet::Issues] {
+        for sheet in Sheet::ALL.into_iter().filter(|s| !s.of_evaluations()) {
             summary.start_sheet(sheet)?;
         }
         Ok(summary)
     }
 
+    /// Data rows written to a list sheet (all its parts).
+    pub fn rows(&self, sheet: Sheet) -> u64 {
+        self.lists[sheet as usize].total_rows
+    }
+
     /// Data rows written to 项目明细.
     pub fn project_rows(&self) -> u64 {
-        self.details.total_rows
+        self.rows(Sheet::Details)
+    }
+
+    /// Makes the self-evaluation sheets, in a fixed order whatever row comes first: 自评汇总
+    /// (filled in at the end), 自评明细, 目标对照.
+    fn start_evaluation_sheets(&mut self) -> Result<(), XlsxError> {
+        let index = self.workbook.worksheets().len();
+        self.workbook.add_worksheet().set_name("自评汇总")?;
+        self.evaluation_summary = Some(index);
+        for sheet in Sheet::ALL.into_iter().filter(|s| s.of_evaluations()) {
+            self.start_sheet(sheet)?;
+        }
+        Ok(())
     }
 
     /// Appends a rendered row to its sheet.
     pub fn append(&mut self, row: &XRow) -> Result<(), XlsxError> {
+        if row.sheet.of_evaluations() && self.evaluation_summary.is_none() {
+            self.start_evaluation_sheets()?;
+        }
         if self.list(row.sheet).rows >= MAX_ROWS {
             self.start_sheet(row.sheet)?;
         }
@@ -164,11 +189,22 @@ impl SummaryWorkbook {
         Ok(())
     }
 
-    /// Writes 汇总 from the totals, finishes every sheet and saves the workbook to `path`.
-    pub fn finish(mut self, totals: &DepartmentTotals, path: &Path) -> Result<(), XlsxError> {
+    /// Writes 汇总 (and 自评汇总) from the totals, finishes every sheet and saves the workbook to
+    /// `path`.
+    pub fn finish(
+        mut self,
+        totals: &DepartmentTotals,
+        evaluations: &EvaluationTotals,
+        path: &Path,
+    ) -> Result<(), XlsxError> {
         self.write_summary_sheet(totals)?;
-        for sheet in [Sheet::Details, Sheet::Indicators, Sheet::Issues] {
-            self.finish_list(sheet)?;
+        if let Some(index) = self.evaluation_summary {
+            self.write_evaluation_summary(index, evaluations)?;
+        }
+        for sheet in Sheet::ALL {
+            if !self.list(sheet).sheets.is_empty() {
+                self.finish_list(sheet)?;
+            }
         }
         if let Some(groups) = self.per_department.take() {
             self.write_department_sheets(groups)?;
@@ -177,11 +213,9 @@ impl SummaryWorkbook {
     }
 
     fn list(&mut self, sheet: Sheet) -> &mut ListSheet {
-        match sheet {
-            Sheet::Details => &mut self.details,
-            Sheet::Indicators => &mut self.indicators,
-            Sheet::Issues => &mut self.issues,
-        }
+        let list = &mut self.lists[sheet as usize];
+        debug_assert_eq!(list.kind, sheet);
+        list
     }
 
     fn start_sheet(&mut self, which: Sheet) -> Result<(), XlsxError> {
@@ -227,8 +261,9 @@ impl SummaryWorkbook {
     }
 
     fn write_summary_sheet(&mut self, totals: &DepartmentTotals) -> Result<(), XlsxError> {
-        let detail_sheets: Vec<String> = (0..self.details.sheets.len())
-            .map(|part| self.details.sheet_name(part))
+        let details = &self.lists[Sheet::Details as usize];
+        let detail_sheets: Vec<String> = (0..details.sheets.len())
+            .map(|part| details.sheet_name(part))
             .collect();
         let f = &self.formats;
         let sheet = self.workbook.worksheet_from_index(0)?;
@@ -342,6 +377,167 @@ impl SummaryWorkbook {
         Ok(())
     }
 
+    /// 自评汇总: per 主管部门 the self-evaluations, their 全年预算数 and 全年执行数, the 执行率 and the
+    /// mean 总分 as live formulas over 自评明细, and how many got each grade.
+    fn write_evaluation_summary(
+        &mut self,
+        index: usize,
+        totals: &EvaluationTotals,
+    ) -> Result<(), XlsxError> {
+        let details = &self.lists[Sheet::EvaluationDetails as usize];
+        let parts: Vec<String> = (0..details.sheets.len())
+            .map(|part| details.sheet_name(part))
+            .collect();
+        let f = &self.formats;
+        let sheet = self.workbook.worksheet_from_index(index)?;
+        let grades = totals.grade_names();
+        let mut headers: Vec<String> = [
+            "主管部门",
+            "项目数",
+            "全年预算数（万元）",
+            "全年执行数（万元）",
+            "执行率",
+            "平均得分",
+        ]
+        .map(String::from)
+        .into();
+        headers.extend(grades.iter().map(|g| format!("{g}（个）")));
+        for (col, text) in headers.iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, text, &f.header)?;
+        }
+        sheet.set_row_height(0, 32)?;
+        let column = |col: u16| column_letter(col);
+        let (adjusted, executed) = (column(DETAIL_ADJUSTED_COL), column(DETAIL_EXECUTED_COL));
+        let (score, grade) = (column(DETAIL_SCORE_COL), column(DETAIL_GRADE_COL));
+        let mut name_width = display_width("主管部门");
+        let mut row = 1u32;
+        let rate = |row: u32| format!("IF(C{r}=0,\"\",D{r}/C{r})", r = row + 1);
+        let rate_of = |t: &crate::write::evaluations::EvaluationTotal| {
+            if t.adjusted.is_zero() {
+                String::new()
+            } else {
+                (t.executed / t.adjusted)
+                    .round_dp(6)
+                    .normalize()
+                    .to_string()
+            }
+        };
+        for (department, total) in totals.iter() {
+            name_width = name_width.max(display_width(department));
+            sheet.write_string_with_format(row, 0, department, &f.text)?;
+            let c = criterion(department);
+            let count = sum_over(&parts, |s| format!("COUNTIF('{s}'!$A:$A,{c})"));
+            let sum = |col: &str| {
+                sum_over(&parts, |s| {
+                    format!("SUMIF('{s}'!$A:$A,{c},'{s}'!${col}:${col})")
+                })
+            };
+            let scored = sum_over(&parts, |s| {
+                format!("COUNTIFS('{s}'!$A:$A,{c},'{s}'!${score}:${score},\"<>\")")
+            });
+            let mean = format!("IF(({scored})=0,\"\",({})/({scored}))", sum(&score));
+            let cached = [
+                (1, count, total.forms.to_string(), &f.count),
+                (
+                    2,
+                    sum(&adjusted),
+                    total.adjusted.normalize().to_string(),
+                    &f.money,
+                ),
+                (
+                    3,
+                    sum(&executed),
+                    total.executed.normalize().to_string(),
+                    &f.money,
+                ),
+                (4, rate(row), rate_of(total), &f.percent),
+                (
+                    5,
+                    mean,
+                    total
+                        .mean_score()
+                        .map_or(String::new(), |m| m.normalize().to_string()),
+                    &f.money,
+                ),
+            ];
+            for (col, formula, value, format) in cached {
+                sheet.write_formula_with_format(
+                    row,
+                    col,
+                    Formula::new(formula).set_result(value),
+                    format,
+                )?;
+            }
+            for (offset, name) in grades.iter().enumerate() {
+                let g = criterion(name);
+                let formula = sum_over(&parts, |s| {
+                    format!("COUNTIFS('{s}'!$A:$A,{c},'{s}'!${grade}:${grade},{g})")
+                });
+                let value = total.grades.get(name).copied().unwrap_or(0).to_string();
+                sheet.write_formula_with_format(
+                    row,
+                    6 + offset as u16,
+                    Formula::new(formula).set_result(value),
+                    &f.count,
+                )?;
+            }
+            row += 1;
+        }
+        let last = row;
+        let grand = totals.grand_total();
+        sheet.write_string_with_format(row, 0, "合计", &f.total_label)?;
+        let range_sum = |col: u16| {
+            let letter = column_letter(col);
+            if last == 1 {
+                "0".to_owned()
+            } else {
+                format!("SUM({letter}2:{letter}{last})")
+            }
+        };
+        let grand_cached = [
+            (1, grand.forms.to_string(), &f.total_count),
+            (2, grand.adjusted.normalize().to_string(), &f.total_money),
+            (3, grand.executed.normalize().to_string(), &f.total_money),
+        ];
+        for (col, value, format) in grand_cached {
+            sheet.write_formula_with_format(
+                row,
+                col,
+                Formula::new(range_sum(col)).set_result(value),
+                format,
+            )?;
+        }
+        sheet.write_formula_with_format(
+            row,
+            4,
+            Formula::new(rate(row)).set_result(rate_of(&grand)),
+            &f.percent,
+        )?;
+        for (offset, name) in grades.iter().enumerate() {
+            let col = 6 + offset as u16;
+            let value = grand.grades.get(name).copied().unwrap_or(0).to_string();
+            sheet.write_formula_with_format(
+                row,
+                col,
+                Formula::new(range_sum(col)).set_result(value),
+                &f.total_count,
+            )?;
+        }
+        let note = "说明：绩效自评表不计入绩效目标表的资金汇总；执行率 = 全年执行数 ÷ 全年预算数（年度资金总额一行），平均得分为有总分的自评表的平均；各项为公式，随“自评明细”自动更新。";
+        sheet.write_string_with_format(row + 2, 0, note, &f.note)?;
+        sheet.set_column_width(0, (name_width as f64 + 2.0).min(50.0))?;
+        sheet.set_column_width(1, 8)?;
+        for col in 2..6u16 {
+            sheet.set_column_width(col, 14)?;
+        }
+        sheet.set_freeze_panes(1, 1)?;
+        sheet.set_repeat_rows(0, 0)?;
+        sheet.set_landscape();
+        sheet.set_paper_size(9);
+        sheet.set_print_fit_to_pages(1, 0);
+        Ok(())
+    }
+
     fn write_department_sheets(
         &mut self,
         groups: BTreeMap<String, Vec<XRow>>,
@@ -396,6 +592,9 @@ fn write_cells(
                 sheet.write(row, col, *number)?;
             }
             XCell::Date(Some(date)) => write_date(sheet, row, col, *date, &formats.date)?,
+            XCell::Percent(Some(fraction)) => {
+                sheet.write_with_format(row, col, *fraction, &formats.percent)?;
+            }
             _ => {}
         }
     }
