@@ -13,9 +13,11 @@ minutes=${1:-30}
 command -v cargo-fuzz > /dev/null || cargo install cargo-fuzz
 corpus=fuzz/corpus/read_workbook
 mkdir -p "$corpus"
-cp tests/fixtures/field-corpus/*.xlsx tests/fixtures/field-corpus/*.xls tests/fixtures/field-corpus/*.ods \
-   tests/fixtures/field-corpus-2/*.xlsx tests/fixtures/field-corpus-2/*.xls \
-   tests/fixtures/variants/*.xls tests/fixtures/variants/*.ods samples/*.xlsx "$corpus"/
+# One copy per source (the field corpus and the samples share file names).
+for seeds in tests/fixtures/field-corpus tests/fixtures/field-corpus-2 tests/fixtures/variants samples; do
+  find "$seeds" -maxdepth 1 -type f \( -name '*.xlsx' -o -name '*.xls' -o -name '*.ods' \) \
+    -exec cp -f {} "$corpus"/ \;
+done
 find tests/fixtures/fuzz -type f ! -name '*.md' -exec cp {} "$corpus"/ \;
 cargo fuzz run -s none read_workbook "$corpus" -- \
   -max_total_time=$((minutes * 60)) -max_len=65536 -rss_limit_mb=2048 -timeout=20 -print_final_stats=1

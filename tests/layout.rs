@@ -220,3 +220,19 @@ fn a_value_merged_down_several_rows_belongs_to_each_row_in_every_format() {
         assert_eq!(read, expected, "{name}");
     }
 }
+
+#[test]
+fn a_code_in_a_cell_of_its_own_is_the_department_code() {
+    // The 2020 form has a 主管部门编码 cell beside 主管部门; projects.csv has a column for it.
+    let dir = tempfile::tempdir().unwrap();
+    let (_, mut project) = seed("济宁高新区数字化城市管理数据采集及坐席队伍市场化运作项目");
+    project.department_code = Some("371001".into());
+    let path = write_sheet(
+        dir.path(),
+        "coded.xlsx",
+        &[(&project, FormStyle::default())],
+    );
+    let form = &inspect(&path)["forms"][0];
+    assert_eq!(form["department_code"], "371001", "{form:#}");
+    assert!(form["extras"].get("主管部门编码").is_none(), "{form:#}");
+}

@@ -451,7 +451,7 @@ fn write_sd2020(w: &mut FormWriter<'_>, p: &Project) -> Result<u32, XlsxError> {
     w.label(5, 0, 5, 0, "主管部门")?;
     w.value(5, 1, 3, &p.department)?;
     w.label(5, 4, 5, 4, "主管部门编码")?;
-    w.value(5, 5, 6, &extra("主管部门编码"))?;
+    w.value(5, 5, 6, p.department_code.as_deref().unwrap_or(""))?;
     w.label(6, 0, 6, 0, "项目单位")?;
     w.value(6, 1, 2, &p.implementing_unit)?;
     w.label(6, 3, 6, 3, "项目负责人")?;
