@@ -67,21 +67,36 @@ projects = rows(f"{out}/projects.csv", "utf-8-sig")
 header = projects[0]
 cols = [header.index(c) for c in ["项目资金总额（元）", "其中财政资金（元）", "其他资金（元）", "年度资金申请总额（元）", "当年财政拨款（元）", "上年结转资金（元）"]]
 for r in projects[1:]:
-    e = expected.setdefault(r[2], [0] + [Decimal(0)] * 6)
+    # count, six sums, then forms passed / needing attention / sent back
+    e = expected.setdefault(r[2], [0] + [Decimal(0)] * 6 + [0, 0, 0])
     e[0] += 1
     for i, c in enumerate(cols):
         e[i + 1] += Decimal(r[c] or "0") / 10000
+# The review's conclusions per 主管部门: forms with a finding that sends them back or needs
+# attention, from review.csv (one form = one 项目编号 in one file and sheet); the rest passed.
+review = rows(f"{out}/review.csv", "utf-8-sig")
+rh = review[0]
+rid, rdep, rcon, rfile, rsheet = (rh.index(c) for c in ["项目编号", "主管部门", "结论", "来源文件", "工作表"])
+forms = {}
+for r in review[1:]:
+    forms[(r[rid], r[rfile], r[rsheet])] = (r[rdep], r[rcon])
+for dep, conclusion in forms.values():
+    if conclusion in ("需关注", "退回修改"):
+        expected[dep][8 if conclusion == "需关注" else 9] += 1
+for e in expected.values():
+    e[7] = e[0] - e[8] - e[9]
 got = {}
 for r in rows(f"{out}/tampered-汇总.csv", "utf-8")[1:]:
     if not r or not r[0] or r[0] == "合计":
         break
-    got[r[0]] = [int(float(r[1]))] + [Decimal(x.replace(",", "")) for x in r[2:8]]
+    got[r[0]] = ([int(float(r[1]))] + [Decimal(x.replace(",", "")) for x in r[2:8]]
+                 + [int(float(x)) for x in r[8:11]])
 bad = [k for k in expected if got.get(k) != expected[k]] + [k for k in got if k not in expected]
 for k in bad:
-    print(f"  {name}: {k}: LibreOffice {got.get(k)} ≠ projects.csv {expected.get(k)}")
+    print(f"  {name}: {k}: LibreOffice {got.get(k)} ≠ projects.csv and review.csv {expected.get(k)}")
 if bad:
     sys.exit(1)
-print(f"{name}: LibreOffice recalculated {len(got)} 主管部门 rows; every count and sum equals projects.csv")
+print(f"{name}: LibreOffice recalculated {len(got)} 主管部门 rows; every count and sum equals projects.csv, the review's conclusions review.csv")
 PY
   then status=1; fi
   if [ -f "$out/evaluations.csv" ] && ! python3 - "$out" "$name" <<'PY'

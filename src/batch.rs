@@ -186,6 +186,8 @@ pub struct Pipeline {
     pub templates: TemplateSet,
     /// The normalizer, or `None` to keep forms as read.
     pub normalizer: Option<Normalizer>,
+    /// The reviewer of target forms (after normalizing), or `None` not to review.
+    pub reviewer: Option<crate::review::Reviewer>,
     /// The limits each file is read within.
     pub limits: Limits,
 }
@@ -210,6 +212,9 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
         if let Some(normalizer) = normalizer {
             for form in &mut read.forms {
                 normalizer.normalize(form);
+                if let Some(reviewer) = &pipeline.reviewer {
+                    reviewer.review(form, normalizer.dictionary());
+                }
             }
         }
         Ok::<_, crate::Error>(read)

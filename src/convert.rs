@@ -20,6 +20,7 @@ use crate::write::evaluations::{EVALUATION_INDICATOR_HEADER, EvaluationTotals, e
 use crate::write::manifest::MANIFEST_HEADER;
 use crate::write::output::{OutputDir, output_error};
 use crate::write::render::{IssueRow, Rendered, Renderer, Sheet};
+use crate::write::review_out::review_csv_header;
 use crate::write::rows::{fnv1a, project_id};
 use crate::write::summary::SummaryWorkbook;
 use crate::write::totals::{DepartmentTotal, DepartmentTotals, RunningSum};
@@ -86,10 +87,14 @@ struct Writers {
     indicators: TextOutput,
     jsonl: TextOutput,
     manifest: TextOutput,
+    /// review.csv, when forms are reviewed.
+    review: Option<TextOutput>,
     project_rows: u64,
     jsonl_lines: u64,
     manifest_rows: u64,
     truncated: u64,
+    /// Rows of review.csv.
+    review_rows: u64,
     /// Rows of evaluations.csv and lines of evaluations.jsonl, when any.
     evaluation_rows: u64,
     evaluation_jsonl_lines: u64,
@@ -355,7 +360,15 @@ impl EvaluationOutputs {
 
 fn open_writers(out: &mut OutputDir, job: &ConvertJob) -> Result<Writers> {
     let summary_path = out.temp_path("summary.xlsx");
-    let workbook = SummaryWorkbook::new(job.per_department, out.path())
+    let conclusions = job.pipeline.reviewer.as_ref().map(|r| {
+        let words = r.conclusions();
+        [
+            words.pass.clone(),
+            words.attention.clone(),
+            words.send_back.clone(),
+        ]
+    });
+    let workbook = SummaryWorkbook::new(job.per_department, conclusions, out.path())
         .map_err(|e| output_error(&summary_path, e))?;
     let header = |row: Vec<String>, name: &str| {
         rows_bytes(&[row], job.csv_encoding).map_err(|e| output_error(&out.path().join(name), e))
@@ -363,6 +376,13 @@ fn open_writers(out: &mut OutputDir, job: &ConvertJob) -> Result<Writers> {
     let projects_header = header(project_header(job.csv_unit), "projects.csv")?;
     let indicators_header = header(INDICATOR_HEADER.map(String::from).into(), "indicators.csv")?;
     let manifest_header = header(MANIFEST_HEADER.map(String::from).into(), "manifest.csv")?;
+    let review = match job.pipeline.reviewer {
+        Some(_) => {
+            let review_header = header(review_csv_header(), "review.csv")?;
+            Some(TextOutput::create(out, "review.csv", Some(review_header))?)
+        }
+        None => None,
+    };
     Ok(Writers {
         workbook,
         summary_path,
@@ -370,10 +390,12 @@ fn open_writers(out: &mut OutputDir, job: &ConvertJob) -> Result<Writers> {
         indicators: TextOutput::create(out, "indicators.csv", Some(indicators_header))?,
         jsonl: TextOutput::create(out, "projects.jsonl", None)?,
         manifest: TextOutput::create(out, "manifest.csv", Some(manifest_header))?,
+        review,
         project_rows: 0,
         jsonl_lines: 0,
         manifest_rows: 0,
         truncated: 0,
+        review_rows: 0,
         evaluation_rows: 0,
         evaluation_jsonl_lines: 0,
     })
@@ -508,6 +530,13 @@ impl RunState {
                     w.manifest_rows, r.files
                 ));
             }
+            if w.review.is_some() && w.workbook.rows(Sheet::Review) != w.review_rows {
+                failures.push(format!(
+                    "审核 有 {} 行，review.csv 有 {} 行",
+                    w.workbook.rows(Sheet::Review),
+                    w.review_rows
+                ));
+            }
             let evaluation_counts = [
                 ("自评明细", w.workbook.rows(Sheet::EvaluationDetails)),
                 ("evaluations.csv", w.evaluation_rows),
@@ -546,6 +575,10 @@ impl Writers {
         self.indicators.append(&rendered.indicators_csv)?;
         self.jsonl.append(&rendered.jsonl)?;
         self.manifest.append(&rendered.manifest)?;
+        if let Some(review) = &mut self.review {
+            review.append(&rendered.review_csv)?;
+            self.review_rows += rendered.findings;
+        }
         self.project_rows += rendered.projects;
         self.jsonl_lines += rendered.jsonl.iter().filter(|&&b| b == b'\n').count() as u64;
         self.manifest_rows += 1;
@@ -583,6 +616,9 @@ fn finish_writers(
     writers.indicators.finish()?;
     writers.jsonl.finish()?;
     writers.manifest.finish()?;
+    if let Some(review) = writers.review {
+        review.finish()?;
+    }
     let path: &Path = &writers.summary_path;
     writers
         .workbook

@@ -2,8 +2,8 @@
 //! variants) from spreadsheets into one model, normalizes their wording and units, and writes the
 //! consolidated summaries finance bureaus need.
 //!
-//! The pipeline is the layout: [`read`] → [`normalize`] → [`write`], with [`model`] (and the batch
-//! vocabulary beside it, [`outcome`]) in the middle; the model depends on nothing.
+//! The pipeline is the layout: [`read`] → [`normalize`] (→ [`review`]) → [`write`], with [`model`]
+//! (and the batch vocabulary beside it, [`outcome`]) in the middle; the model depends on nothing.
 #![warn(missing_docs)]
 
 pub mod batch;
@@ -15,6 +15,7 @@ pub mod normalize;
 pub mod outcome;
 pub mod panic_guard;
 pub mod read;
+pub mod review;
 pub mod template;
 pub mod text;
 pub mod write;

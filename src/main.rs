@@ -10,7 +10,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
 
-/// jixiao (绩效): reads performance target forms (绩效目标表) from spreadsheets.
+/// jixiao (绩效): reads performance target forms (绩效目标表) and self-evaluations (绩效自评表)
+/// from spreadsheets.
 #[derive(Debug, Parser)]
 #[command(name = "jixiao", version, about, long_about = None)]
 struct Cli {
@@ -28,6 +29,9 @@ enum Command {
     /// Print the forms normalized (canonical names, structured 指标值, checks), or with
     /// --unmapped the wordings the dictionary could not map.
     Normalize(cmd::normalize::Args),
+    /// Review the target forms against the finance rules (绩效目标审核): per form the conclusion
+    /// (通过 / 需关注 / 退回修改) and its findings; exit 1 when any form is sent back.
+    Review(cmd::review::Args),
 }
 
 fn main() {
@@ -37,6 +41,7 @@ fn main() {
         Command::Convert(args) => cmd::convert::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Normalize(args) => cmd::normalize::run(args),
+        Command::Review(args) => cmd::review::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

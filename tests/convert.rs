@@ -16,12 +16,13 @@ use serde_json::Value;
 
 use crate::harness::{fixture, jixiao, repo, seed_forms};
 
-const OUTPUTS: [&str; 5] = [
+const OUTPUTS: [&str; 6] = [
     "summary.xlsx",
     "projects.csv",
     "indicators.csv",
     "projects.jsonl",
     "manifest.csv",
+    "review.csv",
 ];
 
 fn convert(inputs: &[&Path], out: &Path, extra: &[&str]) -> crate::harness::Run {
@@ -83,7 +84,7 @@ fn summary_rows(path: &Path) -> BTreeMap<String, (Decimal, Vec<Decimal>)> {
 }
 
 #[test]
-fn samples_convert_to_five_outputs_whose_totals_match_the_models() {
+fn samples_convert_to_six_outputs_whose_totals_match_the_models() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let run = convert(&[&repo("samples")], &out, &[]).expect_code(0);
@@ -105,7 +106,7 @@ fn samples_convert_to_five_outputs_whose_totals_match_the_models() {
     expected.sort();
     assert_eq!(
         left, expected,
-        "the five outputs and the folder's marker, no temporary files"
+        "the six outputs and the folder's marker, no temporary files"
     );
 
     let models = projects(&out);
@@ -419,6 +420,7 @@ fn per_department_sheets_and_duplicates_are_listed() {
             "项目明细",
             "绩效指标",
             "问题清单",
+            "审核",
             "吴泾镇人民政府",
             "（未填写主管部门）"
         ]

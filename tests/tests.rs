@@ -22,6 +22,9 @@ mod generic;
 // Self-evaluations: the checks, the grade, held against their targets, the evaluation outputs.
 mod evaluations;
 
+// The review of target forms: rules as data, findings, conclusions, jixiao review.
+mod review;
+
 // The bundled samples read back as the seed forms they were written from.
 mod samples;
 

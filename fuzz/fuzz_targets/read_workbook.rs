@@ -1,6 +1,6 @@
 //! Fuzzes the per-file entry point: any bytes, read as a workbook within the default limits (every
 //! built-in template, the self-evaluations' included), then normalized, each self-evaluation held
-//! against the file's target forms, and rendered for every output. It must never hang or abort, and jixiao's own code
+//! against the file's target forms, each target form reviewed, and rendered for every output. It must never hang or abort, and jixiao's own code
 //! must never panic. A panic inside calamine on malformed bytes is caught by the reader (and
 //! reported as a damaged file), so only panics outside such a guard count as crashes.
 #![no_main]
@@ -12,6 +12,7 @@ use jixiao::batch::{FileOutcome, FileStatus};
 use jixiao::model::{FormKind, Project};
 use jixiao::normalize::Normalizer;
 use jixiao::normalize::link::link;
+use jixiao::review::Reviewer;
 use jixiao::read::{Limits, read_workbook};
 use jixiao::write::csv_out::{CsvEncoding, CsvUnit};
 use jixiao::write::render::Renderer;
@@ -22,6 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 static TEMPLATES: LazyLock<TemplateSet> = LazyLock::new(TemplateSet::builtin);
 static NORMALIZER: LazyLock<Normalizer> = LazyLock::new(Normalizer::builtin);
+static REVIEWER: LazyLock<Reviewer> = LazyLock::new(Reviewer::builtin);
 
 static HOOK: Once = Once::new();
 
@@ -39,6 +41,7 @@ fuzz_target!(|bytes: &[u8]| {
     let Ok(mut read) = read_workbook(bytes, "fuzz.xlsx", &TEMPLATES, &limits) else { return };
     for form in &mut read.forms {
         NORMALIZER.normalize(form);
+        REVIEWER.review(form, NORMALIZER.dictionary());
     }
     let outcome = FileOutcome {
         file: "fuzz.xlsx".into(),

@@ -69,7 +69,7 @@ pub struct Args {
 
 impl Args {
     fn job(self) -> Result<ConvertJob, String> {
-        let pipeline = self.input.pipeline(true)?;
+        let pipeline = self.input.pipeline(super::Stages::Review { rules: None })?;
         let jobs = match self.jobs {
             Some(0) => return Err("--jobs 至少为 1".into()),
             Some(n) => n,

@@ -16,7 +16,7 @@ pub struct Args {
 
 /// Runs the command; the exit code is 1 when any file could not be read.
 pub fn run(args: Args) -> Result<i32, String> {
-    let pipeline = args.input.pipeline(false)?;
+    let pipeline = args.input.pipeline(super::Stages::Read)?;
     let mut report = Vec::new();
     let mut any_rejected = false;
     for input in batch::walk_inputs(&args.input.inputs) {

@@ -3,6 +3,7 @@
 pub mod convert;
 pub mod inspect;
 pub mod normalize;
+pub mod review;
 
 use std::path::Path;
 
@@ -24,19 +25,40 @@ pub struct InputArgs {
     pub limits: LimitArgs,
 }
 
+/// How far each file goes down the pipeline.
+#[derive(Debug, Clone, Copy)]
+pub enum Stages<'a> {
+    /// Read only.
+    Read,
+    /// Read and normalized.
+    Normalize,
+    /// Read, normalized, and target forms reviewed with the built-in rules, those in the
+    /// templates folder, and `rules` (a review file) when given.
+    Review {
+        /// An extra review rules file.
+        rules: Option<&'a Path>,
+    },
+}
+
 impl InputArgs {
     /// The pipeline each file goes through: read with the templates within the limits, then
-    /// normalized when `normalize`.
-    pub fn pipeline(&self, normalize: bool) -> Result<jixiao::batch::Pipeline, String> {
-        let normalizer = if normalize {
-            let dir = self.templates.as_deref();
-            Some(jixiao::normalize::Normalizer::with_dir(dir).map_err(|e| e.to_string())?)
-        } else {
-            None
+    /// normalized and reviewed as `stages` says.
+    pub fn pipeline(&self, stages: Stages<'_>) -> Result<jixiao::batch::Pipeline, String> {
+        let dir = self.templates.as_deref();
+        let normalizer = match stages {
+            Stages::Read => None,
+            _ => Some(jixiao::normalize::Normalizer::with_dir(dir).map_err(|e| e.to_string())?),
+        };
+        let reviewer = match stages {
+            Stages::Review { rules } => {
+                Some(jixiao::review::Reviewer::load(dir, rules).map_err(|e| e.to_string())?)
+            }
+            _ => None,
         };
         Ok(jixiao::batch::Pipeline {
-            templates: load_templates(self.templates.as_deref())?,
+            templates: load_templates(dir)?,
             normalizer,
+            reviewer,
             limits: self.limits.limits(),
         })
     }

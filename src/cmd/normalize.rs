@@ -20,7 +20,7 @@ pub struct Args {
 
 /// Runs the command; the exit code is 1 when any file could not be read.
 pub fn run(args: Args) -> Result<i32, String> {
-    let pipeline = args.input.pipeline(true)?;
+    let pipeline = args.input.pipeline(super::Stages::Normalize)?;
     let dictionary = pipeline
         .normalizer
         .as_ref()

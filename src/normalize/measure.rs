@@ -90,6 +90,22 @@ pub fn parse_measure(raw: &str, row: &RowContext<'_>, dictionary: &Dictionary) -
     measure
 }
 
+/// The quantities a text names — each number with the unit written after it (scaled by 万/亿 as in
+/// an 指标值), years and dates left out: "完成52条道路共86万平方米" → (52, 条), (860000, 平方米).
+pub fn quantities(text: &str, dictionary: &Dictionary) -> Vec<(Decimal, Option<String>)> {
+    let cleaned: String = fold_width(&clean_inline(text))
+        .chars()
+        .filter(|c| !is_space(*c))
+        .collect();
+    target_numbers(&cleaned)
+        .into_iter()
+        .map(|token| {
+            let (number, unit, _) = unit_after(&cleaned, token, false, dictionary);
+            (number, unit)
+        })
+        .collect()
+}
+
 /// The numbers of a value that can be targets: years and dates ("2023年", "12月底前") are not.
 fn target_numbers(text: &str) -> Vec<NumberToken> {
     let bytes = text.as_bytes();

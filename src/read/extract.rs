@@ -590,6 +590,7 @@ pub fn extract_form<'g>(
         annual_goal: form.annual_goal,
         indicators,
         evaluation,
+        review: None,
         extras: form.extras,
         cells: form.cells,
         warnings: ctx.warnings,

@@ -684,7 +684,7 @@ impl TemplateSet {
     /// Dictionary files (`kind = "dictionary"`) are left to the normalizer.
     pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
         for (shown, text) in toml_files(dir)? {
-            if is_dictionary(&text) {
+            if is_dictionary(&text) || crate::review::rules::is_review_file(&text) {
                 continue;
             }
             let template =

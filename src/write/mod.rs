@@ -8,6 +8,7 @@ pub mod form;
 pub mod manifest;
 pub mod output;
 pub mod render;
+pub mod review_out;
 pub mod rows;
 pub mod summary;
 pub mod totals;

@@ -17,12 +17,13 @@ pub struct OutputDir {
 
 /// The files jixiao writes into an output folder (the evaluation files only when a batch holds
 /// self-evaluations).
-pub const OUTPUT_NAMES: [&str; 8] = [
+pub const OUTPUT_NAMES: [&str; 9] = [
     "summary.xlsx",
     "projects.csv",
     "indicators.csv",
     "projects.jsonl",
     "manifest.csv",
+    "review.csv",
     "evaluations.jsonl",
     "evaluations.csv",
     "evaluation_indicators.csv",

@@ -11,6 +11,7 @@ use super::evaluations::{
     findings_text, target_text, total_line,
 };
 use super::manifest::manifest_row;
+use super::review_out::{REVIEW_HEADERS, review_rows};
 use super::rows::{department_group, display_width, fit_cell, project_id};
 use super::totals::indicator_count;
 use crate::model::{Date, FormKind, FundKind, Project};
@@ -25,6 +26,8 @@ pub enum Sheet {
     Indicators,
     /// 问题清单.
     Issues,
+    /// 审核: one row per review finding.
+    Review,
     /// 自评明细 (only when the batch holds self-evaluations).
     EvaluationDetails,
     /// 目标对照 (likewise).
@@ -32,11 +35,13 @@ pub enum Sheet {
 }
 
 impl Sheet {
-    /// Every list sheet, in workbook order.
-    pub const ALL: [Sheet; 5] = [
+    /// Every list sheet, in workbook order (the order of the variants, so `sheet as usize` indexes
+    /// this list).
+    pub const ALL: [Sheet; 6] = [
         Sheet::Details,
         Sheet::Indicators,
         Sheet::Issues,
+        Sheet::Review,
         Sheet::EvaluationDetails,
         Sheet::Comparison,
     ];
@@ -49,6 +54,7 @@ impl Sheet {
             Sheet::Issues => "问题清单",
             Sheet::EvaluationDetails => "自评明细",
             Sheet::Comparison => "目标对照",
+            Sheet::Review => "审核",
         }
     }
 
@@ -60,6 +66,7 @@ impl Sheet {
             Sheet::Issues => &ISSUE_HEADERS,
             Sheet::EvaluationDetails => &EVALUATION_DETAIL_HEADERS,
             Sheet::Comparison => &COMPARISON_HEADERS,
+            Sheet::Review => &REVIEW_HEADERS,
         };
         fixed.iter().map(|h| (*h).to_owned()).collect()
     }
@@ -149,10 +156,23 @@ pub fn detail_headers() -> Vec<String> {
     .map(String::from)
     .into();
     headers.extend(FUND_HEADERS.iter().map(|h| format!("{h}（万元）")));
-    headers
-        .extend(["指标数", "警告", "来源文件", "工作表", "单元格", "项目编号"].map(String::from));
+    headers.extend(
+        [
+            "指标数",
+            "警告",
+            "来源文件",
+            "工作表",
+            "单元格",
+            "项目编号",
+            "审核结论",
+        ]
+        .map(String::from),
+    );
     headers
 }
+
+/// Column of 项目明细 holding the review's conclusion (the 汇总 counts read it).
+pub const DETAIL_CONCLUSION_COL: u16 = 20;
 
 /// Column of 项目明细 holding the first amount (主管部门 is column A).
 pub const DETAIL_FIRST_FUND_COL: u16 = 7;
@@ -222,6 +242,10 @@ impl IssueRow {
 /// Everything one file contributes to the outputs.
 #[derive(Debug, Default)]
 pub struct Rendered {
+    /// review.csv rows, encoded.
+    pub review_csv: Vec<u8>,
+    /// Review findings rendered (rows of review.csv and of 审核).
+    pub findings: u64,
     /// Workbook rows, in order.
     pub rows: Vec<XRow>,
     /// projects.csv rows, encoded.
@@ -257,11 +281,13 @@ impl Renderer {
         let mut out = Rendered::default();
         let mut project_rows = Vec::new();
         let mut indicator_csv_rows = Vec::new();
+        let mut review_csv_rows = Vec::new();
         // Self-evaluations are rendered once they are held against their targets, at the end.
         for project in outcome.forms.iter().filter(|f| f.kind == FormKind::Target) {
             out.projects += 1;
             project_rows.push(project_row(project, self.unit));
             indicator_csv_rows.extend(indicator_rows(project));
+            review_csv_rows.extend(super::review_out::review_csv_rows(project));
             serde_json::to_writer(&mut out.jsonl, project)?;
             out.jsonl.push(b'\n');
             self.workbook_rows(project, &mut out);
@@ -269,6 +295,8 @@ impl Renderer {
         self.issue_rows(outcome, &mut out);
         out.projects_csv = rows_bytes(&project_rows, encoding)?;
         out.indicators_csv = rows_bytes(&indicator_csv_rows, encoding)?;
+        out.findings = review_csv_rows.len() as u64;
+        out.review_csv = rows_bytes(&review_csv_rows, encoding)?;
         out.manifest = manifest_row(outcome, encoding)?;
         Ok(out)
     }
@@ -404,9 +432,19 @@ impl Renderer {
             text(&project.source.sheet),
             text(&project.source.cell),
             text(&project_id(project)),
+            text(
+                project
+                    .review
+                    .as_ref()
+                    .map_or("", |r| r.conclusion.as_str()),
+            ),
         ]);
         out.rows
             .push(XRow::new(Sheet::Details, cells, &mut out.truncated));
+        for cells in review_rows(project) {
+            out.rows
+                .push(XRow::new(Sheet::Review, cells, &mut out.truncated));
+        }
         for indicator in project.indicators.iter().filter(|i| !i.is_placeholder()) {
             let n = indicator.normalized.as_ref();
             let m = n.map(|n| &n.measure);

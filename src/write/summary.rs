@@ -15,7 +15,9 @@ use super::csv_out::FUND_HEADERS;
 use super::evaluations::{
     DETAIL_ADJUSTED_COL, DETAIL_EXECUTED_COL, DETAIL_GRADE_COL, DETAIL_SCORE_COL, EvaluationTotals,
 };
-use super::render::{DETAIL_FIRST_FUND_COL, Sheet, XCell, XRow, detail_headers};
+use super::render::{
+    DETAIL_CONCLUSION_COL, DETAIL_FIRST_FUND_COL, Sheet, XCell, XRow, detail_headers,
+};
 use super::rows::display_width;
 use super::totals::DepartmentTotals;
 use crate::model::{Date, FundKind};
@@ -112,11 +114,18 @@ pub struct SummaryWorkbook {
     evaluation_summary: Option<usize>,
     /// 项目明细 rows per department for `--per-department` (held to the end, so only when asked).
     per_department: Option<BTreeMap<String, Vec<XRow>>>,
+    /// The review's conclusion words (通过, 需关注, 退回修改): 汇总 counts each per 主管部门.
+    conclusions: Option<[String; 3]>,
 }
 
 impl SummaryWorkbook {
-    /// Starts a workbook; temporary sheet files go to `tempdir`.
-    pub fn new(per_department: bool, tempdir: &Path) -> Result<SummaryWorkbook, XlsxError> {
+    /// Starts a workbook; temporary sheet files go to `tempdir`. With the review's conclusion
+    /// words, 汇总 counts the projects of each conclusion and the 审核 sheet lists the findings.
+    pub fn new(
+        per_department: bool,
+        conclusions: Option<[String; 3]>,
+        tempdir: &Path,
+    ) -> Result<SummaryWorkbook, XlsxError> {
         let mut workbook = Workbook::new();
         workbook.set_tempdir(tempdir)?;
         workbook.set_properties(&super::fixed_properties("财政项目支出绩效目标汇总"));
@@ -129,9 +138,13 @@ impl SummaryWorkbook {
             lists: Sheet::ALL.into_iter().map(ListSheet::new).collect(),
             evaluation_summary: None,
             per_department: per_department.then(BTreeMap::new),
+            conclusions,
         };
-        for sheet in Sheet::ALL.into_iter().filter(|s| !s.of_evaluations()) {
-            summary.start_sheet(sheet)?;
+        let reviewed = summary.conclusions.is_some();
+        for sheet in Sheet::ALL {
+            if !sheet.of_evaluations() && (sheet != Sheet::Review || reviewed) {
+                summary.start_sheet(sheet)?;
+            }
         }
         Ok(summary)
     }
@@ -271,6 +284,11 @@ impl SummaryWorkbook {
         // The six figures of the 汇总 columns: every amount but 年度其他资金 (in 项目明细 only).
         let kinds = &FundKind::ALL[..6];
         headers.extend(FUND_HEADERS[..6].iter().map(|h| format!("{h}（万元）")));
+        let conclusions = self.conclusions.clone();
+        if let Some(words) = &conclusions {
+            headers.extend(words.iter().map(|w| format!("审核{w}（个）")));
+        }
+        let conclusion_col = column_letter(DETAIL_CONCLUSION_COL);
         for (col, text) in headers.iter().enumerate() {
             sheet.write_string_with_format(0, col as u16, text, &f.header)?;
         }
@@ -303,6 +321,20 @@ impl SummaryWorkbook {
                     &f.money,
                 )?;
             }
+            for (offset, word) in conclusions.iter().flatten().enumerate() {
+                let w = self::criterion(word);
+                let formula = sum_over(&detail_sheets, |s| {
+                    format!(
+                        "COUNTIFS('{s}'!$A:$A,{criterion},'{s}'!${conclusion_col}:${conclusion_col},{w})"
+                    )
+                });
+                sheet.write_formula_with_format(
+                    row,
+                    8 + offset as u16,
+                    Formula::new(formula).set_result(total.conclusions[offset].to_string()),
+                    &f.count,
+                )?;
+            }
             row += 1;
         }
         let last = row - 1;
@@ -332,6 +364,15 @@ impl SummaryWorkbook {
                 &f.total_money,
             )?;
         }
+        for offset in 0..conclusions.as_ref().map_or(0, |w| w.len()) {
+            let col = 8 + offset as u16;
+            sheet.write_formula_with_format(
+                row,
+                col,
+                Formula::new(range_sum(col)).set_result(grand.conclusions[offset].to_string()),
+                &f.total_count,
+            )?;
+        }
         let note_row = row + 2;
         sheet.write_string_with_format(note_row, 0, "说明：项目资金总额、财政资金、其他资金为项目全周期口径，可能跨多个年度；年度资金申请总额、当年财政拨款、上年结转资金为本年度预算口径，年度预算应以后者汇总。", &f.note)?;
         sheet.write_string_with_format(
@@ -344,6 +385,9 @@ impl SummaryWorkbook {
         sheet.set_column_width(1, 8)?;
         for col in 2..8u16 {
             sheet.set_column_width(col, 16)?;
+        }
+        for col in 8..11u16 {
+            sheet.set_column_width(col, 12)?;
         }
         sheet.set_freeze_panes(1, 1)?;
         sheet.set_repeat_rows(0, 0)?;
@@ -373,7 +417,7 @@ impl SummaryWorkbook {
         chart.y_axis().set_reverse();
         chart.set_height(120 + 28 * departments as u32);
         chart.set_width(560);
-        sheet.insert_chart(1, 9, &chart)?;
+        sheet.insert_chart(1, 12, &chart)?;
         Ok(())
     }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::rows::department_group;
-use crate::model::{FundKind, Project};
+use crate::model::{FindingLevel, FundKind, Project};
 
 /// One department's count and sums (blank figures add nothing).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,6 +16,8 @@ pub struct DepartmentTotal {
     pub indicators: u64,
     /// Sums of the seven fund figures, in [`FundKind::ALL`] order, in 万元.
     pub funds: [Decimal; 7],
+    /// Reviewed projects by conclusion: passed, needing attention, sent back.
+    pub conclusions: [u64; 3],
 }
 
 impl DepartmentTotal {
@@ -27,6 +29,9 @@ impl DepartmentTotal {
     fn add(&mut self, other: &DepartmentTotal) {
         self.projects += other.projects;
         self.indicators += other.indicators;
+        for (sum, count) in self.conclusions.iter_mut().zip(other.conclusions) {
+            *sum += count;
+        }
         for (sum, value) in self.funds.iter_mut().zip(other.funds) {
             *sum += value;
         }
@@ -85,6 +90,14 @@ pub fn project_total(project: &Project) -> DepartmentTotal {
     };
     for (slot, kind) in total.funds.iter_mut().zip(FundKind::ALL) {
         *slot = project.funds.get(kind).unwrap_or_default();
+    }
+    if let Some(review) = &project.review {
+        let index = match review.worst {
+            Some(FindingLevel::Error) => 2,
+            Some(FindingLevel::Warning) => 1,
+            _ => 0,
+        };
+        total.conclusions[index] = 1;
     }
     total
 }
