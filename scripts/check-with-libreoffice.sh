@@ -153,14 +153,12 @@ done
 if [ -n "$render" ]; then
   out="$work/samples"
   (cd "$out" && timeout 300 soffice -env:UserInstallation="file://$work/profile" --headless --convert-to pdf summary.xlsx > /dev/null 2>&1)
-  pdftoppm -r 110 -f 1 -l 1 -png "$out/summary.pdf" "$out/page"
-  python3 - "$out" "$render" <<'PY'
-import sys, glob
-from PIL import Image
-page = Image.open(sorted(glob.glob(f"{sys.argv[1]}/page*.png"))[0])
-w, h = page.size
-page.crop((60, 70, int(w * 0.93), int(h * 0.27))).save(sys.argv[2])
-PY
+  # The top of the first page at 110 dpi: the 汇总 table and its chart.
+  size=$(pdftoppm -r 110 -f 1 -l 1 -png "$out/summary.pdf" "$out/page" && file "$out"/page*.png)
+  width=$(echo "$size" | sed -E 's/.* ([0-9]+) x ([0-9]+).*/\1/')
+  height=$(echo "$size" | sed -E 's/.* ([0-9]+) x ([0-9]+).*/\2/')
+  pdftoppm -r 110 -f 1 -l 1 -png -singlefile -x 60 -y 70 -W $((width - 120)) \
+    -H $((height * 44 / 100 - 70)) "$out/summary.pdf" "${render%.png}"
   echo "rendered $render"
 fi
 exit $status

@@ -387,7 +387,7 @@ impl SummaryWorkbook {
             sheet.set_column_width(col, 16)?;
         }
         for col in 8..11u16 {
-            sheet.set_column_width(col, 12)?;
+            sheet.set_column_width(col, 18)?;
         }
         sheet.set_freeze_panes(1, 1)?;
         sheet.set_repeat_rows(0, 0)?;
@@ -417,7 +417,8 @@ impl SummaryWorkbook {
         chart.y_axis().set_reverse();
         chart.set_height(120 + 28 * departments as u32);
         chart.set_width(560);
-        sheet.insert_chart(1, 12, &chart)?;
+        // Below the table and its notes, so the printed page is no wider than the table.
+        sheet.insert_chart(note_row + 3, 0, &chart)?;
         Ok(())
     }
 
