@@ -40,6 +40,7 @@ pub fn walk_inputs(inputs: &[PathBuf]) -> Inputs {
         pending: inputs.iter().cloned().collect(),
         folder: None,
         excluded: None,
+        own: Vec::new(),
     }
 }
 
@@ -48,6 +49,8 @@ pub struct Inputs {
     pending: std::collections::VecDeque<PathBuf>,
     folder: Option<(PathBuf, walkdir::IntoIter)>,
     excluded: Option<PathBuf>,
+    /// Paths the run itself makes (its lock file, its staging folder): passed over in silence.
+    own: Vec<PathBuf>,
 }
 
 impl Inputs {
@@ -57,10 +60,20 @@ impl Inputs {
         self
     }
 
+    /// Passes over the run's own working paths without listing them: they are not inputs.
+    pub fn ignoring(mut self, own: Vec<PathBuf>) -> Inputs {
+        self.own = own.iter().filter_map(|p| p.canonicalize().ok()).collect();
+        self
+    }
+
     fn is_excluded(&self, dir: &Path) -> bool {
         self.excluded
             .as_ref()
             .is_some_and(|excluded| dir.canonicalize().is_ok_and(|d| &d == excluded))
+    }
+
+    fn is_own(&self, path: &Path) -> bool {
+        !self.own.is_empty() && path.canonicalize().is_ok_and(|p| self.own.contains(&p))
     }
 }
 
@@ -72,6 +85,14 @@ impl Iterator for Inputs {
             if let Some((root, walker)) = &mut self.folder {
                 match walker.next() {
                     Some(Ok(entry)) => {
+                        if self.is_own(entry.path()) {
+                            if entry.file_type().is_dir()
+                                && let Some((_, walker)) = &mut self.folder
+                            {
+                                walker.skip_current_dir();
+                            }
+                            continue;
+                        }
                         let name = entry.file_name().to_string_lossy();
                         if !entry.file_type().is_dir() {
                             let path = entry.path().to_path_buf();
@@ -289,6 +310,9 @@ where
     let stop = AtomicBool::new(false);
     let (sender, receiver) = mpsc::sync_channel::<(usize, R)>(window);
     std::thread::scope(|scope| {
+        // Owned here, so that a panic in `sink` drops it before the scope joins the workers:
+        // a worker blocked sending then stops, as one waiting for its turn does on `stopping`.
+        let receiver = receiver;
         for _ in 0..jobs {
             let sender = sender.clone();
             let (source, progress, stop, work) = (&source, &progress, &stop, &work);
@@ -315,6 +339,10 @@ where
             });
         }
         drop(sender);
+        let stopping = StopOnExit {
+            stop: &stop,
+            progress: &progress,
+        };
         let mut waiting = std::collections::BTreeMap::new();
         let mut next = 0;
         let mut result = Ok(());
@@ -329,12 +357,35 @@ where
                 progress.1.notify_all();
             }
             if result.is_err() {
-                stop.store(true, Ordering::Relaxed);
-                progress.1.notify_all();
+                stopping.stop();
             }
         }
+        drop(stopping);
         result
     })
+}
+
+/// Stops the workers of [`for_each_ordered`] when the calling thread is done with them — by an
+/// error of the sink, at the end, or by a panic unwinding through the sink.
+struct StopOnExit<'a> {
+    stop: &'a AtomicBool,
+    progress: &'a (Mutex<usize>, Condvar),
+}
+
+impl StopOnExit<'_> {
+    fn stop(&self) {
+        // Under the workers' lock, so none can check the flag and then miss the wake-up.
+        let guard = self.progress.0.lock().unwrap_or_else(|e| e.into_inner());
+        self.stop.store(true, Ordering::Relaxed);
+        drop(guard);
+        self.progress.1.notify_all();
+    }
+}
+
+impl Drop for StopOnExit<'_> {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 /// The manifest line: how many forms (target forms and self-evaluations apart, when there are
@@ -427,6 +478,32 @@ mod tests {
         );
         assert_eq!(result, Err(10));
         assert_eq!(seen, 11);
+    }
+
+    #[test]
+    fn a_failing_sink_never_leaves_a_worker_asleep() {
+        for round in 0..200u32 {
+            let result = for_each_ordered(0..1_000u32, 3, |n| *n, |_| Err::<(), u32>(round));
+            assert_eq!(result, Err(round));
+        }
+    }
+
+    #[test]
+    fn a_panic_in_the_sink_stops_the_workers_and_unwinds() {
+        // rust_xlsxwriter panics when a full disk fails a write in constant-memory mode: the run
+        // waited forever for workers blocked on the full window.
+        let caught = crate::panic_guard::guarded(|| {
+            for_each_ordered(
+                0..10_000u32,
+                3,
+                |n| *n,
+                |n| {
+                    assert!(n < 20, "the sink gives up");
+                    Ok::<(), ()>(())
+                },
+            )
+        });
+        assert!(caught.unwrap_err().contains("the sink gives up"));
     }
 
     #[test]

@@ -18,8 +18,8 @@ use crate::normalize::link::link;
 use crate::write::csv_out::{CsvEncoding, CsvUnit, INDICATOR_HEADER, project_header, rows_bytes};
 use crate::write::evaluations::{EVALUATION_INDICATOR_HEADER, EvaluationTotals, evaluation_header};
 use crate::write::manifest::MANIFEST_HEADER;
-use crate::write::output::{OutputDir, output_error};
-use crate::write::render::{IssueRow, Rendered, Renderer, Sheet};
+use crate::write::output::{OutputDir, io_error, output_error};
+use crate::write::render::{IssueRow, Rendered, Renderer, Sheet, XRow};
 use crate::write::review_out::review_csv_header;
 use crate::write::rows::{fnv1a, project_id};
 use crate::write::summary::SummaryWorkbook;
@@ -44,6 +44,8 @@ pub struct ConvertJob {
     pub write: bool,
     /// Write into an output folder that holds other files.
     pub force: bool,
+    /// Wait for another run writing into the same output folder, instead of refusing.
+    pub wait: bool,
     /// What is done to each file.
     pub pipeline: Pipeline,
 }
@@ -122,11 +124,13 @@ impl TextOutput {
     fn append(&mut self, bytes: &[u8]) -> Result<()> {
         self.file
             .write_all(bytes)
-            .map_err(|e| output_error(&self.path, e))
+            .map_err(|e| io_error(&self.path, &e))
     }
 
     fn finish(mut self) -> Result<()> {
-        self.file.flush().map_err(|e| output_error(&self.path, e))
+        self.file.flush().map_err(|e| io_error(&self.path, &e))?;
+        crate::pause::point(&format!("written:{}", file_name(&self.path)));
+        Ok(())
     }
 }
 
@@ -166,7 +170,7 @@ struct Spill {
 /// Runs a conversion; `on_file` hears of every file as its results are written (for progress).
 pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<ConvertReport> {
     let mut out = if job.write {
-        Some(OutputDir::create(&job.out, job.force)?)
+        Some(OutputDir::create(&job.out, job.force, job.wait)?)
     } else {
         None
     };
@@ -174,6 +178,7 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         Some(out) => Some(open_writers(out, job)?),
         None => None,
     };
+    crate::pause::point("locked");
     let mut state = RunState {
         report: ConvertReport::default(),
         totals: DepartmentTotals::default(),
@@ -193,13 +198,19 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         (outcome, rendered)
     };
     // The output folder is never read as input, even when it lies inside an input folder.
-    let inputs = batch::walk_inputs(&job.inputs).excluding(job.write.then_some(job.out.as_path()));
+    let own = out.as_ref().map(OutputDir::own_paths).unwrap_or_default();
+    let inputs = batch::walk_inputs(&job.inputs)
+        .excluding(job.write.then_some(job.out.as_path()))
+        .ignoring(own);
     batch::for_each_ordered(inputs, job.jobs, work, |(outcome, rendered)| {
         let rendered = rendered
             .transpose()
             .map_err(|e| output_error(&job.out, e))?;
         state.take(&outcome, rendered, out.as_mut())?;
         on_file(&outcome);
+        if state.report.files == 3 {
+            crate::pause::point("reading");
+        }
         Ok::<_, Error>(())
     })?;
     let grades = job
@@ -261,13 +272,12 @@ impl EvaluationPass<'_> {
         report: &mut ConvertReport,
     ) -> Result<()> {
         let Spill { path, file } = spill;
-        file.into_inner()
-            .map_err(|e| output_error(&path, e.error()))?;
-        let reader = std::fs::File::open(&path).map_err(|e| output_error(&path, e))?;
+        file.into_inner().map_err(|e| io_error(&path, e.error()))?;
+        let reader = std::fs::File::open(&path).map_err(|e| io_error(&path, &e))?;
         let lines = BufReader::new(reader).lines();
         let mut outputs = EvaluationOutputs::open(out, self.job)?;
         let work = |line: &std::io::Result<String>| -> Result<(Project, Rendered)> {
-            let line = line.as_ref().map_err(|e| output_error(&path, e))?;
+            let line = line.as_ref().map_err(|e| io_error(&path, e))?;
             let mut evaluation: Project = serde_json::from_str(line)
                 .map_err(|e| output_error(&path, format!("工作文件无法读回：{e}")))?;
             self.link_to_target(&mut evaluation);
@@ -369,7 +379,7 @@ fn open_writers(out: &mut OutputDir, job: &ConvertJob) -> Result<Writers> {
         ]
     });
     let workbook = SummaryWorkbook::new(job.per_department, conclusions, out.path())
-        .map_err(|e| output_error(&summary_path, e))?;
+        .map_err(|e| xlsx_error(&summary_path, e))?;
     let header = |row: Vec<String>, name: &str| {
         rows_bytes(&[row], job.csv_encoding).map_err(|e| output_error(&out.path().join(name), e))
     };
@@ -464,10 +474,7 @@ impl RunState {
                     ),
                 };
                 let row = row.to_row(&mut writers.truncated);
-                writers
-                    .workbook
-                    .append(&row)
-                    .map_err(|e| output_error(&writers.summary_path, e))?;
+                writers.append_row(&row)?;
             }
         }
         Ok(())
@@ -490,7 +497,7 @@ impl RunState {
         spill
             .file
             .write_all(&line)
-            .map_err(|e| output_error(&spill.path, e))
+            .map_err(|e| io_error(&spill.path, &e))
     }
 
     /// The run's own checks before it reports success: every file accounted for, the
@@ -564,12 +571,16 @@ impl RunState {
 }
 
 impl Writers {
+    /// Appends a row to its sheet of the workbook.
+    fn append_row(&mut self, row: &XRow) -> Result<()> {
+        let workbook = &mut self.workbook;
+        workbook_call(&self.summary_path, || workbook.append(row))
+    }
+
     /// Appends one file's rendered rows and bytes to every output.
     fn append(&mut self, rendered: Rendered) -> Result<()> {
         for row in &rendered.rows {
-            self.workbook
-                .append(row)
-                .map_err(|e| output_error(&self.summary_path, e))?;
+            self.append_row(row)?;
         }
         self.projects.append(&rendered.projects_csv)?;
         self.indicators.append(&rendered.indicators_csv)?;
@@ -593,9 +604,7 @@ impl Writers {
         outputs: &mut EvaluationOutputs,
     ) -> Result<()> {
         for row in &rendered.rows {
-            self.workbook
-                .append(row)
-                .map_err(|e| output_error(&self.summary_path, e))?;
+            self.append_row(row)?;
         }
         outputs.jsonl.append(&rendered.jsonl)?;
         outputs.csv.append(&rendered.projects_csv)?;
@@ -620,8 +629,54 @@ fn finish_writers(
         review.finish()?;
     }
     let path: &Path = &writers.summary_path;
-    writers
-        .workbook
-        .finish(totals, evaluations, path)
-        .map_err(|e| output_error(path, e))
+    let workbook = writers.workbook;
+    workbook_call(path, || workbook.finish(totals, evaluations, path))?;
+    crate::pause::point("written:summary.xlsx");
+    Ok(())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// A call into the workbook writer, its errors in a clerk's words. rust_xlsxwriter's
+/// constant-memory sheets panic when a write to their temporary files fails (a full disk): the
+/// panic is caught and reported like the error it stands for.
+fn workbook_call<T>(
+    path: &Path,
+    call: impl FnOnce() -> std::result::Result<T, rust_xlsxwriter::XlsxError>,
+) -> Result<T> {
+    match crate::panic_guard::guarded(call) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(xlsx_error(path, error)),
+        Err(panic) => Err(match io_kind_in(&panic) {
+            Some(kind) => io_error(path, &std::io::Error::new(kind, panic)),
+            None => output_error(path, panic),
+        }),
+    }
+}
+
+/// The I/O error kind a panic message names ("… Os { code: 28, kind: StorageFull, … }").
+fn io_kind_in(message: &str) -> Option<std::io::ErrorKind> {
+    use std::io::ErrorKind as K;
+    [
+        ("StorageFull", K::StorageFull),
+        ("QuotaExceeded", K::QuotaExceeded),
+        ("ReadOnlyFilesystem", K::ReadOnlyFilesystem),
+        ("PermissionDenied", K::PermissionDenied),
+        ("FileTooLarge", K::FileTooLarge),
+    ]
+    .into_iter()
+    .find(|(name, _)| message.contains(&format!("kind: {name}")))
+    .map(|(_, kind)| kind)
+}
+
+/// A workbook error: an I/O one in a clerk's words (a full disk …), else as the library says.
+fn xlsx_error(path: &Path, error: rust_xlsxwriter::XlsxError) -> Error {
+    match error {
+        rust_xlsxwriter::XlsxError::IoError(e) => io_error(path, &e),
+        other => output_error(path, other),
+    }
 }

@@ -14,6 +14,7 @@ pub mod model;
 pub mod normalize;
 pub mod outcome;
 pub mod panic_guard;
+pub mod pause;
 pub mod read;
 pub mod review;
 pub mod template;

@@ -46,6 +46,9 @@ mod properties;
 // jixiao convert: the five outputs, read back and reconciled; encodings, injection, exit codes.
 mod convert;
 
+// Outputs that survive a crash, a second run at the same time and a full disk.
+mod crash;
+
 // Makers of broken and hostile files, for the next module.
 mod hostile_files;
 

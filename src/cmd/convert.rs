@@ -62,6 +62,9 @@ pub struct Args {
     /// Write into an output folder that already holds other files.
     #[arg(long)]
     pub force: bool,
+    /// When another run is writing into the same output folder, wait for it instead of stopping.
+    #[arg(long)]
+    pub wait: bool,
     /// Read, normalize and total, but write nothing (for measuring).
     #[arg(long, hide = true)]
     pub no_write: bool,
@@ -91,6 +94,7 @@ impl Args {
             per_department: self.per_department,
             write: !self.no_write,
             force: self.force,
+            wait: self.wait,
             pipeline,
         })
     }

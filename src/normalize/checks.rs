@@ -55,25 +55,25 @@ pub fn check(project: &Project) -> Vec<Warning> {
             cell(FundKind::AnnualTotal),
         ));
     }
-    if let (Some(total), Some(annual)) = (funds.total, funds.annual_total) {
-        if annual > total {
-            let message = format!("年度资金申请总额 {annual} 万元大于项目资金总额 {total} 万元");
-            warnings.push(warning(
-                WarningCode::AnnualExceedsTotal,
-                message,
-                cell(FundKind::AnnualTotal),
-            ));
-        }
+    if let (Some(total), Some(annual)) = (funds.total, funds.annual_total)
+        && annual > total
+    {
+        let message = format!("年度资金申请总额 {annual} 万元大于项目资金总额 {total} 万元");
+        warnings.push(warning(
+            WarningCode::AnnualExceedsTotal,
+            message,
+            cell(FundKind::AnnualTotal),
+        ));
     }
-    if let (Some(start), Some(end)) = (project.start_date, project.end_date) {
-        if end < start {
-            let message = format!("计划完成日期 {end} 早于计划开始日期 {start}");
-            warnings.push(warning(
-                WarningCode::DatesReversed,
-                message,
-                project.cells.get("end_date").cloned(),
-            ));
-        }
+    if let (Some(start), Some(end)) = (project.start_date, project.end_date)
+        && end < start
+    {
+        let message = format!("计划完成日期 {end} 早于计划开始日期 {start}");
+        warnings.push(warning(
+            WarningCode::DatesReversed,
+            message,
+            project.cells.get("end_date").cloned(),
+        ));
     }
     if project.department.trim().is_empty() {
         warnings.push(warning(

@@ -132,17 +132,18 @@ pub fn check(project: &Project, rules: &EvaluationRules) -> (Vec<Warning>, Optio
         }
     }
     let indicator_sum: Decimal = scores.iter().sum();
-    if let Some(written) = evaluation.indicator_score {
-        if !scores.is_empty() && (written - indicator_sum).abs() > last_place(written) {
-            warn(
-                WarningCode::TotalScoreMismatch,
-                format!(
-                    "指标得分合计写作 {written}，各指标得分相加为 {}",
-                    indicator_sum.normalize()
-                ),
-                cell("evaluation.indicator_score".into()),
-            );
-        }
+    if let Some(written) = evaluation.indicator_score
+        && !scores.is_empty()
+        && (written - indicator_sum).abs() > last_place(written)
+    {
+        warn(
+            WarningCode::TotalScoreMismatch,
+            format!(
+                "指标得分合计写作 {written}，各指标得分相加为 {}",
+                indicator_sum.normalize()
+            ),
+            cell("evaluation.indicator_score".into()),
+        );
     }
     if let (Some(total), false) = (evaluation.total_score, evaluation.total_score_computed) {
         let sum = fund_score.unwrap_or_default() + indicator_sum;
@@ -172,14 +173,14 @@ fn check_indicator(
     let name = &indicator.level3;
     let at = |cell: &str| (!cell.is_empty()).then(|| cell.to_owned());
     let cell = at(&indicator.actual_cell).or_else(|| at(&indicator.value_cell));
-    if let (Some(weight), Some(score)) = (indicator.weight, indicator.score) {
-        if score > weight {
-            warn(
-                WarningCode::ScoreExceedsWeight,
-                format!("“{name}”得分 {score} 超过分值 {weight}"),
-                cell.clone(),
-            );
-        }
+    if let (Some(weight), Some(score)) = (indicator.weight, indicator.score)
+        && score > weight
+    {
+        warn(
+            WarningCode::ScoreExceedsWeight,
+            format!("“{name}”得分 {score} 超过分值 {weight}"),
+            cell.clone(),
+        );
     }
     let normalized = indicator.normalized.as_ref();
     let reached = normalized.and_then(|n| achieved(&n.measure, n.actual.as_ref()?));
@@ -208,20 +209,19 @@ fn check_indicator(
             cell.clone(),
         );
     }
-    if let Some(n) = normalized {
-        if let Some(actual) = &n.actual {
-            if let Some(times) = exceeded(&n.measure, actual, rules.over_achievement) {
-                warn(
-                    WarningCode::OverAchievement,
-                    format!(
-                        "“{name}”实际完成值“{}”是年度指标值“{}”的 {times} 倍，目标可能定得偏低",
-                        indicator.actual.as_deref().unwrap_or(""),
-                        indicator.value
-                    ),
-                    cell,
-                );
-            }
-        }
+    if let Some(n) = normalized
+        && let Some(actual) = &n.actual
+        && let Some(times) = exceeded(&n.measure, actual, rules.over_achievement)
+    {
+        warn(
+            WarningCode::OverAchievement,
+            format!(
+                "“{name}”实际完成值“{}”是年度指标值“{}”的 {times} 倍，目标可能定得偏低",
+                indicator.actual.as_deref().unwrap_or(""),
+                indicator.value
+            ),
+            cell,
+        );
     }
 }
 

@@ -54,14 +54,15 @@ pub fn parse_measure(raw: &str, row: &RowContext<'_>, dictionary: &Dictionary) -
     let (mut number, unit, after) = unit_after(&text, first, about_money, dictionary);
     measure.unit = unit;
     measure.comparator = Some(comparator_in(&text, dictionary).unwrap_or(Comparator::Equal));
-    if let Some(second) = numbers.get(1).copied() {
-        if second.start >= after && is_range_separator(&text[after..second.start]) {
-            let (upper, upper_unit, _) = unit_after(&text, second, about_money, dictionary);
-            measure.upper = Some(upper);
-            measure.comparator = Some(Comparator::Between);
-            if measure.unit.is_none() {
-                measure.unit = upper_unit;
-            }
+    if let Some(second) = numbers.get(1).copied()
+        && second.start >= after
+        && is_range_separator(&text[after..second.start])
+    {
+        let (upper, upper_unit, _) = unit_after(&text, second, about_money, dictionary);
+        measure.upper = Some(upper);
+        measure.comparator = Some(Comparator::Between);
+        if measure.unit.is_none() {
+            measure.unit = upper_unit;
         }
     }
     if let Some(unit) = row.unit_column.map(str::trim).filter(|u| !u.is_empty()) {
@@ -70,10 +71,9 @@ pub fn parse_measure(raw: &str, row: &RowContext<'_>, dictionary: &Dictionary) -
     if let Some(comparator) = row
         .direction_column
         .and_then(|d| column_comparator(d, dictionary))
+        && measure.comparator != Some(Comparator::Between)
     {
-        if measure.comparator != Some(Comparator::Between) {
-            measure.comparator = Some(comparator);
-        }
+        measure.comparator = Some(comparator);
     }
     if measure.unit.is_none() && dictionary.is_about_percent(row.level3) {
         let plain_number = text.bytes().all(|b| b.is_ascii_digit() || b == b'.');

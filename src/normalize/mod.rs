@@ -199,10 +199,10 @@ impl UnmappedReport {
             if n.measure.kind == MeasureKind::Qualitative && n.measure.direction.is_none() {
                 self.count(3, &indicator.value);
             }
-            if let Some(unit) = &n.measure.unit {
-                if !dictionary.knows_unit(unit) {
-                    self.count(4, unit);
-                }
+            if let Some(unit) = &n.measure.unit
+                && !dictionary.knows_unit(unit)
+            {
+                self.count(4, unit);
             }
         }
     }

@@ -77,10 +77,10 @@ pub(super) fn read_budget(
         }
         match key {
             Some(key) => {
-                if let Some(slot) = read.funds.slot_mut(key) {
-                    if slot.is_none() {
-                        *slot = Some(line);
-                    }
+                if let Some(slot) = read.funds.slot_mut(key)
+                    && slot.is_none()
+                {
+                    *slot = Some(line);
                 }
             }
             None => {

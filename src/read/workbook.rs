@@ -211,7 +211,7 @@ impl CellBudget<'_> {
                 Some("--max-cells"),
             )));
         }
-        if self.seen % 65_536 == 0 {
+        if self.seen.is_multiple_of(65_536) {
             self.deadline.check().map_err(GridError::Limit)?;
         }
         Ok(())
@@ -278,15 +278,15 @@ impl<'a> Workbook<'a> {
                 // the used extent is measured first, so a hostile one is refused instead.
                 let scan = ods_scan::scan(bytes);
                 let cells_limit = limits.max_cells_per_sheet.saturating_mul(10);
-                if let Some((sheet, area)) = scan.largest_area() {
-                    if area > cells_limit {
-                        return Err(over_limit(
-                            &format!("工作表“{sheet}”的使用范围（行数×列数）"),
-                            area.to_string(),
-                            cells_limit.to_string(),
-                            Some("--max-cells"),
-                        ));
-                    }
+                if let Some((sheet, area)) = scan.largest_area()
+                    && area > cells_limit
+                {
+                    return Err(over_limit(
+                        &format!("工作表“{sheet}”的使用范围（行数×列数）"),
+                        area.to_string(),
+                        cells_limit.to_string(),
+                        Some("--max-cells"),
+                    ));
                 }
                 let workbook = guarded(|| Ods::new(cursor))
                     .map_err(unreadable)?

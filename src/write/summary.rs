@@ -191,13 +191,13 @@ impl SummaryWorkbook {
         list.total_rows += 1;
         let sheet = self.workbook.worksheet_from_index(index)?;
         write_cells(sheet, at, &row.cells, &self.formats)?;
-        if row.sheet == Sheet::Details {
-            if let Some(groups) = &mut self.per_department {
-                groups
-                    .entry(row.department().to_owned())
-                    .or_default()
-                    .push(row.clone());
-            }
+        if row.sheet == Sheet::Details
+            && let Some(groups) = &mut self.per_department
+        {
+            groups
+                .entry(row.department().to_owned())
+                .or_default()
+                .push(row.clone());
         }
         Ok(())
     }
