@@ -7,7 +7,7 @@ use std::path::Path;
 
 use jixiao::model::Project;
 use jixiao::write::fixed_properties;
-use jixiao::write::form::{FormStyle, set_form_page, write_form};
+use jixiao::write::form::{FormStyle, Layout, set_form_page, write_layout};
 use rust_xlsxwriter::Workbook;
 use serde::Deserialize;
 
@@ -42,8 +42,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for sheet in &file.sheets {
             let ws = workbook.add_worksheet();
             ws.set_name(&sheet.sheet)?;
-            set_form_page(ws);
-            write_form(ws, &sheet.form, &sheet.layout)?;
+            let layout = Layout::of(&sheet.form.template).unwrap_or(Layout::Sh2023);
+            let written = write_layout(ws, &sheet.form, &sheet.layout, layout)?;
+            set_form_page(ws, sheet.layout.origin, &written)?;
         }
         let path = out.join(&file.file);
         workbook.save(&path)?;

@@ -150,6 +150,49 @@ PY
   then status=1; fi
 done
 
+# Blank forms keep their drop-down lists, validation and protection when LibreOffice opens and
+# saves them again (what a department using LibreOffice or WPS sends back).
+blank="$work/blank"
+./target/release/jixiao forms --blank --year 2025 -o "$blank" 2> /dev/null
+mkdir -p "$blank/saved"
+for form in "$blank"/*.xlsx; do
+  (cd "$blank/saved" && timeout 300 soffice -env:UserInstallation="file://$work/profile" --headless \
+      --convert-to xlsx "$form" > /dev/null 2>&1)
+done
+if ! python3 - "$blank" <<'PY'
+import glob, os, re, sys, zipfile
+blank = sys.argv[1]
+bad = []
+for original in sorted(glob.glob(f"{blank}/*.xlsx")):
+    name = os.path.basename(original)
+    saved = f"{blank}/saved/{name}"
+    if not os.path.exists(saved):
+        bad.append(f"{name}: LibreOffice did not save it")
+        continue
+    with zipfile.ZipFile(saved) as z:
+        sheets = sorted(n for n in z.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml", n))
+        sheet = z.read(sheets[0]).decode()
+        book = z.read("xl/workbook.xml").decode()
+    lists = len(re.findall(r'<dataValidation [^>]*type="list"', sheet))
+    checks = {
+        "drop-down lists": lists >= 3,
+        "二级指标 by INDIRECT": "INDIRECT(" in sheet,
+        "amounts as numbers": 'type="decimal"' in sheet or "sd2020" in name,
+        "sheet protection": "<sheetProtection" in sheet,
+        "the 一级指标 name": "一级指标" in book,
+        "input messages": "promptTitle=" in sheet or "prompt=" in sheet,
+    }
+    for what, ok in checks.items():
+        if not ok:
+            bad.append(f"{name}: {what} lost")
+for b in bad:
+    print(f"  blank forms: {b}")
+if bad:
+    sys.exit(1)
+print(f"blank forms: LibreOffice keeps the drop-down lists, INDIRECT 二级指标, number validation, input messages and protection of all {len(glob.glob(blank + '/*.xlsx'))} layouts")
+PY
+then status=1; fi
+
 if [ -n "$render" ]; then
   out="$work/samples"
   (cd "$out" && timeout 300 soffice -env:UserInstallation="file://$work/profile" --headless --convert-to pdf summary.xlsx > /dev/null 2>&1)

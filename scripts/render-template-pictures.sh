@@ -35,3 +35,23 @@ for entry in "${examples[@]}"; do
   rm -f "$work"/full*.png
   echo "docs/templates/$id.png"
 done
+
+# A blank form (sh2023) and a form written by `jixiao forms` as printed (the 财政部 layout), whole
+# first pages: docs/forms/blank-sh2023.png and docs/forms/printed-c2015.png.
+cargo build --release --quiet
+mkdir -p docs/forms
+./target/release/jixiao forms --blank --template sh2023 --year 2025 -o "$work/blank" 2> /dev/null
+./target/release/jixiao forms tests/fixtures/field-corpus-2/江北区教育局_学生营养改善计划_2024绩效目标申报表.xlsx \
+  -o "$work/printed" 2> /dev/null
+cp "$work"/blank/*.xlsx "$work/blank-sh2023.xlsx"
+cp "$work"/printed/*.xlsx "$work/printed-c2015.xlsx"
+for name in blank-sh2023 printed-c2015; do
+  (cd "$work" && timeout 120 soffice --headless --convert-to pdf "$name.xlsx" > /dev/null 2>&1)
+  size=$(pdftoppm -r 70 -f 1 -l 1 -png "$work/$name.pdf" "$work/page" && file "$work"/page*.png)
+  width=$(echo "$size" | sed -E 's/.* ([0-9]+) x ([0-9]+).*/\1/')
+  height=$(echo "$size" | sed -E 's/.* ([0-9]+) x ([0-9]+).*/\2/')
+  pdftoppm -r 70 -f 1 -l 1 -png -singlefile -x 20 -y 30 -W $((width - 40)) -H $((height * 50 / 100)) \
+    "$work/$name.pdf" "docs/forms/$name"
+  rm -f "$work"/page*.png
+  echo "docs/forms/$name.png"
+done

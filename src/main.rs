@@ -32,6 +32,9 @@ enum Command {
     /// Review the target forms against the finance rules (绩效目标审核): per form the conclusion
     /// (通过 / 需关注 / 退回修改) and its findings; exit 1 when any form is sent back.
     Review(cmd::review::Args),
+    /// Write projects back out as official forms (from projects.jsonl or workbooks), next
+    /// year's forms pre-filled, or blank forms with drop-down lists to send out.
+    Forms(cmd::forms::Args),
 }
 
 fn main() {
@@ -42,6 +45,7 @@ fn main() {
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Normalize(args) => cmd::normalize::run(args),
         Command::Review(args) => cmd::review::run(args),
+        Command::Forms(args) => cmd::forms::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

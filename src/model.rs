@@ -889,6 +889,19 @@ impl Date {
     }
 }
 
+/// The decimal a spreadsheet shows for a float: 15 significant digits, as Excel displays, so
+/// 87.03 stored as 87.030000000000001 reads 87.03 and 0.1 + 0.2 reads 0.3. Readers read numbers
+/// with it; writers check with it that a number they write reads back the same.
+pub fn spreadsheet_decimal(value: f64) -> Option<Decimal> {
+    if !value.is_finite() {
+        return None;
+    }
+    let scientific = format!("{value:.14e}");
+    Decimal::from_scientific(&scientific)
+        .ok()
+        .map(|d| d.normalize())
+}
+
 /// Days in a month of the proleptic Gregorian calendar.
 pub fn days_in_month(year: i32, month: u32) -> u32 {
     match month {

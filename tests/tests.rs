@@ -25,6 +25,12 @@ mod evaluations;
 // The review of target forms: rules as data, findings, conclusions, jixiao review.
 mod review;
 
+// Forms out: every layout written and read back as the same model.
+mod forms;
+
+// jixiao forms: from projects.jsonl and workbooks, next year's, blank forms filled in.
+mod forms_cli;
+
 // The bundled samples read back as the seed forms they were written from.
 mod samples;
 

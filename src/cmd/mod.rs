@@ -1,6 +1,7 @@
 //! The subcommands, one file each: its own arguments and a short `run`.
 
 pub mod convert;
+pub mod forms;
 pub mod inspect;
 pub mod normalize;
 pub mod review;

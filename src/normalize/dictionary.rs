@@ -31,6 +31,8 @@ struct DictionaryFile {
     #[serde(default)]
     level3: IndexMap<String, Vec<String>>,
     #[serde(default)]
+    hierarchy: IndexMap<String, Vec<String>>,
+    #[serde(default)]
     values: ValuesFile,
     #[serde(default)]
     evaluation: Option<EvaluationFile>,
@@ -129,6 +131,8 @@ pub struct Dictionary {
     pub level2: NameMap,
     /// 三级指标 synonyms.
     pub level3: NameMap,
+    /// The 二级指标 of each 一级指标 (canonical names), in order.
+    pub hierarchy: IndexMap<String, Vec<String>>,
     placeholders: HashSet<String>,
     /// Units an 指标值 may carry after its number.
     pub units: Keywords<()>,
@@ -181,6 +185,14 @@ impl Dictionary {
         }
         for (canonical, variants) in &file.level3 {
             self.level3.add(canonical, variants);
+        }
+        for (level1, level2s) in &file.hierarchy {
+            let list = self.hierarchy.entry(level1.trim().to_owned()).or_default();
+            for level2 in level2s {
+                if !list.contains(level2) {
+                    list.push(level2.trim().to_owned());
+                }
+            }
         }
         let values = file.values;
         self.placeholders

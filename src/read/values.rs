@@ -9,7 +9,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use super::grid::CellValue;
-use crate::model::{Date, MoneyUnit, days_in_month};
+use crate::model::{Date, MoneyUnit, days_in_month, spreadsheet_decimal};
 use crate::text::{fold_char, is_space, strip_html};
 
 /// What an amount cell holds.
@@ -162,16 +162,9 @@ pub fn parse_rate(value: Option<&CellValue>) -> Option<Result<crate::model::Rate
     }))
 }
 
-/// The decimal a spreadsheet shows for a float: 15 significant digits, as Excel displays, so
-/// 87.03 stored as 87.030000000000001 reads 87.03 and 0.1 + 0.2 reads 0.3.
+/// The decimal a spreadsheet shows for a float (see [`spreadsheet_decimal`]).
 pub fn decimal_from_f64(value: f64) -> Option<Decimal> {
-    if !value.is_finite() {
-        return None;
-    }
-    let scientific = format!("{value:.14e}");
-    Decimal::from_scientific(&scientific)
-        .ok()
-        .map(|d| d.normalize())
+    spreadsheet_decimal(value)
 }
 
 /// A number as a person reads it in a text field: whole numbers without ".0", others with up to

@@ -5,6 +5,7 @@
 pub mod csv_out;
 pub mod evaluations;
 pub mod form;
+pub mod forms_out;
 pub mod manifest;
 pub mod output;
 pub mod render;

@@ -40,7 +40,8 @@ pub const OUTPUT_NAMES: [&str; 9] = [
 /// Marks a folder as jixiao's output folder, so a later run may replace its outputs.
 const MARKER: &str = ".jixiao-output";
 
-const MARKER_TEXT: &str = "jixiao 的输出目录：再次运行会整体替换其中 jixiao 写出的文件（summary.xlsx、projects.csv 等），其他文件保留。\n";
+const MARKER_TEXT: &str =
+    "jixiao 的输出目录：再次运行会整体替换其中 jixiao 写出的文件（下列各文件），其他文件保留。\n";
 
 /// How the outputs reach the folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,8 +164,14 @@ impl OutputDir {
         for name in &self.written {
             sync_file(&self.staging.join(name))?;
         }
+        // The marker lists this generation's files, so the next run knows them for its own.
         let marker = self.staging.join(MARKER);
-        write_synced(&marker, MARKER_TEXT.as_bytes())?;
+        let mut listing = MARKER_TEXT.to_owned();
+        for name in &self.written {
+            listing.push_str(name);
+            listing.push('\n');
+        }
+        write_synced(&marker, listing.as_bytes())?;
         sync_dir(&self.staging);
         crate::pause::point("staged");
         let mut done: Vec<PathBuf> = Vec::new();
@@ -214,13 +221,14 @@ impl OutputDir {
 
     /// Outputs renamed into place one by one (staging inside the folder).
     fn rename_in(&mut self) -> Result<()> {
+        let earlier = listed(&self.target);
         for name in &self.written {
             let to = self.target.join(name);
             std::fs::rename(self.staging.join(name), &to).map_err(|e| io_error(&to, &e))?;
         }
         std::fs::rename(self.staging.join(MARKER), self.target.join(MARKER))
             .map_err(|e| io_error(&self.target, &e))?;
-        remove_stale_outputs(&self.target, &self.written)?;
+        remove_stale_outputs(&self.target, &self.written, &earlier)?;
         let _ = std::fs::remove_dir_all(&self.staging);
         sync_dir(&self.target);
         Ok(())
@@ -469,11 +477,19 @@ fn exchange(_a: &Path, _b: &Path) -> bool {
     false
 }
 
+/// The files a generation folder's marker lists as written by jixiao.
+fn listed(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join(MARKER))
+        .map(|text| text.lines().skip(1).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 /// Moves the entries of an old generation that jixiao did not make into the output folder
 /// (unless the folder already has one of that name).
 fn carry_over_foreign(old: &Path, target: &Path) -> Result<()> {
+    let listed = listed(old);
     for name in read_dir_names(old) {
-        if is_own(&name) {
+        if is_own(&name) || listed.contains(&name) {
             continue;
         }
         let to = target.join(&name);
@@ -506,8 +522,9 @@ fn is_xlsxwriter_temp(name: &str) -> bool {
 /// Removes a generation folder of jixiao's: its own files, then the folder if nothing else is
 /// left (a file jixiao did not make keeps it, and itself, in place).
 fn remove_generation(dir: &Path) {
+    let listed = listed(dir);
     for name in read_dir_names(dir) {
-        if is_own(&name) {
+        if is_own(&name) || listed.contains(&name) {
             let path = dir.join(&name);
             if path.is_dir() {
                 remove_generation(&path);
@@ -521,10 +538,14 @@ fn remove_generation(dir: &Path) {
 
 /// Outputs of an earlier run that this run does not write (evaluations.csv after a batch
 /// without self-evaluations), so the folder never holds outputs of two runs.
-fn remove_stale_outputs(dir: &Path, written: &[String]) -> Result<()> {
-    for name in OUTPUT_NAMES {
-        let stale = dir.join(name);
-        if !written.iter().any(|w| w == name) && stale.is_file() {
+fn remove_stale_outputs(dir: &Path, written: &[String], earlier: &[String]) -> Result<()> {
+    let names = OUTPUT_NAMES
+        .iter()
+        .map(|n| (*n).to_owned())
+        .chain(earlier.iter().cloned());
+    for name in names {
+        let stale = dir.join(&name);
+        if !written.contains(&name) && stale.is_file() {
             std::fs::remove_file(&stale).map_err(|e| io_error(&stale, &e))?;
         }
     }

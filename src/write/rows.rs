@@ -84,6 +84,35 @@ pub fn display_width(text: &str) -> usize {
         .unwrap_or(0)
 }
 
+/// A sheet name Excel accepts (no []:*?/\, at most 31 characters) not yet used.
+pub fn unique_sheet_name(name: &str, used: &[String]) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+        .collect::<String>()
+        .trim_matches('\'')
+        .to_owned();
+    let clean = if clean.is_empty() {
+        "主管部门".to_owned()
+    } else {
+        clean
+    };
+    let taken = |candidate: &str| used.iter().any(|u| u.eq_ignore_ascii_case(candidate));
+    for n in 1.. {
+        let suffix = if n == 1 {
+            String::new()
+        } else {
+            format!(" ({n})")
+        };
+        let room = 31 - suffix.chars().count();
+        let candidate: String = clean.chars().take(room).collect::<String>() + &suffix;
+        if !taken(&candidate) {
+            return candidate;
+        }
+    }
+    unreachable!("some suffix is free")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

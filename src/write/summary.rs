@@ -18,7 +18,7 @@ use super::evaluations::{
 use super::render::{
     DETAIL_CONCLUSION_COL, DETAIL_FIRST_FUND_COL, Sheet, XCell, XRow, detail_headers,
 };
-use super::rows::display_width;
+use super::rows::{display_width, unique_sheet_name};
 use super::totals::DepartmentTotals;
 use crate::model::{Date, FundKind};
 
@@ -714,35 +714,6 @@ fn sum_over(sheets: &[String], term: impl Fn(&str) -> String) -> String {
 /// "A" … "Z", "AA" …
 fn column_letter(col: u16) -> String {
     rust_xlsxwriter::utility::column_number_to_name(col)
-}
-
-/// A sheet name Excel accepts (no []:*?/\, at most 31 characters) not yet used.
-fn unique_sheet_name(name: &str, used: &[String]) -> String {
-    let clean: String = name
-        .chars()
-        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
-        .collect::<String>()
-        .trim_matches('\'')
-        .to_owned();
-    let clean = if clean.is_empty() {
-        "主管部门".to_owned()
-    } else {
-        clean
-    };
-    let taken = |candidate: &str| used.iter().any(|u| u.eq_ignore_ascii_case(candidate));
-    for n in 1.. {
-        let suffix = if n == 1 {
-            String::new()
-        } else {
-            format!(" ({n})")
-        };
-        let room = 31 - suffix.chars().count();
-        let candidate: String = clean.chars().take(room).collect::<String>() + &suffix;
-        if !taken(&candidate) {
-            return candidate;
-        }
-    }
-    unreachable!("some suffix is free")
 }
 
 #[cfg(test)]

@@ -1,0 +1,212 @@
+//! `jixiao forms [INPUT…] -o DIR`: projects written back out as official forms — from
+//! `projects.jsonl` (as `convert` writes it) or from workbooks — one workbook per 主管部门 (or one
+//! file per project), next year's forms pre-filled, or blank forms to send out.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use jixiao::batch::{self, FileStatus};
+use jixiao::model::{FormKind, Project};
+use jixiao::write::form::Layout;
+use jixiao::write::forms_out::{self, FormsOptions, WrittenForm};
+use jixiao::write::output::{OutputDir, output_error};
+
+/// Arguments of `jixiao forms`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// projects.jsonl files (as convert writes them), workbooks or folders; none with --blank.
+    #[arg(value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output folder.
+    #[arg(short, long, value_name = "DIR", default_value = "jixiao-forms")]
+    pub out: PathBuf,
+    /// The layout to write: sh2023, sd2020, c2015, gx2021 or sc2023 (default: each project's own;
+    /// with --blank, all of them).
+    #[arg(long, value_name = "ID")]
+    pub template: Option<String>,
+    /// One file per project instead of one workbook per 主管部门.
+    #[arg(long)]
+    pub per_project: bool,
+    /// Blank forms to send out: drop-down lists, validated inputs, labels locked.
+    #[arg(long, conflicts_with_all = ["next_year", "per_project"])]
+    pub blank: bool,
+    /// Next year's forms: year + 1, 延续项目, amounts blank, last year's 指标值 noted beside each.
+    #[arg(long)]
+    pub next_year: bool,
+    /// The budget year of a blank form (default: next year).
+    #[arg(long, value_name = "YEAR", requires = "blank")]
+    pub year: Option<i32>,
+    /// Empty indicator rows on a blank form.
+    #[arg(long, value_name = "N", default_value_t = 12, requires = "blank")]
+    pub rows: usize,
+    /// A folder of extra templates and dictionary files (for reading workbooks, and the 一级/二级
+    /// lists of blank forms).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Write into an output folder that already holds other files.
+    #[arg(long)]
+    pub force: bool,
+    /// When another run is writing into the same output folder, wait for it.
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
+}
+
+/// Runs the command: 0 done, 2 usage or output error.
+pub fn run(args: Args) -> Result<i32, String> {
+    let chosen = match &args.template {
+        Some(id) => Some(Layout::of(id).ok_or_else(|| {
+            let ids: Vec<&str> = Layout::ALL.iter().map(|l| l.id()).collect();
+            format!("没有“{id}”这种可写出的表格样式；可用：{}", ids.join("、"))
+        })?),
+        None => None,
+    };
+    let mut out = OutputDir::create(&args.out, args.force, args.wait).map_err(|e| e.to_string())?;
+    if args.blank {
+        if !args.inputs.is_empty() {
+            return Err("--blank 写出空白表，不需要输入文件".into());
+        }
+        return write_blanks(&args, chosen, out);
+    }
+    if args.inputs.is_empty() {
+        return Err("请给出 projects.jsonl、工作簿或文件夹（或用 --blank 写出空白表）".into());
+    }
+    let (projects, skipped) = load(&args)?;
+    let options = FormsOptions {
+        layout: chosen,
+        per_project: args.per_project,
+        next_year: args.next_year,
+    };
+    let mut written: Vec<WrittenForm> = Vec::new();
+    for (file, indices) in forms_out::plan(&projects, &options) {
+        let path = out.temp_path(&file);
+        let group: Vec<&Project> = indices.iter().map(|&i| &projects[i]).collect();
+        let forms = forms_out::write_workbook(&path, &file, &group, &options)
+            .map_err(|e| output_error(&path, e).to_string())?;
+        written.extend(forms);
+    }
+    let files = out.commit().map_err(|e| e.to_string())?;
+    for form in written.iter().filter(|f| !f.left_out.is_empty()) {
+        eprintln!(
+            "jixiao: {} 工作表“{}”：“{}”（{}）写成 {} 样式时，表中没有位置，未写出：{}",
+            form.file,
+            form.sheet,
+            form.project,
+            form.department,
+            form.layout.id(),
+            form.left_out.join("；")
+        );
+    }
+    let mut summary = format!(
+        "写出 {} 张表（{} 个文件）到 {}/。",
+        written.len(),
+        files.len(),
+        args.out.display()
+    );
+    if skipped > 0 {
+        summary.push_str(&format!("另有 {skipped} 张绩效自评表不是目标表，未写出。"));
+    }
+    eprintln!("{summary}");
+    Ok(0)
+}
+
+/// Blank forms: of the chosen layout, or of every layout.
+fn write_blanks(args: &Args, chosen: Option<Layout>, mut out: OutputDir) -> Result<i32, String> {
+    let normalizer = jixiao::normalize::Normalizer::with_dir(args.templates.as_deref())
+        .map_err(|e| e.to_string())?;
+    let hierarchy = &normalizer.dictionary().hierarchy;
+    let year = args.year.or_else(next_calendar_year);
+    let layouts: Vec<Layout> = chosen.map_or_else(|| Layout::ALL.to_vec(), |l| vec![l]);
+    let mut used = Vec::new();
+    for layout in &layouts {
+        let stem = format!("空白_{}_{}", layout.title(), layout.id());
+        let file = forms_out::unique_file_name(&stem, &mut used);
+        let path = out.temp_path(&file);
+        forms_out::write_blank(&path, *layout, year, hierarchy, args.rows)
+            .map_err(|e| output_error(&path, e).to_string())?;
+    }
+    out.commit().map_err(|e| e.to_string())?;
+    eprintln!(
+        "写出 {} 张空白表到 {}/（{}年度）。",
+        layouts.len(),
+        args.out.display(),
+        year.map_or_else(|| "    ".to_owned(), |y| y.to_string())
+    );
+    Ok(0)
+}
+
+/// The year after the current one, by the system clock.
+fn next_calendar_year() -> Option<i32> {
+    let seconds = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_secs();
+    // 365.2425 days a year from 1970; off by at most a day around New Year.
+    Some(1970 + (seconds as f64 / 31_556_952.0) as i32 + 1)
+}
+
+/// The target forms of the inputs: projects.jsonl lines as they are, workbooks read and
+/// normalized as `convert` reads them. Returns them and how many self-evaluations were skipped.
+fn load(args: &Args) -> Result<(Vec<Project>, usize), String> {
+    let mut projects = Vec::new();
+    let mut skipped = 0;
+    let (jsonl, workbooks): (Vec<&PathBuf>, Vec<&PathBuf>) = args.inputs.iter().partition(|p| {
+        p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
+    });
+    for path in jsonl {
+        for project in read_jsonl(path)? {
+            if project.kind == FormKind::Target {
+                projects.push(project);
+            } else {
+                skipped += 1;
+            }
+        }
+    }
+    if !workbooks.is_empty() {
+        let input = super::InputArgs {
+            inputs: workbooks.into_iter().cloned().collect(),
+            templates: args.templates.clone(),
+            limits: args.limits.clone(),
+        };
+        let pipeline = input.pipeline(super::Stages::Normalize)?;
+        for file in batch::walk_inputs(&input.inputs) {
+            let outcome = pipeline.process(&file);
+            if outcome.status == FileStatus::Rejected {
+                eprintln!("jixiao: {}：{}", outcome.file, outcome.message);
+            }
+            for form in outcome.forms {
+                if form.kind == FormKind::Target {
+                    projects.push(form);
+                } else {
+                    skipped += 1;
+                }
+            }
+        }
+    }
+    Ok((projects, skipped))
+}
+
+/// The projects of a projects.jsonl file, one per line; a line that is not a project is one
+/// clear error naming the file and line.
+fn read_jsonl(path: &Path) -> Result<Vec<Project>, String> {
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("{}：无法读取（{e}）", path.display()))?;
+    let mut projects = Vec::new();
+    for (number, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|e| format!("{}：无法读取（{e}）", path.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let project: Project = serde_json::from_str(&line).map_err(|e| {
+            format!(
+                "{} 第 {} 行不是 jixiao 的项目记录（{e}）",
+                path.display(),
+                number + 1
+            )
+        })?;
+        projects.push(project);
+    }
+    Ok(projects)
+}
