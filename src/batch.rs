@@ -41,6 +41,7 @@ pub fn walk_inputs(inputs: &[PathBuf]) -> Inputs {
         folder: None,
         excluded: None,
         own: Vec::new(),
+        root: None,
     }
 }
 
@@ -51,6 +52,8 @@ pub struct Inputs {
     excluded: Option<PathBuf>,
     /// Paths the run itself makes (its lock file, its staging folder): passed over in silence.
     own: Vec<PathBuf>,
+    /// Shown paths are relative to this folder, when set.
+    root: Option<PathBuf>,
 }
 
 impl Inputs {
@@ -64,6 +67,22 @@ impl Inputs {
     pub fn ignoring(mut self, own: Vec<PathBuf>) -> Inputs {
         self.own = own.iter().filter_map(|p| p.canonicalize().ok()).collect();
         self
+    }
+
+    /// Shows paths relative to `root` ("samples/a.xlsx" for `root/samples/a.xlsx`), as if the
+    /// inputs had been given from there.
+    pub fn shown_relative_to(mut self, root: Option<PathBuf>) -> Inputs {
+        self.root = root;
+        self
+    }
+
+    fn shown(&self, path: &Path) -> String {
+        let relative = self
+            .root
+            .as_deref()
+            .and_then(|root| path.strip_prefix(root).ok())
+            .filter(|p| !p.as_os_str().is_empty());
+        relative.unwrap_or(path).display().to_string()
     }
 
     fn is_excluded(&self, dir: &Path) -> bool {
@@ -96,7 +115,7 @@ impl Iterator for Inputs {
                         let name = entry.file_name().to_string_lossy();
                         if !entry.file_type().is_dir() {
                             let path = entry.path().to_path_buf();
-                            let shown = path.display().to_string();
+                            let shown = self.shown(&path);
                             return Some(classify(path, shown));
                         }
                         let reason = if entry.depth() > 0 && name.starts_with('.') {
@@ -139,7 +158,7 @@ impl Iterator for Inputs {
                 self.folder = Some((input, walker));
                 continue;
             }
-            let shown = input.display().to_string();
+            let shown = self.shown(&input);
             return Some(classify(input, shown));
         }
     }

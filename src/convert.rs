@@ -46,6 +46,8 @@ pub struct ConvertJob {
     pub force: bool,
     /// Wait for another run writing into the same output folder, instead of refusing.
     pub wait: bool,
+    /// Show input paths relative to this folder (a batch uploaded to `jixiao serve`).
+    pub shown_root: Option<PathBuf>,
     /// What is done to each file.
     pub pipeline: Pipeline,
 }
@@ -201,7 +203,8 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
     let own = out.as_ref().map(OutputDir::own_paths).unwrap_or_default();
     let inputs = batch::walk_inputs(&job.inputs)
         .excluding(job.write.then_some(job.out.as_path()))
-        .ignoring(own);
+        .ignoring(own)
+        .shown_relative_to(job.shown_root.clone());
     batch::for_each_ordered(inputs, job.jobs, work, |(outcome, rendered)| {
         let rendered = rendered
             .transpose()

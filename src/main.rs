@@ -35,6 +35,9 @@ enum Command {
     /// Write projects back out as official forms (from projects.jsonl or workbooks), next
     /// year's forms pre-filled, or blank forms with drop-down lists to send out.
     Forms(cmd::forms::Args),
+    /// A page for the clerk on this machine only: drop the department workbooks in a browser,
+    /// watch them converted, download summary.xlsx and the other outputs.
+    Serve(cmd::serve::Args),
 }
 
 fn main() {
@@ -46,6 +49,7 @@ fn main() {
         Command::Normalize(args) => cmd::normalize::run(args),
         Command::Review(args) => cmd::review::run(args),
         Command::Forms(args) => cmd::forms::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

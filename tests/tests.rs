@@ -55,6 +55,9 @@ mod convert;
 // Outputs that survive a crash, a second run at the same time and a full disk.
 mod crash;
 
+// jixiao serve over HTTP: the CLI's outputs, the token/Host/Origin checks, safe upload names.
+mod serve;
+
 // Makers of broken and hostile files, for the next module.
 mod hostile_files;
 

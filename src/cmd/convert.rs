@@ -95,6 +95,7 @@ impl Args {
             write: !self.no_write,
             force: self.force,
             wait: self.wait,
+            shown_root: None,
             pipeline,
         })
     }
@@ -148,6 +149,25 @@ fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
 
 /// The one paragraph printed at the end.
 fn summary_paragraph(report: &ConvertReport, job: &ConvertJob) -> String {
+    let mut text = report_paragraph(report);
+    if job.write {
+        let names: Vec<&str> = report
+            .outputs
+            .iter()
+            .filter_map(|p| p.file_name().and_then(|n| n.to_str()))
+            .collect();
+        text.push_str(&format!(
+            "结果在 {}/（{}）。",
+            job.out.display(),
+            names.join("、")
+        ));
+    }
+    text
+}
+
+/// What a run found, in one paragraph (also shown on the page of `jixiao serve`): files,
+/// forms, departments, fund totals, warnings.
+pub fn report_paragraph(report: &ConvertReport) -> String {
     let total = fixed2(report.totals.fund(FundKind::Total));
     let annual = fixed2(report.totals.fund(FundKind::AnnualTotal));
     let forms = if report.evaluations > 0 {
@@ -172,18 +192,6 @@ fn summary_paragraph(report: &ConvertReport, job: &ConvertJob) -> String {
         text.push_str(&format!(
             "警告 {} 条，疑似重复项目 {} 个，见 summary.xlsx 的“问题清单”。",
             report.warnings, report.duplicates
-        ));
-    }
-    if job.write {
-        let names: Vec<&str> = report
-            .outputs
-            .iter()
-            .filter_map(|p| p.file_name().and_then(|n| n.to_str()))
-            .collect();
-        text.push_str(&format!(
-            "结果在 {}/（{}）。",
-            job.out.display(),
-            names.join("、")
         ));
     }
     text

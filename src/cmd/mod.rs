@@ -5,6 +5,7 @@ pub mod forms;
 pub mod inspect;
 pub mod normalize;
 pub mod review;
+pub mod serve;
 
 use std::path::Path;
 

@@ -1,0 +1,511 @@
+//! `jixiao serve`: a page for the clerk, served by jixiao itself on the loopback address — drop
+//! the department files (or a whole folder) in the browser, watch them convert, read the 汇总 and
+//! the problems, download every output. Nothing leaves the machine.
+//!
+//! Every request must carry the run's random token in its path, name this server in `Host` (no
+//! DNS rebinding) and come from this page (`Origin`); uploads are streamed to the batch's folder
+//! within the limits of `convert`; each batch runs exactly `convert`, on the worker threads, in
+//! its own folder.
+
+mod batch;
+mod guard;
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use batch::{Batch, State};
+use guard::Guard;
+use jixiao::batch::Pipeline;
+use jixiao::write::csv_out::{CsvEncoding, CsvUnit};
+use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
+
+/// The page, with its script and style, built into the binary.
+const PAGE: &str = include_str!("page.html");
+
+/// Requests served at once.
+const HANDLERS: usize = 16;
+
+/// Arguments of `jixiao serve`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The port to listen on (default: a free one).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub port: u16,
+    /// Do not open the page in the browser.
+    #[arg(long)]
+    pub no_open: bool,
+    /// Keep each batch's outputs in a folder of DIR (default: temporary, removed at the end).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// A folder of extra templates, dictionary and review rules files.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: super::LimitArgs,
+}
+
+/// Everything the request handlers share.
+struct App {
+    guard: Guard,
+    pipeline: Pipeline,
+    max_file_bytes: u64,
+    /// The run's temporary folder (uploads, working files; outputs unless --out).
+    temp: PathBuf,
+    /// Where batches' outputs go.
+    outputs: PathBuf,
+    /// Whether outputs are kept after the server stops (--out).
+    kept: bool,
+    batches: Mutex<HashMap<String, Arc<Mutex<Batch>>>>,
+    serial: Mutex<u64>,
+}
+
+/// Runs the server until Ctrl-C.
+pub fn run(args: Args) -> Result<i32, String> {
+    let input = super::InputArgs {
+        inputs: Vec::new(),
+        templates: args.templates.clone(),
+        limits: args.limits.clone(),
+    };
+    let pipeline = input.pipeline(super::Stages::Review { rules: None })?;
+    let server = Server::http(("127.0.0.1", args.port))
+        .map_err(|e| format!("无法在 127.0.0.1:{} 上监听：{e}", args.port))?;
+    let port = server
+        .server_addr()
+        .to_ip()
+        .map(|a| a.port())
+        .ok_or("无法取得监听端口")?;
+    let token = random_hex(16);
+    remove_stale_temporaries();
+    let temp = std::env::temp_dir().join(format!(
+        "jixiao-serve-{}-{}",
+        std::process::id(),
+        random_hex(4)
+    ));
+    std::fs::create_dir_all(&temp)
+        .map_err(|e| format!("无法建立临时目录 {}：{e}", temp.display()))?;
+    let outputs = match &args.out {
+        Some(dir) => dir.clone(),
+        None => temp.join("outputs"),
+    };
+    let url = format!("http://127.0.0.1:{port}/{token}/");
+    // The first line of standard output: where the page is (scripts and tests read it).
+    println!("{url}");
+    eprintln!("jixiao serve：在浏览器中打开 {url}（只在本机可访问；按 Ctrl-C 停止）");
+    let cleanup = temp.clone();
+    ctrlc::set_handler(move || {
+        let _ = std::fs::remove_dir_all(&cleanup);
+        eprintln!("jixiao serve：已停止，临时文件已删除");
+        std::process::exit(0);
+    })
+    .map_err(|e| format!("无法设置 Ctrl-C 处理：{e}"))?;
+    if !args.no_open {
+        open_browser(&url);
+    }
+    let app = Arc::new(App {
+        guard: Guard { token, port },
+        pipeline,
+        max_file_bytes: args.limits.max_file_size,
+        temp,
+        outputs,
+        kept: args.out.is_some(),
+        batches: Mutex::new(HashMap::new()),
+        serial: Mutex::new(0),
+    });
+    // A fixed pool of handlers: a flood of requests waits its turn instead of taking threads
+    // without bound (conversions run on threads of their own).
+    let server = Arc::new(server);
+    let handlers: Vec<_> = (0..HANDLERS)
+        .map(|_| {
+            let server = Arc::clone(&server);
+            let app = Arc::clone(&app);
+            std::thread::spawn(move || {
+                while let Ok(request) = server.recv() {
+                    handle(&app, request);
+                }
+            })
+        })
+        .collect();
+    for handler in handlers {
+        let _ = handler.join();
+    }
+    Ok(0)
+}
+
+/// Removes the temporary folders of servers that were killed before they could (Linux, where
+/// `/proc` says whether their process still runs).
+fn remove_stale_temporaries() {
+    let proc = Path::new("/proc/self");
+    if !proc.exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name
+            .strip_prefix("jixiao-serve-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !Path::new("/proc").join(pid.to_string()).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Opens the page in the default browser (failing quietly: the address is printed).
+fn open_browser(url: &str) {
+    let command = if cfg!(target_os = "windows") {
+        std::process::Command::new("cmd")
+            .args(["/C", "start", "", url])
+            .spawn()
+    } else if cfg!(target_os = "macos") {
+        std::process::Command::new("open").arg(url).spawn()
+    } else {
+        std::process::Command::new("xdg-open").arg(url).spawn()
+    };
+    let _ = command;
+}
+
+/// Random hex from the standard library's OS-seeded hash keys (`bytes` bytes).
+fn random_hex(bytes: usize) -> String {
+    let mut text = String::new();
+    let mut counter: u64 = 0;
+    while text.len() < bytes * 2 {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(counter);
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        text.push_str(&format!("{:016x}", hasher.finish()));
+        counter += 1;
+    }
+    text.truncate(bytes * 2);
+    text
+}
+
+fn header<'r>(request: &'r Request, name: &'static str) -> Option<&'r str> {
+    request
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv(name))
+        .map(|h| h.value.as_str())
+}
+
+/// Serves one request; whatever happens in it, the server goes on.
+fn handle(app: &App, mut request: Request) {
+    let guard = &app.guard;
+    let allowed = guard.host_ok(header(&request, "Host"))
+        && guard.same_site(
+            header(&request, "Origin"),
+            header(&request, "Sec-Fetch-Site"),
+        );
+    let url = request.url().to_owned();
+    let path = guard.strip_token(&url).map(str::to_owned);
+    let response = match (allowed, path) {
+        // The page's own links are relative: its address ends in '/'.
+        (true, Some(path))
+            if path == "/" && !url.split('?').next().unwrap_or("").ends_with('/') =>
+        {
+            redirect(&format!("/{}/", guard.token))
+        }
+        (true, Some(path)) => {
+            match jixiao::panic_guard::guarded(|| route(app, &mut request, &path, &url)) {
+                Ok(response) => response,
+                Err(panic) => json_error(500, &format!("内部错误：{panic}")),
+            }
+        }
+        _ => text(403, "无权访问：请使用 jixiao serve 启动时给出的完整地址。"),
+    };
+    let _ = request.respond(response);
+}
+
+type Reply = Response<Box<dyn Read + Send>>;
+
+fn route(app: &App, request: &mut Request, path: &str, url: &str) -> Reply {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (request.method(), parts.as_slice()) {
+        (Method::Get, [""]) => page(),
+        (Method::Post, ["batches"]) => create_batch(app, request),
+        (Method::Put, ["batches", id, "files"]) => upload(app, request, id, url),
+        (Method::Post, ["batches", id, "start"]) => start(app, id),
+        (Method::Get, ["batches", id]) => status(app, id),
+        (Method::Get, ["batches", id, "outputs", name]) => download(app, id, name),
+        (Method::Get, ["batches", id, "all.zip"]) => zip(app, id),
+        _ => text(404, "没有这个地址"),
+    }
+}
+
+/// The headers every reply carries: nothing cached, nothing sniffed, no referrer (the token is in
+/// the address), scripts only from the page itself.
+fn with_common_headers(response: Reply) -> Reply {
+    let headers = [
+        ("Cache-Control", "no-store"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("X-Frame-Options", "DENY"),
+        (
+            "Content-Security-Policy",
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
+             connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'",
+        ),
+    ];
+    let mut response = response;
+    for (name, value) in headers {
+        if let Ok(h) = Header::from_bytes(name, value) {
+            response = response.with_header(h);
+        }
+    }
+    response
+}
+
+fn reply(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
+    let length = body.len();
+    let mut response = Response::new(
+        StatusCode(status),
+        Vec::new(),
+        Box::new(std::io::Cursor::new(body)) as Box<dyn Read + Send>,
+        Some(length),
+        None,
+    );
+    if let Ok(h) = Header::from_bytes("Content-Type", content_type) {
+        response = response.with_header(h);
+    }
+    with_common_headers(response)
+}
+
+fn text(status: u16, message: &str) -> Reply {
+    reply(
+        status,
+        "text/plain; charset=utf-8",
+        message.as_bytes().to_vec(),
+    )
+}
+
+fn redirect(location: &str) -> Reply {
+    let mut response = reply(301, "text/plain; charset=utf-8", Vec::new());
+    if let Ok(h) = Header::from_bytes("Location", location) {
+        response = response.with_header(h);
+    }
+    response
+}
+
+fn json(status: u16, value: &serde_json::Value) -> Reply {
+    reply(
+        status,
+        "application/json; charset=utf-8",
+        value.to_string().into_bytes(),
+    )
+}
+
+fn json_error(status: u16, message: &str) -> Reply {
+    json(status, &serde_json::json!({ "error": message }))
+}
+
+fn page() -> Reply {
+    reply(200, "text/html; charset=utf-8", PAGE.as_bytes().to_vec())
+}
+
+fn find(app: &App, id: &str) -> Option<Arc<Mutex<Batch>>> {
+    app.batches
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(id)
+        .cloned()
+}
+
+/// A new batch with the CSV options the clerk chose: `{"csv_encoding": "gb18030", "csv_unit":
+/// "wan"}` (either may be left out).
+fn create_batch(app: &App, request: &mut Request) -> Reply {
+    let mut body = String::new();
+    if request
+        .as_reader()
+        .take(4096)
+        .read_to_string(&mut body)
+        .is_err()
+    {
+        return json_error(400, "请求无法读取");
+    }
+    let options: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let encoding = match options["csv_encoding"].as_str() {
+        Some("gb18030") => CsvEncoding::Gb18030,
+        Some("utf-8") => CsvEncoding::Utf8,
+        _ => CsvEncoding::Utf8Bom,
+    };
+    let unit = match options["csv_unit"].as_str() {
+        Some("wan") => CsvUnit::Wan,
+        _ => CsvUnit::Yuan,
+    };
+    let serial = {
+        let mut serial = app.serial.lock().unwrap_or_else(|e| e.into_inner());
+        *serial += 1;
+        *serial
+    };
+    let id = format!("{serial}-{}", random_hex(6));
+    let work = app.temp.join("batches").join(&id);
+    let files = work.join("files");
+    if let Err(e) = std::fs::create_dir_all(&files) {
+        return json_error(500, &format!("无法建立这一批的目录：{e}"));
+    }
+    let out = app
+        .outputs
+        .join(format!("批次{serial}-{}", &id[id.len() - 6..]));
+    let batch = Batch {
+        id: id.clone(),
+        state: State::Receiving,
+        message: String::new(),
+        received: 0,
+        received_bytes: 0,
+        refused: Vec::new(),
+        progress: Default::default(),
+        results: None,
+        files,
+        out,
+        work,
+        kept: app.kept,
+        csv: (encoding, unit),
+    };
+    app.batches
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(id.clone(), Arc::new(Mutex::new(batch)));
+    json(201, &serde_json::json!({ "id": id }))
+}
+
+/// One file of a batch, its relative name in `?path=`, its bytes as the body.
+fn upload(app: &App, request: &mut Request, id: &str, url: &str) -> Reply {
+    let Some(batch) = find(app, id) else {
+        return json_error(404, "没有这一批");
+    };
+    let name = guard::query_value(url, "path").unwrap_or_default();
+    let refuse = |reason: String, status: u16| {
+        let mut b = batch.lock().unwrap_or_else(|e| e.into_inner());
+        b.refused.push((name.clone(), reason.clone()));
+        json_error(status, &reason)
+    };
+    let relative = match guard::upload_path(&name) {
+        Ok(relative) => relative,
+        Err(reason) => return refuse(reason, 400),
+    };
+    if batch.lock().unwrap_or_else(|e| e.into_inner()).state != State::Receiving {
+        return refuse("这一批已开始转换，不能再添加文件；请新建一批".into(), 409);
+    }
+    let declared = request.body_length();
+    match Batch::receive(
+        &batch,
+        &relative,
+        request.as_reader(),
+        declared,
+        app.max_file_bytes,
+    ) {
+        Ok(()) => json(
+            201,
+            &serde_json::json!({ "stored": relative.to_string_lossy() }),
+        ),
+        Err(reason) => refuse(reason, 413),
+    }
+}
+
+fn start(app: &App, id: &str) -> Reply {
+    let Some(batch) = find(app, id) else {
+        return json_error(404, "没有这一批");
+    };
+    match Batch::start(batch, app.pipeline.clone()) {
+        Ok(()) => json(202, &serde_json::json!({ "started": true })),
+        Err(reason) => json_error(409, &reason),
+    }
+}
+
+fn status(app: &App, id: &str) -> Reply {
+    let Some(batch) = find(app, id) else {
+        return json_error(404, "没有这一批");
+    };
+    let b = batch.lock().unwrap_or_else(|e| e.into_inner());
+    json(200, &serde_json::to_value(&*b).unwrap_or_default())
+}
+
+fn download(app: &App, id: &str, name: &str) -> Reply {
+    let Some(batch) = find(app, id) else {
+        return json_error(404, "没有这一批");
+    };
+    let name = guard::percent_decode(name).unwrap_or_default();
+    let path = batch
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .output(&name);
+    match path {
+        Some(path) => file(&path, &name),
+        None => json_error(404, "没有这个结果文件"),
+    }
+}
+
+fn zip(app: &App, id: &str) -> Reply {
+    let Some(batch) = find(app, id) else {
+        return json_error(404, "没有这一批");
+    };
+    let made = batch.lock().unwrap_or_else(|e| e.into_inner()).zip();
+    match made {
+        Ok(path) => file(&path, "jixiao-结果.zip"),
+        Err(reason) => json_error(409, &reason),
+    }
+}
+
+/// A file as a download, its name given in UTF-8 (RFC 6266).
+fn file(path: &Path, name: &str) -> Reply {
+    let Ok(handle) = std::fs::File::open(path) else {
+        return json_error(404, "文件已不在");
+    };
+    let length = handle.metadata().map(|m| m.len() as usize).ok();
+    let content_type = match Path::new(name).extension().and_then(|e| e.to_str()) {
+        Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        Some("csv") => "text/csv",
+        Some("jsonl") => "application/x-ndjson",
+        Some("zip") => "application/zip",
+        _ => "application/octet-stream",
+    };
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut response = Response::new(
+        StatusCode(200),
+        Vec::new(),
+        Box::new(handle) as Box<dyn Read + Send>,
+        length,
+        None,
+    );
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    for (k, v) in [
+        ("Content-Type", content_type),
+        ("Content-Disposition", disposition.as_str()),
+    ] {
+        if let Ok(h) = Header::from_bytes(k, v) {
+            response = response.with_header(h);
+        }
+    }
+    with_common_headers(response)
+}

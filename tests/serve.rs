@@ -1,0 +1,637 @@
+//! `jixiao serve` over real HTTP: the samples and the field corpora uploaded as a clerk's browser
+//! would send them give outputs byte-identical to `jixiao convert` on the same files; requests
+//! without the token, naming another host or coming from another site are refused; uploaded names
+//! never land outside their batch; an upload over the limit is refused and not kept; batches do not
+//! mix; Ctrl-C removes the temporary files.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::harness::{fixture, jixiao_in, repo};
+
+/// A running `jixiao serve --no-open`, stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    token: String,
+}
+
+impl Server {
+    /// Starts the server with `TMPDIR` set to `temp` and extra arguments.
+    fn start(temp: &Path, extra: &[&str]) -> Server {
+        Server::start_with(temp, extra, &[])
+    }
+
+    /// Starts the server with extra arguments and environment variables.
+    fn start_with(temp: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+            .arg("serve")
+            .envs(env.iter().copied())
+            .arg("--no-open")
+            .args(extra)
+            .env("TMPDIR", temp)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("jixiao serve starts");
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let url = first.trim().to_owned();
+        let rest = url
+            .strip_prefix("http://127.0.0.1:")
+            .unwrap_or_else(|| panic!("first line is the page's address: {url:?}"));
+        let (port, token) = rest.trim_end_matches('/').split_once('/').unwrap();
+        assert!(token.len() >= 32, "the token is long and random: {token}");
+        assert!(url.ends_with('/'), "the page's address ends in '/': {url}");
+        Server {
+            port: port.parse().unwrap(),
+            token: token.to_owned(),
+            child,
+        }
+    }
+
+    /// A request to `path` (after the token) with this server's own Host.
+    fn call(&self, method: &str, path: &str, body: &[u8]) -> Reply {
+        let target = format!("/{}/{path}", self.token);
+        let host = format!("127.0.0.1:{}", self.port);
+        self.raw(method, &target, &[("Host", host.as_str())], body)
+    }
+
+    /// A request exactly as given: target, headers, body.
+    fn raw(&self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .unwrap();
+        let mut head = format!("{method} {target} HTTP/1.1\r\n");
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        head.push_str(&format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        ));
+        stream.write_all(head.as_bytes()).unwrap();
+        // The server may refuse before reading the whole body and close: that is its answer.
+        let _ = stream.write_all(body);
+        let mut bytes = Vec::new();
+        let _ = stream.read_to_end(&mut bytes);
+        Reply::parse(&bytes)
+    }
+
+    /// Creates a batch, uploads `files` (name as the browser gives it → file), starts it and waits
+    /// until it is done; returns its id and final status.
+    fn convert(&self, files: &[(String, PathBuf)], options: &str) -> (String, Value) {
+        let (id, status) = self.run_batch(files, options);
+        assert_eq!(status["state"], "done", "the batch failed: {status}");
+        (id, status)
+    }
+
+    /// Like `convert`, but returns a failed batch's status too.
+    fn run_batch(&self, files: &[(String, PathBuf)], options: &str) -> (String, Value) {
+        let created = self.call("POST", "batches", options.as_bytes());
+        assert_eq!(created.status, 201, "{}", created.text());
+        let id = created.json()["id"].as_str().unwrap().to_owned();
+        for (name, path) in files {
+            let target = format!("batches/{id}/files?path={}", encode(name));
+            let stored = self.call("PUT", &target, &std::fs::read(path).unwrap());
+            assert_eq!(stored.status, 201, "{name}: {}", stored.text());
+        }
+        let started = self.call("POST", &format!("batches/{id}/start"), b"");
+        assert_eq!(started.status, 202, "{}", started.text());
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let status = self.call("GET", &format!("batches/{id}"), b"").json();
+            if status["state"] == "done" || status["state"] == "failed" {
+                return (id, status);
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the batch never finished: {status}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A response: status, headers (names in lower case), body (chunked encoding undone).
+struct Reply {
+    status: u16,
+    headers: BTreeMap<String, String>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn parse(bytes: &[u8]) -> Reply {
+        let end = bytes
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("no response head in {:?}", String::from_utf8_lossy(bytes)));
+        let head = std::str::from_utf8(&bytes[..end]).unwrap();
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: BTreeMap<String, String> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        let mut body = bytes[end + 4..].to_vec();
+        if headers
+            .get("transfer-encoding")
+            .is_some_and(|v| v.contains("chunked"))
+        {
+            body = unchunk(&body);
+        }
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+}
+
+fn unchunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = body.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size_text = std::str::from_utf8(&body[..line_end]).unwrap();
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        let start = line_end + 2;
+        out.extend_from_slice(&body[start..start + size]);
+        body = &body[start + size + 2..];
+    }
+}
+
+/// Percent-encodes a query value as `encodeURIComponent` does.
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Every file under `dir`, named as a browser names a dropped folder's files: "prefix/a/b.xlsx".
+fn folder_files(dir: &Path, prefix: &str) -> Vec<(String, PathBuf)> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let name = format!("{prefix}/{}", entry.file_name().to_string_lossy());
+        if entry.file_type().unwrap().is_dir() {
+            files.extend(folder_files(&entry.path(), &name));
+        } else {
+            files.push((name, entry.path()));
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The files of a folder, name → bytes (the output set).
+fn outputs(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Everything under a folder, recursively, as relative paths.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut all = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries {
+            let entry = entry.unwrap();
+            let path = entry.path();
+            all.push(path.strip_prefix(dir).unwrap().display().to_string());
+            if entry.file_type().unwrap().is_dir() {
+                all.extend(
+                    tree(&path)
+                        .into_iter()
+                        .map(|p| format!("{}/{p}", entry.file_name().to_string_lossy())),
+                );
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+#[test]
+fn uploads_give_the_same_outputs_as_convert_on_the_same_files() {
+    let temp = tempfile::tempdir().unwrap();
+    let kept = temp.path().join("kept");
+    let server = Server::start(temp.path(), &["--out", kept.to_str().unwrap()]);
+    let page = server.call("GET", "", b"");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("绩效表格汇总"), "the page is served");
+    assert!(page.headers["content-security-policy"].contains("default-src 'none'"));
+    assert_eq!(page.headers["referrer-policy"], "no-referrer");
+
+    // What a clerk drops: three folders, as the browser names their files.
+    let mut files = folder_files(&repo("samples"), "samples");
+    files.extend(folder_files(&fixture("field-corpus"), "field-corpus"));
+    files.extend(folder_files(&fixture("field-corpus-2"), "field-corpus-2"));
+    let (id, status) = server.convert(&files, r#"{"csv_encoding": "gb18030", "csv_unit": "wan"}"#);
+    let results = &status["results"];
+    let progress = &status["progress"];
+    assert_eq!(progress["files"], files.len() as u64, "{status}");
+    assert!(
+        progress["rejected"].as_u64().unwrap() >= 1,
+        "损坏文件 is rejected: {status}"
+    );
+    assert!(
+        progress["skipped"].as_u64().unwrap() >= 2,
+        "说明.txt and ~$ are skipped: {status}"
+    );
+    assert!(results["evaluations"].as_u64().unwrap() > 0, "{status}");
+
+    // The same files, given to the CLI from a folder holding them under the same names.
+    let copy = temp.path().join("copy");
+    for (name, path) in &files {
+        let to = copy.join(name);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(path, to).unwrap();
+    }
+    jixiao_in(
+        Some(&copy),
+        [
+            "convert",
+            "-q",
+            "field-corpus",
+            "field-corpus-2",
+            "samples",
+            "-o",
+            "out",
+            "--csv-encoding",
+            "gb18030",
+            "--csv-unit",
+            "wan",
+        ],
+    );
+    let cli = outputs(&copy.join("out"));
+    assert!(cli.contains_key("summary.xlsx") && cli.contains_key("evaluations.csv"));
+
+    // Each output downloaded is the CLI's, byte for byte; and so is the folder kept by --out.
+    let names: Vec<String> = results["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_owned())
+        .collect();
+    let mut expected: Vec<&String> = cli.keys().filter(|n| !n.starts_with('.')).collect();
+    expected.sort();
+    let mut listed: Vec<&String> = names.iter().collect();
+    listed.sort();
+    assert_eq!(listed, expected, "every output is offered");
+    for name in &names {
+        let got = server.call(
+            "GET",
+            &format!("batches/{id}/outputs/{}", encode(name)),
+            b"",
+        );
+        assert_eq!(got.status, 200, "{name}");
+        assert!(got.body == cli[name], "{name} differs from the CLI's");
+        assert!(got.headers["content-disposition"].contains("filename*=UTF-8''"));
+    }
+    let kept_dir = std::fs::read_dir(&kept)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.is_dir())
+        .expect("--out keeps the batch's outputs in a folder of its own");
+    let kept_files = outputs(&kept_dir);
+    for name in &names {
+        assert!(kept_files[name] == cli[name], "kept {name} differs");
+    }
+
+    // All of them in one zip.
+    let zip = server.call("GET", &format!("batches/{id}/all.zip"), b"");
+    assert_eq!(zip.status, 200);
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.body)).unwrap();
+    assert_eq!(archive.len(), names.len());
+    for name in &names {
+        let mut entry = archive.by_name(name).unwrap();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        assert!(bytes == cli[name], "zipped {name} differs");
+    }
+
+    // What the page shows is summary.xlsx's 汇总 and 问题清单, the totals included.
+    let summary = &results["summary"];
+    let total = summary["rows"].as_array().unwrap().last().unwrap();
+    assert_eq!(total[0], "合计");
+    let headers = summary["headers"].as_array().unwrap();
+    let projects = headers.iter().position(|h| h == "项目数").unwrap();
+    let cli_projects = std::fs::read_to_string(copy.join("out/projects.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(total[projects], cli_projects.to_string());
+    let problems = results["problems"]["rows"].as_array().unwrap();
+    assert!(
+        problems
+            .iter()
+            .any(|row| row.to_string().contains("损坏文件")),
+        "the problems list names the broken file: {problems:?}"
+    );
+    assert!(results["paragraph"].as_str().unwrap().contains("拒收"));
+    assert_eq!(results["saved_in"], kept_dir.display().to_string());
+}
+
+#[test]
+fn requests_without_the_token_from_another_host_or_site_are_refused() {
+    let temp = tempfile::tempdir().unwrap();
+    let server = Server::start(temp.path(), &[]);
+    let host = format!("127.0.0.1:{}", server.port);
+    let own = format!("http://127.0.0.1:{}", server.port);
+    let page = format!("/{}/", server.token);
+    let ok =
+        |headers: &[(&str, &str)], target: &str| server.raw("GET", target, headers, b"").status;
+    assert_eq!(ok(&[("Host", &host)], &page), 200);
+    assert_eq!(ok(&[("Host", &host), ("Origin", &own)], &page), 200);
+    assert_eq!(
+        ok(&[("Host", &format!("localhost:{}", server.port))], &page),
+        200
+    );
+    // The page's address without its last slash is sent to the one with it.
+    assert_eq!(ok(&[("Host", &host)], page.trim_end_matches('/')), 301);
+    for (what, headers, target) in [
+        ("no token", vec![("Host", host.as_str())], "/".to_owned()),
+        (
+            "no token, an API path",
+            vec![("Host", host.as_str())],
+            "/batches".to_owned(),
+        ),
+        (
+            "a wrong token",
+            vec![("Host", host.as_str())],
+            format!("/{}x/", server.token),
+        ),
+        (
+            "a shorter token",
+            vec![("Host", host.as_str())],
+            format!("/{}/", &server.token[1..]),
+        ),
+        (
+            "DNS rebinding",
+            vec![("Host", "evil.example")],
+            page.clone(),
+        ),
+        (
+            "rebinding with the port",
+            vec![("Host", &*format!("evil.example:{}", server.port))],
+            page.clone(),
+        ),
+        ("no Host", vec![], page.clone()),
+        (
+            "another site",
+            vec![("Host", host.as_str()), ("Origin", "http://evil.example")],
+            page.clone(),
+        ),
+        (
+            "another port",
+            vec![("Host", host.as_str()), ("Origin", "http://127.0.0.1:1")],
+            page.clone(),
+        ),
+        (
+            "cross-site fetch",
+            vec![("Host", host.as_str()), ("Sec-Fetch-Site", "cross-site")],
+            page.clone(),
+        ),
+    ] {
+        assert_eq!(ok(&headers, &target), 403, "{what} is refused");
+    }
+    // A cross-site POST cannot make a batch either.
+    let posted = server.raw(
+        "POST",
+        &format!("{page}batches"),
+        &[("Host", &host), ("Origin", "http://evil.example")],
+        b"{}",
+    );
+    assert_eq!(posted.status, 403);
+}
+
+#[test]
+fn uploaded_names_never_land_outside_the_batch_and_limits_hold() {
+    let temp = tempfile::tempdir().unwrap();
+    let server = Server::start(temp.path(), &["--max-file-size", "64KB"]);
+    let created = server.call("POST", "batches", b"{}").json();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let body = std::fs::read(repo("samples/残保金抚恤金专项.xlsx")).unwrap();
+    let before = tree(temp.path());
+    for bad in [
+        "../escaped.xlsx",
+        "a/../../escaped.xlsx",
+        "/tmp/escaped.xlsx",
+        "C:\\escaped.xlsx",
+        "..\\escaped.xlsx",
+        "a/./escaped.xlsx",
+        "escaped.xlsx:stream",
+        "",
+    ] {
+        let reply = server.call(
+            "PUT",
+            &format!("batches/{id}/files?path={}", encode(bad)),
+            &body,
+        );
+        assert_eq!(reply.status, 400, "{bad:?} is refused: {}", reply.text());
+    }
+    assert_eq!(
+        tree(temp.path()),
+        before,
+        "nothing was written for refused names"
+    );
+    assert!(!Path::new("/tmp/escaped.xlsx").exists());
+
+    // Reserved and very long names are made harmless, not refused (a name part is cut to 180
+    // bytes, its extension kept: 58 three-byte characters and ".xlsx").
+    let long = format!("{}.xlsx", "很长的文件名".repeat(60));
+    for (name, stored) in [
+        ("CON.xlsx", "_CON.xlsx".to_owned()),
+        ("部门/NUL", "部门/_NUL".to_owned()),
+        (
+            long.as_str(),
+            format!(
+                "{}.xlsx",
+                "很长的文件名"
+                    .repeat(60)
+                    .chars()
+                    .take(58)
+                    .collect::<String>()
+            ),
+        ),
+    ] {
+        let reply = server.call(
+            "PUT",
+            &format!("batches/{id}/files?path={}", encode(name)),
+            &body,
+        );
+        assert_eq!(reply.status, 201, "{name}: {}", reply.text());
+        assert_eq!(reply.json()["stored"], stored);
+    }
+
+    // Over the file-size limit: refused with the reason, nothing kept.
+    let big = vec![b'x'; 1024 * 1024];
+    let reply = server.call("PUT", &format!("batches/{id}/files?path=big.xlsx"), &big);
+    assert_eq!(reply.status, 413, "{}", reply.text());
+    assert!(reply.json()["error"].as_str().unwrap().contains("上限"));
+    let stored = tree(temp.path());
+    assert!(
+        !stored.iter().any(|p| p.ends_with("big.xlsx")),
+        "{stored:?}"
+    );
+
+    // The batch converts what it kept and tells what it refused.
+    let started = server.call("POST", &format!("batches/{id}/start"), b"");
+    assert_eq!(started.status, 202);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        let status = server.call("GET", &format!("batches/{id}"), b"").json();
+        if status["state"] == "done" {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline && status["state"] != "failed",
+            "{status}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status["progress"]["files"], 3);
+    assert_eq!(status["refused"].as_array().unwrap().len(), 9, "{status}");
+    // A started batch takes no more files.
+    let late = server.call("PUT", &format!("batches/{id}/files?path=late.xlsx"), &body);
+    assert_eq!(late.status, 409);
+    // No path in an output's name leaves the batch's outputs.
+    for name in ["..%2F..%2Fetc%2Fpasswd", "%2E%2E", "summary.xlsx%00"] {
+        let got = server.call("GET", &format!("batches/{id}/outputs/{name}"), b"");
+        assert_eq!(got.status, 404, "{name}");
+    }
+    let unknown = server.call("GET", "batches/1-000000000000", b"");
+    assert_eq!(unknown.status, 404);
+}
+
+#[test]
+fn batches_do_not_mix_and_ctrl_c_removes_the_temporary_files() {
+    let temp = tempfile::tempdir().unwrap();
+    // A killed server's folder (no process can have this id: Linux's largest is 4194304).
+    let stale = temp.path().join("jixiao-serve-4194400-0a0b0c0d");
+    std::fs::create_dir_all(stale.join("batches/1-x/files")).unwrap();
+    let server = Server::start(temp.path(), &[]);
+    assert!(
+        !stale.exists(),
+        "a killed server's temporary files are removed at start"
+    );
+    let one = folder_files(&repo("samples"), "samples");
+    let two = folder_files(&fixture("field-corpus-2"), "field-corpus-2");
+    // Both at once, from two threads.
+    let (first, second) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| server.convert(&one, "{}"));
+        let b = scope.spawn(|| server.convert(&two, "{}"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_ne!(first.0, second.0);
+    assert_eq!(first.1["progress"]["files"], one.len() as u64);
+    assert_eq!(second.1["progress"]["files"], two.len() as u64);
+    assert_eq!(
+        first.1["results"]["evaluations"], 0,
+        "the samples hold no self-evaluation"
+    );
+    assert!(second.1["results"]["evaluations"].as_u64().unwrap() > 0);
+    let projects = |status: &Value| {
+        let summary = &status["results"]["summary"];
+        let at = summary["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|h| h == "项目数")
+            .unwrap();
+        summary["rows"].as_array().unwrap().last().unwrap()[at]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(projects(&first.1), "9", "the samples' nine projects only");
+    assert!(
+        !tree(temp.path()).is_empty(),
+        "the server keeps its files while it runs"
+    );
+
+    let pid = server.child.id().to_string();
+    let signalled = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(signalled.success());
+    let mut server = server;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "Ctrl-C stops the server");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        tree(temp.path()),
+        Vec::<String>::new(),
+        "its temporary files are gone"
+    );
+}
+
+#[test]
+fn a_crash_in_one_batch_never_stops_the_server() {
+    let temp = tempfile::tempdir().unwrap();
+    // Every conversion panics once it holds its output folder.
+    let server = Server::start_with(temp.path(), &[], &[("JIXIAO_PANIC_AT", "locked")]);
+    let files = folder_files(&repo("samples"), "samples");
+    for _ in 0..2 {
+        let (_, status) = server.run_batch(&files, "{}");
+        assert_eq!(status["state"], "failed", "{status}");
+        assert!(
+            status["message"].as_str().unwrap().contains("内部错误"),
+            "{status}"
+        );
+    }
+    assert_eq!(
+        server.call("GET", "", b"").status,
+        200,
+        "the server goes on"
+    );
+}
