@@ -1,18 +1,20 @@
 //! Writes N realistic forms for benchmarks: `cargo run --release --example bulk -- N DIR`.
 //!
-//! Forms of both templates (about four in five sh2023, one in five sd2020), across some 120
-//! 主管部门 (a few with code prefixes, a few blank), with 8–16 indicators from realistic wordings;
-//! most files hold one form, every tenth a workbook of three. `DIR/forms/` gets the workbooks,
-//! `DIR/expected.json` the totals a correct conversion must reproduce: forms, and per 主管部门 the
-//! projects and the sums of 项目资金总额 and 年度资金申请总额 in 万元. Deterministic: the same N gives
-//! the same files.
+//! Target forms of every built-in layout (about half sh2023; sd2020 15 %; the 财政部 c2015, 广西
+//! gx2021 and 四川 sc2023 forms 10 % or so each), across some 120 主管部门 (a few with code prefixes,
+//! a few blank), with 8–16 indicators from realistic wordings (both blocks where the layout has
+//! two); most files hold one form, every tenth a workbook of three. Every twentieth file is a
+//! self-evaluation (a copy of one of the four self-evaluation workbooks of field-corpus-2, in
+//! turn). `DIR/forms/` gets the workbooks, `DIR/expected.json` the totals a correct conversion
+//! must reproduce: target forms, self-evaluations, and per 主管部门 the projects and the sums of
+//! 项目资金总额 and 年度资金申请总额 in 万元. Deterministic: the same N gives the same files.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use jixiao::model::{Block, Date, Indicator, Project};
 use jixiao::write::fixed_properties;
-use jixiao::write::form::{FormStyle, FundRows, write_form};
+use jixiao::write::form::{FormStyle, FundRows, Layout, write_layout};
 use rust_decimal::Decimal;
 use rust_xlsxwriter::Workbook;
 
@@ -172,8 +174,20 @@ fn indicators(rng: &mut Rng, block: Block) -> Vec<Indicator> {
     rows
 }
 
+/// The layout of the next form: about half sh2023, 15 % sd2020, the rest c2015, gx2021, sc2023.
+fn layout(rng: &mut Rng) -> Layout {
+    match rng.below(20) {
+        0..=9 => Layout::Sh2023,
+        10..=12 => Layout::Sd2020,
+        13 | 14 => Layout::C2015,
+        15 | 16 => Layout::Gx2021,
+        _ => Layout::Sc2023,
+    }
+}
+
+/// A project as its layout holds it (what reading the written form gives back).
 fn project(rng: &mut Rng, serial: usize) -> Project {
-    let sd = rng.below(5) == 0;
+    let layout = layout(rng);
     let index = rng.below(120);
     let department = department(rng, index);
     let total = amount(rng, 50_000_000);
@@ -183,9 +197,14 @@ fn project(rng: &mut Rng, serial: usize) -> Project {
         total
     };
     let other = total - fiscal;
+    let year = match layout {
+        Layout::Sd2020 => 2020,
+        Layout::C2015 => 2024,
+        _ => 2023,
+    };
     let mut p = Project {
-        template: if sd { "sd2020" } else { "sh2023" }.into(),
-        year: Some(if sd { 2020 } else { 2023 }),
+        template: layout.id().into(),
+        year: Some(year),
         project_name: format!(
             "{}{}{}（{serial:06}）",
             rng.pick(DISTRICTS),
@@ -205,32 +224,51 @@ fn project(rng: &mut Rng, serial: usize) -> Project {
     p.funds.annual_total = Some(total);
     p.funds.appropriation = Some(fiscal);
     p.funds.annual_other = p.funds.other;
-    if sd {
-        p.category = Some(
-            if rng.below(2) == 0 {
-                "新增项目"
-            } else {
-                "延续项目"
-            }
-            .into(),
-        );
-        p.indicators = indicators(rng, Block::LongTerm);
-        p.indicators.extend(indicators(rng, Block::Annual));
-        p.extras.insert("项目负责人".into(), "张三".into());
-        p.extras.insert("填报人".into(), "李四".into());
-        p.extras.insert("填报日期".into(), "2019年12月2日".into());
-    } else {
-        p.category = Some(rng.pick(&["专项资金", "经常性项目", "一次性项目"]).into());
-        p.start_date = Date::new(2023, 1, 1);
-        p.end_date = Date::new(2023, 12, 31);
-        p.indicators = indicators(rng, Block::Annual);
+    let categories = layout.category_options();
+    if !categories.is_empty() {
+        p.category = Some(rng.pick(categories).into());
     }
-    p
+    match layout {
+        Layout::Sd2020 | Layout::C2015 => {
+            p.indicators = indicators(rng, Block::LongTerm);
+            p.indicators.extend(indicators(rng, Block::Annual));
+        }
+        _ => p.indicators = indicators(rng, Block::Annual),
+    }
+    match layout {
+        Layout::Sh2023 => {
+            p.start_date = Date::new(2023, 1, 1);
+            p.end_date = Date::new(2023, 12, 31);
+        }
+        Layout::Sd2020 | Layout::Gx2021 => {
+            p.start_date = Date::new(year, 1, 1);
+            p.end_date = Date::new(year, 12, 31);
+        }
+        _ => {}
+    }
+    if layout == Layout::Sc2023 {
+        let share = Decimal::new(100, 0) / Decimal::from(p.indicators.len());
+        for indicator in &mut p.indicators {
+            indicator.weight = Some(share.round_dp(2));
+        }
+    }
+    for (key, value) in [
+        ("项目负责人", "张三"),
+        ("联系电话", "0537-2345678"),
+        ("填报人", "李四"),
+        ("填报日期", "2019年12月2日"),
+    ] {
+        p.extras.insert(key.into(), value.into());
+    }
+    layout.keep(&p)
 }
 
 #[derive(Default, serde::Serialize)]
 struct Expected {
+    /// Target forms.
     forms: u64,
+    /// Self-evaluations.
+    evaluations: u64,
     files: u64,
     departments: BTreeMap<String, ExpectedDepartment>,
 }
@@ -258,11 +296,33 @@ fn write_file(path: &Path, forms: &[Project]) {
         sheet
             .set_name(format!("表{}", i + 1))
             .expect("a valid sheet name");
-        write_form(sheet, form, &style).expect("the form fits a sheet");
+        let layout = Layout::of(&form.template).expect("a built-in layout");
+        write_layout(sheet, form, &style, layout).expect("the form fits a sheet");
     }
     workbook
         .save(path)
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+}
+
+/// The self-evaluation workbooks of field-corpus-2 (from the test fixtures), in name order.
+fn self_evaluations() -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/field-corpus-2");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/fixtures/field-corpus-2")
+        .map(|e| e.expect("a folder entry").path())
+        .filter(|p| {
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            name.ends_with(".xlsx") && name.contains("自评表")
+        })
+        .collect();
+    names.sort();
+    names
+        .iter()
+        .map(|p| std::fs::read(p).expect("a self-evaluation workbook"))
+        .collect()
 }
 
 fn main() {
@@ -278,11 +338,21 @@ fn main() {
     let forms_dir = dir.join("forms");
     std::fs::create_dir_all(&forms_dir).expect("the output folder can be created");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let evaluations = self_evaluations();
     let mut files: Vec<(PathBuf, Vec<Project>)> = Vec::new();
+    let mut copies: Vec<(PathBuf, &[u8])> = Vec::new();
     let mut expected = Expected::default();
     let mut serial = 0;
+    let path = |index: usize| forms_dir.join(format!("{:03}/{:06}.xlsx", index / 1000, index));
     while serial < n {
-        let count = if files.len() % 10 == 9 {
+        let index = files.len() + copies.len();
+        if index % 20 == 19 {
+            let copy = &evaluations[copies.len() % evaluations.len()];
+            copies.push((path(index), copy.as_slice()));
+            expected.evaluations += 1;
+            continue;
+        }
+        let count = if index % 10 == 9 {
             3.min(n - serial)
         } else {
             1
@@ -303,12 +373,13 @@ fn main() {
         }
         serial += count;
         expected.forms += count as u64;
-        files.push((
-            forms_dir.join(format!("{:03}/{:06}.xlsx", files.len() / 1000, files.len())),
-            forms,
-        ));
+        files.push((path(index), forms));
     }
-    expected.files = files.len() as u64;
+    expected.files = (files.len() + copies.len()) as u64;
+    for (path, bytes) in &copies {
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("a folder");
+        std::fs::write(path, bytes).expect("a self-evaluation copied");
+    }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = files.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
@@ -324,8 +395,9 @@ fn main() {
     let json = serde_json::to_string_pretty(&expected).expect("serializable");
     std::fs::write(dir.join("expected.json"), json).expect("expected.json written");
     println!(
-        "wrote {} forms in {} files under {}",
+        "wrote {} target forms and {} self-evaluations in {} files under {}",
         expected.forms,
+        expected.evaluations,
         expected.files,
         forms_dir.display()
     );

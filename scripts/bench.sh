@@ -74,8 +74,16 @@ for name, e in expected["departments"].items():
         bad.append(f"{name}: expected {want}, converted {g}")
 if len(got) != len(expected["departments"]) or len(rows) - 1 != expected["forms"]:
     bad.append(f"{len(rows) - 1} forms in {len(got)} departments; expected {expected['forms']} in {len(expected['departments'])}")
+evaluations = 0
+try:
+    with open(f"{sys.argv[2]}/evaluations.csv", encoding="utf-8-sig", newline="") as f:
+        evaluations = len(list(csv.reader(f))) - 1
+except FileNotFoundError:
+    pass
+if evaluations != expected.get("evaluations", 0):
+    bad.append(f"{evaluations} self-evaluations converted; expected {expected.get('evaluations', 0)}")
 if bad:
     print("OUTPUTS DO NOT MATCH THE GENERATOR'S TOTALS:\n  " + "\n  ".join(bad[:10]))
     sys.exit(1)
-print(f"outputs check: {expected['forms']} forms, {len(got)} departments, totals equal the generator's")
+print(f"outputs check: {expected['forms']} target forms, {evaluations} self-evaluations, {len(got)} departments, totals equal the generator's")
 PY

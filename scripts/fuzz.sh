@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Fuzzes the per-file entry point (fuzz/fuzz_targets/read_workbook.rs) for MINUTES minutes
-# (default 30), seeded with both field corpora (every template family, self-evaluations included),
-# their .xls/.ods variants, the samples and every earlier finding.
+# Fuzzes for MINUTES minutes (default 30): two thirds of the time the per-file entry point
+# (fuzz/fuzz_targets/read_workbook.rs), seeded with both field corpora (every template family,
+# self-evaluations included), their .xls/.ods variants, the samples and every earlier finding;
+# one third the fast .xlsx reader against calamine (fuzz/fuzz_targets/xlsx_fast.rs), seeded with
+# the sheet, shared-strings, styles and workbook parts of every .xlsx the tests hold.
 #
 # Only the stable toolchain is needed: the target is built without a sanitizer (-s none), which
 # keeps libFuzzer's coverage guidance and its crash, hang and out-of-memory detection. A finding is
@@ -20,4 +22,27 @@ for seeds in tests/fixtures/field-corpus tests/fixtures/field-corpus-2 tests/fix
 done
 find tests/fixtures/fuzz -type f ! -name '*.md' -exec cp {} "$corpus"/ \;
 cargo fuzz run -s none read_workbook "$corpus" -- \
-  -max_total_time=$((minutes * 60)) -max_len=65536 -rss_limit_mb=2048 -timeout=20 -print_final_stats=1
+  -max_total_time=$((minutes * 40)) -max_len=65536 -rss_limit_mb=2048 -timeout=20 -print_final_stats=1
+
+# The xlsx_fast seeds: a selector byte (0 sheet, 1 shared strings, 2 styles, 3 workbook) and a part.
+fast=fuzz/corpus/xlsx_fast
+mkdir -p "$fast"
+python3 - "$fast" <<'PY'
+import hashlib, pathlib, sys, zipfile
+out = pathlib.Path(sys.argv[1])
+parts = ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml", "xl/workbook.xml"]
+for path in sorted(pathlib.Path("tests/fixtures").rglob("*.xlsx")) + sorted(pathlib.Path("samples").glob("*.xlsx")):
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        continue
+    for selector, name in enumerate(parts):
+        try:
+            data = bytes([selector]) + archive.read(name)
+        except (KeyError, zipfile.BadZipFile, OSError):
+            continue
+        if len(data) <= 65536:
+            (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
+PY
+cargo fuzz run -s none xlsx_fast "$fast" -- \
+  -max_total_time=$((minutes * 20)) -max_len=65536 -rss_limit_mb=2048 -timeout=20 -print_final_stats=1

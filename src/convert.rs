@@ -301,7 +301,7 @@ impl EvaluationPass<'_> {
             {
                 report.linked += 1;
             }
-            writers.append_evaluation(&rendered, &mut outputs)
+            writers.append_evaluation(rendered, &mut outputs)
         })?;
         outputs.finish(writers)
     }
@@ -477,7 +477,7 @@ impl RunState {
                     ),
                 };
                 let row = row.to_row(&mut writers.truncated);
-                writers.append_row(&row)?;
+                writers.append_row(row)?;
             }
         }
         Ok(())
@@ -575,14 +575,14 @@ impl RunState {
 
 impl Writers {
     /// Appends a row to its sheet of the workbook.
-    fn append_row(&mut self, row: &XRow) -> Result<()> {
+    fn append_row(&mut self, row: XRow) -> Result<()> {
         let workbook = &mut self.workbook;
         workbook_call(&self.summary_path, || workbook.append(row))
     }
 
     /// Appends one file's rendered rows and bytes to every output.
-    fn append(&mut self, rendered: Rendered) -> Result<()> {
-        for row in &rendered.rows {
+    fn append(&mut self, mut rendered: Rendered) -> Result<()> {
+        for row in std::mem::take(&mut rendered.rows) {
             self.append_row(row)?;
         }
         self.projects.append(&rendered.projects_csv)?;
@@ -603,10 +603,10 @@ impl Writers {
     /// Appends one rendered self-evaluation to the workbook and the evaluation outputs.
     fn append_evaluation(
         &mut self,
-        rendered: &Rendered,
+        mut rendered: Rendered,
         outputs: &mut EvaluationOutputs,
     ) -> Result<()> {
-        for row in &rendered.rows {
+        for row in std::mem::take(&mut rendered.rows) {
             self.append_row(row)?;
         }
         outputs.jsonl.append(&rendered.jsonl)?;

@@ -10,6 +10,9 @@ use aho_corasick::{AhoCorasick, Anchored, Input, MatchKind, StartKind};
 /// A `HashMap` with foldhash's fast hasher (seeded per process).
 pub type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+/// A hash set with a fast, non-cryptographic hasher (keys are template and dictionary words).
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 /// Words with a value each.
 #[derive(Debug, Clone)]
 pub struct Keywords<T> {

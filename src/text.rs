@@ -76,6 +76,9 @@ pub fn is_cjk(c: char) -> bool {
 /// (line breaks included) collapsed to one space, and removed altogether between two CJK
 /// characters, where it is only layout ("吴泾镇 人民政府" → "吴泾镇人民政府").
 pub fn clean_inline(text: &str) -> String {
+    if !text.contains(['<', '&']) && !text.chars().any(is_space) {
+        return text.to_owned();
+    }
     let text = strip_html(text);
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;

@@ -64,6 +64,9 @@ mod hostile_files;
 // Hostile and broken input in one batch: no panic, no hang, nothing lost.
 mod hostile;
 
+// The fast .xlsx reader against calamine: the same cells, or it gives up.
+mod xlsx_fast;
+
 // Inputs the fuzzer found problems with, read again.
 mod fuzz_regressions;
 

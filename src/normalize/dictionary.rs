@@ -2,7 +2,6 @@
 //! and the words that state comparators and directions. Built in, and extended by any file with
 //! `kind = "dictionary"` in a `--templates` folder.
 
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use indexmap::IndexMap;
@@ -14,7 +13,7 @@ use rust_decimal::Decimal;
 
 use super::evaluation::EvaluationRules;
 use crate::error::{Error, ErrorKind, Result};
-use crate::keywords::Keywords;
+use crate::keywords::{FastMap, FastSet, Keywords};
 use crate::model::{Comparator, Direction};
 use crate::text::{fold_char, fold_width};
 
@@ -86,7 +85,7 @@ pub fn key(text: &str) -> String {
 /// Canonical names by the keys of their variants.
 #[derive(Debug, Clone, Default)]
 pub struct NameMap {
-    by_key: HashMap<String, String>,
+    by_key: FastMap<String, String>,
 }
 
 impl NameMap {
@@ -133,10 +132,10 @@ pub struct Dictionary {
     pub level3: NameMap,
     /// The 二级指标 of each 一级指标 (canonical names), in order.
     pub hierarchy: IndexMap<String, Vec<String>>,
-    placeholders: HashSet<String>,
+    placeholders: FastSet<String>,
     /// Units an 指标值 may carry after its number.
     pub units: Keywords<()>,
-    money_units: HashSet<String>,
+    money_units: FastSet<String>,
     money_words: Keywords<()>,
     percent_words: Keywords<()>,
     /// Comparator words and symbols.

@@ -55,8 +55,8 @@ pub(super) struct FormContext<'g, 't, 'l> {
     /// Per field of the template: the labels naming it, and whether the value is inline after a
     /// colon in the label's own cell.
     hits: Vec<Vec<(usize, bool)>>,
-    /// Text cells of the form holding a colon: the only places an inline value can be.
-    colon_cells: Vec<&'g Cell>,
+    /// Text cells of the form holding a colon (the only places an inline value can be), folded.
+    colon_cells: Vec<(&'g Cell, Folded<'g>)>,
     /// The rightmost column holding a value in the form's rows.
     pub max_col: u32,
     pub warnings: Vec<Warning>,
@@ -106,7 +106,10 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
         }
         let colon_cells = cells
             .iter()
-            .filter(|c| matches!(&c.value, CellValue::Text(t) if t.contains([':', '：'])))
+            .filter_map(|c| match &c.value {
+                CellValue::Text(t) if t.contains([':', '：']) => Some((c, Folded::new(t))),
+                _ => None,
+            })
             .collect();
         FormContext {
             grid,
@@ -177,10 +180,11 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
                     let label = &self.labels[index];
                     if inline {
                         let stoppers = self.inline_stoppers();
+                        let folded = Folded::new(label.text);
                         let text = spec
                             .aliases
                             .iter()
-                            .find_map(|alias| inline_value(label.text, alias, &stoppers))
+                            .find_map(|alias| folded.value_after(alias, &stoppers))
                             .unwrap_or_default();
                         return FoundValue {
                             value: non_empty_text(text),
@@ -292,12 +296,9 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
     /// A value after "label：" inside any text cell of the form, up to the next such label.
     fn find_inline(&self, spec: &FieldSpec) -> Option<FoundValue> {
         let stoppers = self.inline_stoppers();
-        for cell in &self.colon_cells {
-            let CellValue::Text(text) = &cell.value else {
-                continue;
-            };
+        for (cell, folded) in &self.colon_cells {
             for alias in &spec.aliases {
-                if let Some(value) = inline_value(text, alias, &stoppers) {
+                if let Some(value) = folded.value_after(alias, &stoppers) {
                     return Some(FoundValue {
                         value: non_empty_text(value),
                         cell: a1(cell.row, cell.col),
@@ -391,38 +392,71 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
 /// The text after "alias：" in a cell, up to a line break or the next of `stoppers`
 /// ("资金总额：350 财政拨款：350" gives "350" for 资金总额). Spaces inside the label and
 /// full-width colons match.
+#[cfg(test)]
 fn inline_value(text: &str, alias: &Alias, stoppers: &[&Alias]) -> Option<String> {
-    let mut folded = String::with_capacity(text.len());
-    let mut offsets = Vec::with_capacity(text.len());
-    for (pos, c) in text.char_indices() {
-        if matches!(c, '\n' | '\r') {
-            folded.push('\n');
-            offsets.push(pos);
-        } else if let Some(f) = fold_char(c) {
-            folded.push(f);
-            offsets.push(pos);
+    Folded::new(text).value_after(alias, stoppers)
+}
+
+/// A cell's text folded as labels are (spaces out, full-width punctuation as ASCII, line breaks
+/// kept), with the way back to the text as written: folded once, searched for every label.
+struct Folded<'t> {
+    text: &'t str,
+    folded: String,
+    /// The byte offset in `text` of each character of `folded`.
+    offsets: Vec<usize>,
+}
+
+impl<'t> Folded<'t> {
+    fn new(text: &'t str) -> Folded<'t> {
+        let mut folded = String::with_capacity(text.len());
+        let mut offsets = Vec::with_capacity(text.len());
+        for (pos, c) in text.char_indices() {
+            if matches!(c, '\n' | '\r') {
+                folded.push('\n');
+                offsets.push(pos);
+            } else if let Some(f) = fold_char(c) {
+                folded.push(f);
+                offsets.push(pos);
+            }
+        }
+        Folded {
+            text,
+            folded,
+            offsets,
         }
     }
-    let to_original = |folded_byte: usize| {
-        let index = folded[..folded_byte].chars().count();
-        offsets.get(index).copied().unwrap_or(text.len())
-    };
-    let needle = format!("{}:", alias.text);
-    let found = folded.find(&needle)?;
-    let value_start = found + needle.len();
-    let mut value_end = folded[value_start..]
-        .find('\n')
-        .map_or(folded.len(), |p| value_start + p);
-    // The earliest stopper ends the value ("其中:财政拨款:" before the "财政拨款:" inside it).
-    let line_end = value_end;
-    for stopper in stoppers {
-        let stop = format!("{}:", stopper.text);
-        if let Some(p) = folded[value_start..line_end].find(&stop) {
-            value_end = value_end.min(value_start + p);
-        }
+
+    /// Where "label:" starts in the folded text (a byte offset), from `from` on.
+    fn label_at(&self, label: &str, from: usize, to: usize) -> Option<usize> {
+        let haystack = &self.folded[from..to];
+        haystack
+            .match_indices(label)
+            .find(|(at, _)| haystack[at + label.len()..].starts_with(':'))
+            .map(|(at, _)| from + at)
     }
-    let (start, end) = (to_original(value_start), to_original(value_end));
-    Some(clean_inline(&text[start..end.max(start)]))
+
+    /// The value after "alias:" (see [`inline_value`]).
+    fn value_after(&self, alias: &Alias, stoppers: &[&Alias]) -> Option<String> {
+        let folded = &self.folded;
+        let found = self.label_at(&alias.text, 0, folded.len())?;
+        let value_start = found + alias.text.len() + 1;
+        let mut value_end = folded[value_start..]
+            .find('\n')
+            .map_or(folded.len(), |p| value_start + p);
+        // The earliest stopper ends the value ("其中:财政拨款:" before the "财政拨款:" inside it).
+        let line_end = value_end;
+        for stopper in stoppers {
+            if let Some(p) = self.label_at(&stopper.text, value_start, line_end) {
+                value_end = value_end.min(p);
+            }
+        }
+        let to_original = |folded_byte: usize| {
+            let index = folded[..folded_byte].chars().count();
+            self.offsets.get(index).copied().unwrap_or(self.text.len())
+        };
+        let (start, end) = (to_original(value_start), to_original(value_end));
+        Some(clean_inline(&self.text[start..end.max(start)]))
+    }
 }
 
 fn non_empty_text(text: String) -> Option<CellValue> {

@@ -153,13 +153,13 @@ impl Limits {
                 Some("--max-inflated"),
             ));
         }
-        self.check_shared_strings(&mut archive)?;
         Ok(archive)
     }
 
     /// calamine reserves room for `uniqueCount` strings when it opens an .xlsx: a count the part
-    /// cannot possibly hold is refused before it does.
-    fn check_shared_strings(
+    /// cannot possibly hold is refused before it does. (The fast reader, which reserves nothing,
+    /// holds the part it has inflated to the same rule: see [`check_string_count`].)
+    pub fn check_shared_strings(
         &self,
         archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
     ) -> Result<(), ErrorKind> {
@@ -172,26 +172,7 @@ impl Limits {
         if entry.take(4096).read_to_end(&mut head).is_err() {
             return Ok(()); // calamine will report the damage itself
         }
-        let head = String::from_utf8_lossy(&head);
-        for attribute in ["uniqueCount=\"", "count=\""] {
-            let Some(at) = head.find(attribute) else {
-                continue;
-            };
-            let digits: String = head[at + attribute.len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            let Ok(declared) = digits.parse::<u64>() else {
-                if !digits.is_empty() {
-                    return Err(shared_strings_error(&digits, size));
-                }
-                continue;
-            };
-            if declared > size / MIN_BYTES_PER_STRING + 1 {
-                return Err(shared_strings_error(&digits, size));
-            }
-        }
-        Ok(())
+        check_string_count(&head, size)
     }
 
     /// When a file started, to check the time budget against.
@@ -203,6 +184,31 @@ impl Limits {
             seconds: self.max_seconds_per_file,
         }
     }
+}
+
+/// The string counts declared at the start of `xl/sharedStrings.xml` (`head`, its first 4 KB or
+/// more) against the part's inflated size: a count no part of that size can hold is refused.
+pub fn check_string_count(head: &[u8], size: u64) -> Result<(), ErrorKind> {
+    let head = String::from_utf8_lossy(&head[..head.len().min(4096)]);
+    for attribute in ["uniqueCount=\"", "count=\""] {
+        let Some(at) = head.find(attribute) else {
+            continue;
+        };
+        let digits: String = head[at + attribute.len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        let Ok(declared) = digits.parse::<u64>() else {
+            if !digits.is_empty() {
+                return Err(shared_strings_error(&digits, size));
+            }
+            continue;
+        };
+        if declared > size / MIN_BYTES_PER_STRING + 1 {
+            return Err(shared_strings_error(&digits, size));
+        }
+    }
+    Ok(())
 }
 
 fn shared_strings_error(declared: &str, size: u64) -> ErrorKind {

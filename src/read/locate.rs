@@ -85,10 +85,10 @@ pub fn locate_forms<'t>(
 ) -> Vec<FormRegion<'t>> {
     let registered: Vec<&'t Template> = templates.iter().filter(|t| !t.fallback).collect();
     let fallback: Vec<&'t Template> = templates.iter().filter(|t| t.fallback).collect();
-    let mut titles = find_titles(labels, &registered);
+    let mut titles = find_titles(labels, templates, false);
     // The generic reading finds titles only where no registered template claims any.
     if titles.is_empty() {
-        titles = find_titles(labels, &fallback);
+        titles = find_titles(labels, templates, true);
     }
     if titles.is_empty() {
         return untitled_form(grid, labels, &registered, &fallback)
@@ -137,16 +137,17 @@ struct Title<'t> {
 }
 
 /// The title cells among the labels (one per row), each with the templates it could be.
-fn find_titles<'t>(labels: &[LabelCell<'_>], templates: &[&'t Template]) -> Vec<Title<'t>> {
+fn find_titles<'t>(
+    labels: &[LabelCell<'_>],
+    templates: &'t TemplateSet,
+    fallback: bool,
+) -> Vec<Title<'t>> {
     let mut titles: Vec<Title<'t>> = Vec::new();
     for label in labels {
         if titles.last().is_some_and(|t| t.row == label.row) {
             continue; // one title per row: a second one is a repeat in a neighbouring cell
         }
-        let mut scored: Vec<(usize, &'t Template)> = templates
-            .iter()
-            .filter_map(|t| t.title_match(&label.folded).map(|score| (score, *t)))
-            .collect();
+        let mut scored = templates.title_matches(&label.folded, fallback);
         if scored.is_empty() {
             continue;
         }

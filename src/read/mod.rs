@@ -10,11 +10,14 @@ pub mod grid;
 mod indicators;
 pub mod limits;
 pub mod locate;
+mod number_format;
 mod ods_scan;
 pub mod values;
 pub mod workbook;
 mod xls_check;
+pub mod xlsx_fast;
 mod xlsx_merges;
+mod xml_scan;
 
 use std::path::Path;
 

@@ -10,6 +10,7 @@ use calamine::{Data, DataRef, Dimensions, Ods, Reader, SheetType, SheetVisible, 
 
 use super::grid::{Cell, CellValue, Grid, Region};
 use super::limits::{Deadline, Limits, over_limit};
+use super::xlsx_fast::{self, Stop};
 use super::{ods_scan, xlsx_merges};
 use crate::error::ErrorKind;
 use crate::model::Date;
@@ -144,26 +145,98 @@ pub struct SheetInfo {
     pub hidden: bool,
 }
 
-/// The parts of an .xlsx read directly (merged regions), opened on first use.
-pub struct XlsxParts<'a> {
+/// An .xlsx: read by the fast reader (`xlsx_fast`), by calamine where the fast reader gives up.
+pub struct XlsxBook<'a> {
     bytes: &'a [u8],
-    archive: Option<zip::ZipArchive<Cursor<&'a [u8]>>>,
+    limits: Limits,
+    archive: zip::ZipArchive<Cursor<&'a [u8]>>,
+    /// The fast reader, unless it gave up on the workbook.
+    fast: Option<xlsx_fast::Book>,
+    /// calamine's reader, opened when needed.
+    calamine: Option<Xlsx<Cursor<&'a [u8]>>>,
+    /// The sheet parts by sheet name, for calamine's sheets' merged regions.
     paths: HashMap<String, String>,
 }
 
-impl XlsxParts<'_> {
-    fn merged_regions(&mut self, sheet: &str) -> Vec<Region> {
-        if self.archive.is_none() {
-            let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(self.bytes)) else {
-                return Vec::new();
-            };
-            self.paths = xlsx_merges::sheet_paths(&mut archive);
-            self.archive = Some(archive);
+impl<'a> XlsxBook<'a> {
+    fn open(
+        bytes: &'a [u8],
+        archive: Option<zip::ZipArchive<Cursor<&'a [u8]>>>,
+        limits: &Limits,
+    ) -> Result<XlsxBook<'a>, GridError> {
+        let mut archive = match archive {
+            Some(archive) => archive,
+            None => zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| e.to_string())?,
+        };
+        let fast = xlsx_fast::Book::open(&mut archive).map_err(GridError::Limit)?;
+        let mut book = XlsxBook {
+            bytes,
+            limits: *limits,
+            archive,
+            fast,
+            calamine: None,
+            paths: HashMap::new(),
+        };
+        if book.fast.is_none() {
+            book.calamine()?;
         }
-        match (&mut self.archive, self.paths.get(sheet)) {
-            (Some(archive), Some(path)) => xlsx_merges::merged_regions(archive, path),
-            _ => Vec::new(),
+        Ok(book)
+    }
+
+    /// calamine's reader (opened on first use, its shared-strings count checked first).
+    fn calamine(&mut self) -> Result<&mut Xlsx<Cursor<&'a [u8]>>, GridError> {
+        if self.calamine.is_none() {
+            self.limits
+                .check_shared_strings(&mut self.archive)
+                .map_err(GridError::Limit)?;
+            let bytes = self.bytes;
+            let workbook = guarded(|| Xlsx::new(Cursor::new(bytes)))?.map_err(|e| e.to_string())?;
+            self.paths = xlsx_merges::sheet_paths(&mut self.archive);
+            self.calamine = Some(workbook);
         }
+        self.calamine
+            .as_mut()
+            .ok_or_else(|| GridError::Damaged(String::new()))
+    }
+
+    fn sheets(&self) -> Vec<SheetInfo> {
+        match (&self.fast, &self.calamine) {
+            (Some(fast), _) => fast.sheets(),
+            (None, Some(workbook)) => sheet_infos(workbook.sheets_metadata()),
+            (None, None) => Vec::new(),
+        }
+    }
+
+    fn grid(&mut self, sheet: &str, budget: &mut CellBudget<'_>) -> Result<Grid, GridError> {
+        let xml = match &self.fast {
+            Some(fast) => fast
+                .path(sheet)
+                .map(str::to_owned)
+                .and_then(|path| xlsx_merges::sheet_xml(&mut self.archive, &path)),
+            None => None,
+        };
+        if let (Some(fast), Some(xml)) = (&self.fast, &xml) {
+            match fast.cells(xml, &mut || budget.count()) {
+                Ok(cells) => return Ok(Grid::new(cells, xlsx_merges::merges_in(xml))),
+                Err(Stop::Limit(error)) => return Err(error),
+                Err(Stop::Bail) => budget.seen = 0,
+            }
+        }
+        let workbook = self.calamine()?;
+        let cells = guarded(|| {
+            let mut reader = workbook
+                .worksheet_cells_reader(sheet)
+                .map_err(|e| e.to_string())?;
+            streamed_cells(|| reader.next_cell().map_err(|e| e.to_string()), budget)
+        })??;
+        let merges = match &xml {
+            Some(xml) => xlsx_merges::merges_in(xml),
+            None => match self.paths.get(sheet) {
+                Some(path) => xlsx_merges::merged_regions(&mut self.archive, path),
+                None => Vec::new(),
+            },
+        };
+        Ok(Grid::new(cells, merges))
     }
 }
 
@@ -220,8 +293,8 @@ impl CellBudget<'_> {
 
 /// An open workbook of any format.
 pub enum Workbook<'a> {
-    /// .xlsx, with the parts read directly.
-    Xlsx(Xlsx<Cursor<&'a [u8]>>, XlsxParts<'a>),
+    /// .xlsx, read by the fast reader or calamine.
+    Xlsx(Box<XlsxBook<'a>>),
     /// .xlsb
     Xlsb(Xlsb<Cursor<&'a [u8]>>),
     /// .xls
@@ -245,21 +318,12 @@ impl<'a> Workbook<'a> {
         };
         let cursor = Cursor::new(bytes);
         Ok(match format {
-            Format::Xlsx => {
-                let workbook = guarded(|| Xlsx::new(cursor))
-                    .map_err(unreadable)?
-                    .map_err(|e| unreadable(e.to_string()))?;
-                let mut parts = XlsxParts {
-                    bytes,
-                    archive: None,
-                    paths: HashMap::new(),
-                };
-                if let Some(mut archive) = archive {
-                    parts.paths = xlsx_merges::sheet_paths(&mut archive);
-                    parts.archive = Some(archive);
-                }
-                Workbook::Xlsx(workbook, parts)
-            }
+            Format::Xlsx => Workbook::Xlsx(Box::new(
+                XlsxBook::open(bytes, archive, limits).map_err(|e| match e {
+                    GridError::Limit(kind) => kind,
+                    GridError::Damaged(detail) => unreadable(detail),
+                })?,
+            )),
             Format::Xlsb => Workbook::Xlsb(
                 guarded(|| Xlsb::new(cursor))
                     .map_err(unreadable)?
@@ -298,20 +362,12 @@ impl<'a> Workbook<'a> {
 
     /// The sheets, in workbook order.
     pub fn sheets(&self) -> Vec<SheetInfo> {
-        let metadata = match self {
-            Workbook::Xlsx(wb, _) => wb.sheets_metadata(),
-            Workbook::Xlsb(wb) => wb.sheets_metadata(),
-            Workbook::Xls(wb) => wb.sheets_metadata(),
-            Workbook::Ods(wb, _) => wb.sheets_metadata(),
-        };
-        metadata
-            .iter()
-            .map(|sheet| SheetInfo {
-                name: sheet.name.clone(),
-                is_worksheet: sheet.typ == SheetType::WorkSheet,
-                hidden: sheet.visible != SheetVisible::Visible,
-            })
-            .collect()
+        match self {
+            Workbook::Xlsx(book) => book.sheets(),
+            Workbook::Xlsb(wb) => sheet_infos(wb.sheets_metadata()),
+            Workbook::Xls(wb) => sheet_infos(wb.sheets_metadata()),
+            Workbook::Ods(wb, _) => sheet_infos(wb.sheets_metadata()),
+        }
     }
 
     /// Reads one sheet into a grid, within the cell limit and the file's time budget.
@@ -341,15 +397,7 @@ impl<'a> Workbook<'a> {
 
     fn read_grid(&mut self, sheet: &str, budget: &mut CellBudget<'_>) -> Result<Grid, GridError> {
         match self {
-            Workbook::Xlsx(wb, parts) => {
-                let cells = guarded(|| {
-                    let mut reader = wb
-                        .worksheet_cells_reader(sheet)
-                        .map_err(|e| e.to_string())?;
-                    streamed_cells(|| reader.next_cell().map_err(|e| e.to_string()), budget)
-                })??;
-                Ok(Grid::new(cells, parts.merged_regions(sheet)))
-            }
+            Workbook::Xlsx(book) => book.grid(sheet, budget),
             Workbook::Xlsb(wb) => {
                 let cells = guarded(|| {
                     let mut reader = wb
@@ -451,7 +499,36 @@ fn convert(data: &Data) -> Option<CellValue> {
     }
 }
 
-fn text_value(text: &str) -> Option<CellValue> {
+/// The cells calamine's reader yields for a sheet of an .xlsx (no limits: for checks).
+pub(super) fn calamine_cells(
+    workbook: &mut Xlsx<Cursor<&[u8]>>,
+    sheet: &str,
+) -> Result<Vec<Cell>, String> {
+    let mut reader = workbook
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| e.to_string())?;
+    let mut cells = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
+        let (row, col) = cell.get_position();
+        push_ref(&mut cells, row, col, cell.get_value());
+    }
+    Ok(cells)
+}
+
+/// calamine's sheet list as jixiao's.
+pub(super) fn sheet_infos(metadata: &[calamine::Sheet]) -> Vec<SheetInfo> {
+    metadata
+        .iter()
+        .map(|sheet| SheetInfo {
+            name: sheet.name.clone(),
+            is_worksheet: sheet.typ == SheetType::WorkSheet,
+            hidden: sheet.visible != SheetVisible::Visible,
+        })
+        .collect()
+}
+
+/// A text cell's value: `None` for a blank text.
+pub(super) fn text_value(text: &str) -> Option<CellValue> {
     if text.trim().is_empty() {
         None
     } else {
@@ -459,7 +536,8 @@ fn text_value(text: &str) -> Option<CellValue> {
     }
 }
 
-fn datetime(dt: &calamine::ExcelDateTime) -> CellValue {
+/// A date (or a plain number, for an elapsed time or a date out of range) as a cell value.
+pub(super) fn datetime(dt: &calamine::ExcelDateTime) -> CellValue {
     if dt.is_datetime() {
         let (year, month, day, ..) = dt.to_ymd_hms_milli();
         if let Some(date) = Date::new(i32::from(year), u32::from(month), u32::from(day)) {

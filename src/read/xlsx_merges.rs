@@ -44,14 +44,20 @@ pub fn sheet_paths(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> HashMap<Stri
 
 /// The merged regions of the sheet part at `path`.
 pub fn merged_regions(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Vec<Region> {
-    match read_part(archive, path, MAX_SHEET_XML) {
+    match sheet_xml(archive, path) {
         Some(xml) => merges_in(&xml),
         None => Vec::new(),
     }
 }
 
+/// The inflated XML of the sheet part at `path` (`None` when it is missing, too large or
+/// damaged).
+pub fn sheet_xml(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Option<Vec<u8>> {
+    read_part(archive, path, MAX_SHEET_XML)
+}
+
 /// The regions listed in a sheet part's `<mergeCells>` block.
-fn merges_in(xml: &[u8]) -> Vec<Region> {
+pub fn merges_in(xml: &[u8]) -> Vec<Region> {
     // The block is near the end: search backwards for its start tag (`</mergeCells>` is the
     // last "mergeCells" in the part, so the name alone is not enough).
     let Some(start) = memmem::rfind_iter(xml, b"mergeCells").find(|&at| is_start_tag(xml, at))

@@ -6,11 +6,10 @@
 
 pub mod def;
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::keywords::FastMap;
+use crate::keywords::{FastMap, FastSet};
 use crate::model::{Block, FormKind, FundKind, MoneyUnit};
 use crate::text::fold_label;
 pub use def::Position;
@@ -366,7 +365,7 @@ pub struct Template {
     pub table: TableSpec,
     /// Every label of the template, so a label is never read as a value.
     known: Vec<Alias>,
-    known_exact: HashSet<String>,
+    known_exact: FastSet<String>,
     /// Field (and extra) indices by exact folded label, and the prefix labels.
     field_index: FastMap<String, Vec<usize>>,
     field_prefixes: Vec<(String, usize)>,
@@ -532,7 +531,11 @@ impl Template {
     /// `None`. A cell matches when it contains the title and little else (a year, brackets), and
     /// none of the words that rule the template out.
     pub fn title_match(&self, folded: &str) -> Option<usize> {
-        let cell_len = folded.chars().count();
+        self.title_match_counted(folded, folded.chars().count())
+    }
+
+    /// [`Template::title_match`] with the text's length in characters already counted.
+    fn title_match_counted(&self, folded: &str, cell_len: usize) -> Option<usize> {
         let best = self
             .titles
             .iter()
@@ -666,6 +669,41 @@ impl TableSpec {
 #[derive(Debug, Clone)]
 pub struct TemplateSet {
     templates: Vec<Template>,
+    /// Every template's titles in one automaton (built on first use, dropped on a change).
+    titles: std::sync::OnceLock<TitleIndex>,
+}
+
+/// All titles of a set of templates in one Aho–Corasick automaton: a cell is searched once for
+/// every title, instead of once per title of every template.
+#[derive(Debug, Clone)]
+struct TitleIndex {
+    automaton: Option<aho_corasick::AhoCorasick>,
+    /// Per pattern (a distinct title): (template index, title length in characters).
+    owners: Vec<Vec<(usize, usize)>>,
+}
+
+impl TitleIndex {
+    fn new(templates: &[Template]) -> TitleIndex {
+        let mut patterns: Vec<&str> = Vec::new();
+        let mut owners: Vec<Vec<(usize, usize)>> = Vec::new();
+        for (index, template) in templates.iter().enumerate() {
+            for title in template.titles.iter().filter(|t| !t.is_empty()) {
+                let at = match patterns.iter().position(|p| *p == title.as_str()) {
+                    Some(at) => at,
+                    None => {
+                        patterns.push(title);
+                        owners.push(Vec::new());
+                        patterns.len() - 1
+                    }
+                };
+                owners[at].push((index, title.chars().count()));
+            }
+        }
+        let automaton = (!patterns.is_empty())
+            .then(|| aho_corasick::AhoCorasick::new(&patterns).ok())
+            .flatten();
+        TitleIndex { automaton, owners }
+    }
 }
 
 impl TemplateSet {
@@ -677,7 +715,10 @@ impl TemplateSet {
                 parse(text).unwrap_or_else(|e| panic!("built-in template {name} is invalid: {e}"))
             })
             .collect();
-        TemplateSet { templates }
+        TemplateSet {
+            templates,
+            titles: std::sync::OnceLock::new(),
+        }
     }
 
     /// Adds every `*.toml` in `dir` (sorted by name); one with a built-in id replaces it.
@@ -700,6 +741,44 @@ impl TemplateSet {
             Some(slot) => *slot = template,
             None => self.templates.push(template),
         }
+        self.titles = std::sync::OnceLock::new();
+    }
+
+    /// The templates whose titles a folded cell text matches (see [`Template::title_match`]), in
+    /// set order, each with its score; `fallback` chooses the generic templates or the others.
+    /// One pass over the text for all titles.
+    pub fn title_matches(&self, folded: &str, fallback: bool) -> Vec<(usize, &Template)> {
+        let index = self.titles.get_or_init(|| TitleIndex::new(&self.templates));
+        let Some(automaton) = &index.automaton else {
+            return Vec::new();
+        };
+        // Per template, the longest title the text contains.
+        let mut longest: Vec<(usize, usize)> = Vec::new();
+        for found in automaton.find_overlapping_iter(folded) {
+            for &(template, chars) in &index.owners[found.pattern().as_usize()] {
+                if self.templates[template].fallback != fallback {
+                    continue;
+                }
+                match longest.iter_mut().find(|(t, _)| *t == template) {
+                    Some(slot) => slot.1 = slot.1.max(chars),
+                    None => longest.push((template, chars)),
+                }
+            }
+        }
+        if longest.is_empty() {
+            return Vec::new();
+        }
+        longest.sort_unstable();
+        let cell_chars = folded.chars().count();
+        longest
+            .into_iter()
+            .filter_map(|(index, _)| {
+                let template = &self.templates[index];
+                template
+                    .title_match_counted(folded, cell_chars)
+                    .map(|score| (score, template))
+            })
+            .collect()
     }
 
     /// The templates, built-in first.
@@ -777,6 +856,58 @@ pub fn is_dictionary(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_title_index_finds_what_each_template_finds() {
+        let mut set = TemplateSet::builtin();
+        let mut texts: Vec<String> = Vec::new();
+        for template in set.iter() {
+            for title in template.titles.iter().chain(&template.not_titles) {
+                texts.push(title.clone());
+                texts.push(format!("2024年度{title}"));
+                texts.push(format!("{title}（试行）附件1"));
+                texts.push(format!(
+                    "关于报送{title}的通知，请各部门于3月底前完成并加盖公章"
+                ));
+                texts.push(title.chars().skip(1).collect());
+            }
+        }
+        texts.extend(["", "项目名称", "绩效", "≥95%"].map(String::from));
+        let check = |set: &TemplateSet, texts: &[String]| {
+            for text in texts {
+                let folded = crate::text::fold_label(text);
+                for fallback in [false, true] {
+                    let naive: Vec<(usize, &str)> = set
+                        .iter()
+                        .filter(|t| t.fallback == fallback)
+                        .filter_map(|t| t.title_match(&folded).map(|s| (s, t.id.as_str())))
+                        .collect();
+                    let indexed: Vec<(usize, &str)> = set
+                        .title_matches(&folded, fallback)
+                        .into_iter()
+                        .map(|(s, t)| (s, t.id.as_str()))
+                        .collect();
+                    assert_eq!(indexed, naive, "{text:?} (fallback {fallback})");
+                }
+            }
+        };
+        check(&set, &texts);
+        assert!(texts.iter().any(|t| {
+            !set.title_matches(&crate::text::fold_label(t), false)
+                .is_empty()
+        }));
+        // A template added later is in the index.
+        let mut extra = set.get("sh2023").unwrap().clone();
+        extra.id = "extra".into();
+        extra.titles = vec![crate::text::fold_label("某某区项目绩效目标申报表")];
+        set.insert(extra);
+        texts.push("某某区项目绩效目标申报表".into());
+        check(&set, &texts);
+        assert!(
+            !set.title_matches(&crate::text::fold_label("某某区项目绩效目标申报表"), false)
+                .is_empty()
+        );
+    }
 
     #[test]
     fn builtin_templates_compile() {

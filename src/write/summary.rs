@@ -172,7 +172,7 @@ impl SummaryWorkbook {
     }
 
     /// Appends a rendered row to its sheet.
-    pub fn append(&mut self, row: &XRow) -> Result<(), XlsxError> {
+    pub fn append(&mut self, row: XRow) -> Result<(), XlsxError> {
         if row.sheet.of_evaluations() && self.evaluation_summary.is_none() {
             self.start_evaluation_sheets()?;
         }
@@ -189,8 +189,6 @@ impl SummaryWorkbook {
         }
         list.rows += 1;
         list.total_rows += 1;
-        let sheet = self.workbook.worksheet_from_index(index)?;
-        write_cells(sheet, at, &row.cells, &self.formats)?;
         if row.sheet == Sheet::Details
             && let Some(groups) = &mut self.per_department
         {
@@ -199,7 +197,8 @@ impl SummaryWorkbook {
                 .or_default()
                 .push(row.clone());
         }
-        Ok(())
+        let sheet = self.workbook.worksheet_from_index(index)?;
+        write_cells(sheet, at, row.cells, &self.formats)
     }
 
     /// Writes 汇总 (and 自评汇总) from the totals, finishes every sheet and saves the workbook to
@@ -605,40 +604,42 @@ impl SummaryWorkbook {
                 sheet.write_string_with_format(0, col as u16, h, &header)?;
             }
             let mut widths: Vec<u16> = vec![0; headers.len()];
-            for (offset, row) in rows.iter().enumerate() {
-                write_cells(sheet, offset as u32 + 1, &row.cells, &self.formats)?;
+            let count = rows.len() as u32;
+            for (offset, row) in rows.into_iter().enumerate() {
                 for (slot, width) in widths.iter_mut().zip(&row.widths) {
                     *slot = (*slot).max(*width);
                 }
+                write_cells(sheet, offset as u32 + 1, row.cells, &self.formats)?;
             }
-            finish_table(sheet, &header_widths, &widths, rows.len() as u32 + 1)?;
+            finish_table(sheet, &header_widths, &widths, count + 1)?;
         }
         Ok(())
     }
 }
 
-/// Writes a row's cells: text as text (never a formula), amounts and numbers as numbers.
+/// Writes a row's cells: text as text (never a formula; the string handed over, not copied),
+/// amounts and numbers as numbers.
 fn write_cells(
     sheet: &mut Worksheet,
     row: u32,
-    cells: &[XCell],
+    cells: Vec<XCell>,
     formats: &Formats,
 ) -> Result<(), XlsxError> {
-    for (col, cell) in cells.iter().enumerate() {
+    for (col, cell) in cells.into_iter().enumerate() {
         let col = col as u16;
         match cell {
             XCell::Text(text) if !text.is_empty() => {
                 sheet.write_string(row, col, text)?;
             }
             XCell::Money(Some(amount)) => {
-                sheet.write_with_format(row, col, *amount, &formats.money)?;
+                sheet.write_with_format(row, col, amount, &formats.money)?;
             }
             XCell::Number(Some(number)) => {
-                sheet.write(row, col, *number)?;
+                sheet.write(row, col, number)?;
             }
-            XCell::Date(Some(date)) => write_date(sheet, row, col, *date, &formats.date)?,
+            XCell::Date(Some(date)) => write_date(sheet, row, col, date, &formats.date)?,
             XCell::Percent(Some(fraction)) => {
-                sheet.write_with_format(row, col, *fraction, &formats.percent)?;
+                sheet.write_with_format(row, col, fraction, &formats.percent)?;
             }
             _ => {}
         }

@@ -1,0 +1,674 @@
+//! The fast reader for .xlsx: the workbook's sheet list, shared strings and number formats, and
+//! each sheet's cells, scanned from parts inflated once (the same inflated sheet gives the
+//! merged regions). It yields exactly the cells calamine yields — the same positions, texts
+//! (rich text, phonetic runs left out, Excel's `_x000D_` escapes), numbers and dates — and
+//! nothing of what calamine also reads (fonts, fills, borders, the theme), which this tool never
+//! uses.
+//!
+//! It reads only what it fully understands, the way Excel, WPS, LibreOffice and rust_xlsxwriter
+//! write workbooks. On anything else — a part it cannot find by its exact name, a cell without
+//! a reference, an error or ISO-date cell, a comment or CDATA in the XML — it gives up
+//! ([`Stop::Bail`]) and the workbook or sheet is read by calamine as before. `tests/xlsx_fast.rs`
+//! checks that both readers give the same cells for every .xlsx the tests hold, and the fuzz
+//! target checks it for every input it makes.
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+use calamine::{ExcelDateTime, ExcelDateTimeType};
+
+use super::grid::{Cell, CellValue};
+use super::limits::check_string_count;
+use super::number_format::{self, NumberKind};
+use super::workbook::{GridError, SheetInfo, datetime, text_value};
+use super::xml_scan::{Bail, Scanner, Tag, Token, decode, decode_into, local, unescape_excel};
+use crate::error::ErrorKind;
+
+/// Workbook parts larger than this (inflated) are left to calamine.
+const MAX_BOOK_PART: u64 = 256 * 1024 * 1024;
+
+/// A workbook's relationships: id → (target, type), raw.
+type Relationships = HashMap<Vec<u8>, (Vec<u8>, Vec<u8>)>;
+
+/// Why the fast reader stopped.
+#[derive(Debug)]
+pub enum Stop {
+    /// It met something it does not read: calamine reads the sheet instead.
+    Bail,
+    /// A limit was passed (as calamine's reading would have passed it).
+    Limit(GridError),
+}
+
+impl From<Bail> for Stop {
+    fn from(_: Bail) -> Self {
+        Stop::Bail
+    }
+}
+
+/// A sheet of the workbook.
+#[derive(Debug, Clone)]
+struct Sheet {
+    info: SheetInfo,
+    path: String,
+}
+
+/// What the cells of every sheet are read with.
+#[derive(Debug)]
+pub struct Book {
+    sheets: Vec<Sheet>,
+    strings: Vec<String>,
+    formats: Vec<NumberKind>,
+    is_1904: bool,
+}
+
+impl Book {
+    /// Reads the workbook's structure, shared strings and number formats; `Ok(None)` when
+    /// anything is not as the fast reader expects (calamine then reads the workbook), `Err` for a
+    /// shared-strings count no part of its size can hold (refused as when calamine opens it).
+    pub fn open(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Option<Book>, ErrorKind> {
+        match Book::try_open(archive) {
+            Ok(book) => Ok(Some(book)),
+            Err(Stop::Bail) => Ok(None),
+            Err(Stop::Limit(GridError::Limit(kind))) => Err(kind),
+            Err(Stop::Limit(GridError::Damaged(_))) => Ok(None),
+        }
+    }
+
+    fn try_open(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Book, Stop> {
+        check_package(&part(archive, "_rels/.rels")?.ok_or(Bail)?)?;
+        let relationships =
+            relationships(&part(archive, "xl/_rels/workbook.xml.rels")?.ok_or(Bail)?)?;
+        let workbook = part(archive, "xl/workbook.xml")?.ok_or(Bail)?;
+        let (sheets, is_1904) = workbook_sheets(&workbook, &relationships)?;
+        for sheet in &sheets {
+            if archive.index_for_name(&sheet.path).is_none() {
+                return Err(Stop::Bail);
+            }
+        }
+        let strings = match part(archive, "xl/sharedStrings.xml")? {
+            Some(xml) => {
+                check_string_count(&xml, xml.len() as u64)
+                    .map_err(|kind| Stop::Limit(GridError::Limit(kind)))?;
+                shared_strings(&xml)?
+            }
+            None => Vec::new(),
+        };
+        let formats = match part(archive, "xl/styles.xml")? {
+            Some(xml) => cell_formats(&xml)?,
+            None => Vec::new(),
+        };
+        Ok(Book {
+            sheets,
+            strings,
+            formats,
+            is_1904,
+        })
+    }
+
+    /// The sheets, in workbook order.
+    pub fn sheets(&self) -> Vec<SheetInfo> {
+        self.sheets.iter().map(|s| s.info.clone()).collect()
+    }
+
+    /// The archive path of a sheet's part.
+    pub fn path(&self, sheet: &str) -> Option<&str> {
+        self.sheets
+            .iter()
+            .find(|s| s.info.name == sheet)
+            .map(|s| s.path.as_str())
+    }
+
+    /// The cells of a sheet part, in the order calamine yields them (empty ones left out);
+    /// `count` is called once per `<c>` element, as calamine's reader counts cells.
+    pub fn cells(
+        &self,
+        xml: &[u8],
+        count: &mut dyn FnMut() -> Result<(), GridError>,
+    ) -> Result<Vec<Cell>, Stop> {
+        let mut scanner = Scanner::new(xml);
+        loop {
+            match scanner.next_token()?.ok_or(Bail)? {
+                Token::Start(tag) if tag.local() == b"sheetData" => {
+                    if tag.empty {
+                        return Ok(Vec::new());
+                    }
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let mut cells = Vec::new();
+        loop {
+            match scanner.next_token()?.ok_or(Bail)? {
+                Token::Start(tag) if tag.local() == b"row" => {
+                    if let Some(r) = tag.attr(b"r")? {
+                        digits(r, 7)?;
+                    }
+                }
+                Token::Start(tag) if tag.local() == b"c" => {
+                    count().map_err(Stop::Limit)?;
+                    let [r, style, kind] = tag.attrs_of([b"r", b"s", b"t"])?;
+                    let (row, col) = cell_reference(r.ok_or(Bail)?)?;
+                    if let Some(value) = self.cell_value(&mut scanner, style, kind)? {
+                        cells.push(Cell { row, col, value });
+                    }
+                }
+                Token::End(name) if local(name) == b"row" => {}
+                Token::End(name) if local(name) == b"sheetData" => return Ok(cells),
+                Token::Text(text) if text.iter().all(u8::is_ascii_whitespace) => {}
+                _ => return Err(Stop::Bail),
+            }
+        }
+    }
+
+    /// The value of a `<c>` element (its start tag read): the last child decides, as in
+    /// calamine's reader.
+    fn cell_value(
+        &self,
+        scanner: &mut Scanner<'_>,
+        style: Option<&[u8]>,
+        kind: Option<&[u8]>,
+    ) -> Result<Option<CellValue>, Bail> {
+        let mut value = None;
+        loop {
+            match scanner.next_token()?.ok_or(Bail)? {
+                Token::Start(child) => value = self.child_value(scanner, &child, style, kind)?,
+                Token::End(name) if local(name) == b"c" => return Ok(value),
+                Token::Text(text) if text.iter().all(u8::is_ascii_whitespace) => {}
+                _ => return Err(Bail),
+            }
+        }
+    }
+
+    fn child_value(
+        &self,
+        scanner: &mut Scanner<'_>,
+        child: &Tag<'_>,
+        style: Option<&[u8]>,
+        kind: Option<&[u8]>,
+    ) -> Result<Option<CellValue>, Bail> {
+        match child.local() {
+            b"is" => {
+                let text = rich_text(scanner, child)?;
+                Ok(text_value(&text))
+            }
+            b"f" => {
+                scanner.skip_element(child)?;
+                Ok(None)
+            }
+            b"v" if matches!(kind, Some(b"inlineStr" | b"is")) => {
+                scanner.skip_element(child)?;
+                Ok(None)
+            }
+            b"v" => {
+                let raw = match scanner.next_token()?.ok_or(Bail)? {
+                    Token::Text(raw) => raw,
+                    Token::End(name) if name == child.name => return Ok(None),
+                    _ => return Err(Bail),
+                };
+                match scanner.next_token()?.ok_or(Bail)? {
+                    Token::End(name) if name == child.name => {}
+                    _ => return Err(Bail),
+                }
+                self.value_of(raw, style, kind)
+            }
+            _ => Err(Bail),
+        }
+    }
+
+    /// A `<v>`'s text as calamine's `read_v` reads it.
+    fn value_of(
+        &self,
+        raw: &[u8],
+        style: Option<&[u8]>,
+        kind: Option<&[u8]>,
+    ) -> Result<Option<CellValue>, Bail> {
+        match kind {
+            None | Some(b"n") => {
+                if !is_plain_number(raw) {
+                    return Err(Bail);
+                }
+                let text = std::str::from_utf8(raw).map_err(|_| Bail)?;
+                let number: f64 = text.parse().map_err(|_| Bail)?;
+                let format = match style {
+                    Some(style) => {
+                        let id = digits(style, 9)?;
+                        self.formats.get(id as usize).copied()
+                    }
+                    None => Some(NumberKind::Other),
+                };
+                let kind = match format {
+                    Some(NumberKind::DateTime) => ExcelDateTimeType::DateTime,
+                    Some(NumberKind::TimeDelta) => ExcelDateTimeType::TimeDelta,
+                    _ => return Ok(Some(CellValue::Number(number))),
+                };
+                Ok(Some(datetime(&ExcelDateTime::new(
+                    number,
+                    kind,
+                    self.is_1904,
+                ))))
+            }
+            Some(b"s") => {
+                let index = digits(raw, 9)?;
+                let text = self.strings.get(index as usize).ok_or(Bail)?;
+                Ok(text_value(text))
+            }
+            Some(b"b") => match raw.trim_ascii() {
+                b"0" => Ok(Some(CellValue::Bool(false))),
+                b"1" => Ok(Some(CellValue::Bool(true))),
+                _ => Err(Bail),
+            },
+            Some(b"str") => {
+                let text = decode(raw)?;
+                Ok(text_value(&unescape_excel(&text)))
+            }
+            _ => Err(Bail),
+        }
+    }
+}
+
+/// How the fast reader fared on a workbook, checked against calamine.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Agreement {
+    /// Sheets both readers read, with the same cells.
+    pub same: usize,
+    /// Sheets the fast reader gave up on (calamine reads them).
+    pub bailed: usize,
+    /// True when the fast reader gave up on the whole workbook.
+    pub book_bailed: bool,
+}
+
+/// Reads every sheet of an .xlsx with both readers: `Err` names the first difference (in the
+/// sheet list or a sheet's cells) where both read it. For the tests and the fuzz target.
+pub fn check_against_calamine(bytes: &[u8]) -> Result<Agreement, String> {
+    use calamine::Reader;
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(Agreement::default());
+    };
+    let Ok(Some(book)) = Book::open(&mut archive) else {
+        return Ok(Agreement {
+            book_bailed: true,
+            ..Agreement::default()
+        });
+    };
+    let Ok(Ok(mut calamine)) =
+        crate::panic_guard::guarded(|| calamine::Xlsx::new(Cursor::new(bytes)))
+    else {
+        return Ok(Agreement::default());
+    };
+    let theirs: Vec<(String, bool, bool)> =
+        super::workbook::sheet_infos(calamine.sheets_metadata())
+            .into_iter()
+            .map(|s| (s.name, s.is_worksheet, s.hidden))
+            .collect();
+    let ours: Vec<(String, bool, bool)> = book
+        .sheets()
+        .into_iter()
+        .map(|s| (s.name, s.is_worksheet, s.hidden))
+        .collect();
+    if ours != theirs {
+        return Err(format!("sheets differ: fast {ours:?}, calamine {theirs:?}"));
+    }
+    let mut agreement = Agreement::default();
+    for (name, ..) in &ours {
+        let Some(xml) = book
+            .path(name)
+            .and_then(|path| super::xlsx_merges::sheet_xml(&mut archive, path))
+        else {
+            agreement.bailed += 1;
+            continue;
+        };
+        let fast = book.cells(&xml, &mut || Ok(()));
+        let slow =
+            crate::panic_guard::guarded(|| super::workbook::calamine_cells(&mut calamine, name));
+        match (fast, slow) {
+            (Ok(fast), Ok(Ok(slow))) => {
+                if let Some(at) =
+                    (0..fast.len().max(slow.len())).find(|&i| fast.get(i) != slow.get(i))
+                {
+                    return Err(format!(
+                        "sheet {name}: cell {at} differs: fast {:?}, calamine {:?}",
+                        fast.get(at),
+                        slow.get(at)
+                    ));
+                }
+                agreement.same += 1;
+            }
+            (Err(_), _) => agreement.bailed += 1,
+            (Ok(_), _) => {}
+        }
+    }
+    Ok(agreement)
+}
+
+/// A part by its exact name: `None` when the archive does not have it, `Bail` when it has it
+/// only under another spelling (calamine finds parts ignoring case) or it cannot be inflated.
+fn part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Result<Option<Vec<u8>>, Bail> {
+    let Some(index) = archive.index_for_name(path) else {
+        let spelled_otherwise = archive
+            .file_names()
+            .any(|name| name.map_or(true, |n| n.replace('\\', "/").eq_ignore_ascii_case(path)));
+        return if spelled_otherwise {
+            Err(Bail)
+        } else {
+            Ok(None)
+        };
+    };
+    let entry = archive.by_index(index).map_err(|_| Bail)?;
+    if entry.size() > MAX_BOOK_PART {
+        return Err(Bail);
+    }
+    let mut bytes = Vec::with_capacity(entry.size() as usize);
+    entry
+        .take(MAX_BOOK_PART)
+        .read_to_end(&mut bytes)
+        .map_err(|_| Bail)?;
+    Ok(Some(bytes))
+}
+
+/// The package relationships must point at `xl/workbook.xml`, where calamine also looks.
+fn check_package(xml: &[u8]) -> Result<(), Bail> {
+    let mut scanner = Scanner::new(xml);
+    let mut target = None;
+    let mut inside = false;
+    while let Some(token) = scanner.next_token()? {
+        match token {
+            Token::Start(tag) if tag.local() == b"Relationships" => inside = true,
+            Token::Start(tag) if inside && tag.local() == b"Relationship" => {
+                let [kind, to] = tag.attrs_of([b"Type", b"Target"])?;
+                let is_document =
+                    kind.is_some_and(|t| t.ends_with(b"/relationships/officeDocument"));
+                if is_document && let Some(t) = to {
+                    target = Some(decode(t)?.into_owned());
+                }
+            }
+            Token::End(name) if inside && local(name) == b"Relationships" => {
+                return match target.as_deref() {
+                    None | Some("xl/workbook.xml" | "/xl/workbook.xml") => Ok(()),
+                    Some(_) => Err(Bail),
+                };
+            }
+            _ => {}
+        }
+    }
+    Err(Bail)
+}
+
+/// The workbook's relationships: id → (target, type), raw as calamine keeps them.
+fn relationships(xml: &[u8]) -> Result<Relationships, Bail> {
+    let mut scanner = Scanner::new(xml);
+    let mut found = HashMap::new();
+    while let Some(token) = scanner.next_token()? {
+        match token {
+            Token::Start(tag) if tag.local() == b"Relationship" => {
+                let [id, target, kind] = tag.attrs_of([b"Id", b"Target", b"Type"])?;
+                if let Some(id) = id {
+                    let target = target.unwrap_or_default().to_vec();
+                    let kind = kind.unwrap_or_default().to_vec();
+                    found.insert(id.to_vec(), (target, kind));
+                }
+            }
+            Token::End(name) if local(name) == b"Relationships" => return Ok(found),
+            _ => {}
+        }
+    }
+    Err(Bail)
+}
+
+/// The sheets of `xl/workbook.xml` (name, kind, visibility, part) and its 1904 date flag.
+fn workbook_sheets(xml: &[u8], relationships: &Relationships) -> Result<(Vec<Sheet>, bool), Bail> {
+    let mut scanner = Scanner::new(xml);
+    let mut sheets = Vec::new();
+    let mut is_1904 = false;
+    while let Some(token) = scanner.next_token()? {
+        match token {
+            Token::Start(tag) if tag.local() == b"sheet" => {
+                sheets.push(sheet(&tag, relationships)?);
+                scanner.skip_element(&tag)?;
+            }
+            Token::Start(tag) if tag.local() == b"workbookPr" => {
+                if let Some(v) = tag.attr(b"date1904")? {
+                    is_1904 = v == b"1" || v == b"true";
+                }
+            }
+            Token::Start(tag) if tag.local() == b"definedName" => {
+                // calamine decodes every defined name: one it cannot decode stops it.
+                loop {
+                    match scanner.next_token()?.ok_or(Bail)? {
+                        Token::Text(text) => {
+                            decode(text)?;
+                        }
+                        Token::End(name) if name == tag.name => break,
+                        _ => {}
+                    }
+                }
+            }
+            Token::End(name) if local(name) == b"workbook" => return Ok((sheets, is_1904)),
+            _ => {}
+        }
+    }
+    Err(Bail)
+}
+
+fn sheet(tag: &Tag<'_>, relationships: &Relationships) -> Result<Sheet, Bail> {
+    let mut name = None;
+    let mut hidden = false;
+    let mut id: &[u8] = b"";
+    for (key, value) in tag.attributes()? {
+        match key {
+            b"name" => {
+                if value.iter().any(|b| matches!(b, b'\r' | b'\n' | b'\t')) {
+                    return Err(Bail);
+                }
+                name = Some(decode(value)?.into_owned());
+            }
+            b"state" => {
+                hidden = match value {
+                    b"visible" => false,
+                    b"hidden" | b"veryHidden" => true,
+                    _ => return Err(Bail),
+                }
+            }
+            key if local(key) == b"id" => id = value,
+            _ => {}
+        }
+    }
+    let (target, kind) = relationships.get(id).ok_or(Bail)?;
+    let target = std::str::from_utf8(target).map_err(|_| Bail)?;
+    let path = match target.strip_prefix('/') {
+        Some(absolute) => absolute.to_owned(),
+        None => format!("xl/{target}"),
+    };
+    let is_worksheet = match kind.rsplit(|&b| b == b'/').next() {
+        Some(b"worksheet") => true,
+        Some(b"chartsheet" | b"dialogsheet") => false,
+        _ => return Err(Bail),
+    };
+    Ok(Sheet {
+        info: SheetInfo {
+            name: name.unwrap_or_default(),
+            is_worksheet,
+            hidden,
+        },
+        path,
+    })
+}
+
+/// The shared strings of `xl/sharedStrings.xml`, in order.
+fn shared_strings(xml: &[u8]) -> Result<Vec<String>, Bail> {
+    let mut scanner = Scanner::new(xml);
+    loop {
+        match scanner.next_token()?.ok_or(Bail)? {
+            Token::Start(tag) if tag.local() == b"sst" => break,
+            _ => {}
+        }
+    }
+    let mut strings = Vec::new();
+    loop {
+        match scanner.next_token()?.ok_or(Bail)? {
+            Token::Start(tag) if tag.local() == b"si" => {
+                strings.push(rich_text(&mut scanner, &tag)?)
+            }
+            Token::End(name) if local(name) == b"sst" => return Ok(strings),
+            _ => {}
+        }
+    }
+}
+
+/// The text of a `<si>` or `<is>` element (its start tag read), as calamine's `read_string`
+/// reads it: every `<t>` outside phonetic runs (`<rPh>`), each trimmed of ASCII white space
+/// unless `xml:space="preserve"`, Excel's escapes undone.
+fn rich_text(scanner: &mut Scanner<'_>, element: &Tag<'_>) -> Result<String, Bail> {
+    let mut text = String::new();
+    let mut phonetic = false;
+    loop {
+        match scanner.next_token()?.ok_or(Bail)? {
+            Token::Start(tag) if tag.local() == b"rPh" => phonetic = true,
+            Token::End(name) if name == element.name => return Ok(text),
+            Token::End(name) if local(name) == b"rPh" => phonetic = false,
+            Token::Start(tag) if tag.local() == b"t" && !phonetic => {
+                let preserve = tag.attr(b"xml:space")? == Some(b"preserve");
+                let mut value = String::new();
+                loop {
+                    match scanner.next_token()?.ok_or(Bail)? {
+                        Token::Text(raw) => decode_into(raw, &mut value)?,
+                        Token::End(name) if name == tag.name => break,
+                        _ => {}
+                    }
+                }
+                let value = if preserve {
+                    value.as_str()
+                } else {
+                    value.trim_matches([' ', '\t', '\r', '\n'])
+                };
+                text.push_str(&unescape_excel(value));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// What each cell style (`cellXfs`) shows: a date, an elapsed time or a plain number.
+fn cell_formats(xml: &[u8]) -> Result<Vec<NumberKind>, Bail> {
+    let mut scanner = Scanner::new(xml);
+    let mut custom: HashMap<Vec<u8>, String> = HashMap::new();
+    let mut formats = Vec::new();
+    while let Some(token) = scanner.next_token()? {
+        match token {
+            Token::Start(tag) if tag.local() == b"numFmts" => loop {
+                match scanner.next_token()?.ok_or(Bail)? {
+                    Token::Start(format) if format.local() == b"numFmt" => {
+                        if let [Some(id), Some(code)] =
+                            format.attrs_of([b"numFmtId", b"formatCode"])?
+                        {
+                            custom.insert(id.to_vec(), decode(code)?.into_owned());
+                        }
+                    }
+                    Token::End(name) if local(name) == b"numFmts" => break,
+                    _ => {}
+                }
+            },
+            Token::Start(tag) if tag.local() == b"cellXfs" => loop {
+                match scanner.next_token()?.ok_or(Bail)? {
+                    Token::Start(xf) if xf.local() == b"xf" => {
+                        let kind = match xf.attr(b"numFmtId")? {
+                            None => NumberKind::Other,
+                            Some(id) => match custom.get(id) {
+                                Some(code) => number_format::custom(code),
+                                None => number_format::builtin(
+                                    std::str::from_utf8(id).map_err(|_| Bail)?,
+                                ),
+                            },
+                        };
+                        formats.push(kind);
+                        scanner.skip_element(&xf)?;
+                    }
+                    Token::End(name) if local(name) == b"cellXfs" => break,
+                    _ => {}
+                }
+            },
+            _ => {}
+        }
+    }
+    Ok(formats)
+}
+
+/// ASCII digits (at most `max` of them, no leading zero) as a number.
+fn digits(raw: &[u8], max: usize) -> Result<u64, Bail> {
+    let leading_zero = raw.len() > 1 && raw[0] == b'0';
+    if raw.is_empty() || raw.len() > max || leading_zero || !raw.iter().all(u8::is_ascii_digit) {
+        return Err(Bail);
+    }
+    Ok(raw.iter().fold(0u64, |n, &b| n * 10 + u64::from(b - b'0')))
+}
+
+/// "B12" as (row, column), both from 0: one to three capital letters, then the row from 1.
+fn cell_reference(raw: &[u8]) -> Result<(u32, u32), Bail> {
+    let letters = raw.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    if letters == 0 || letters > 3 {
+        return Err(Bail);
+    }
+    let col = raw[..letters]
+        .iter()
+        .fold(0u32, |c, &b| c * 26 + u32::from(b - b'A') + 1);
+    let row = digits(&raw[letters..], 7)?;
+    if row == 0 {
+        return Err(Bail);
+    }
+    Ok((row as u32 - 1, col - 1))
+}
+
+/// A number as spreadsheets write it: `-12`, `3.25`, `1.5E-3` (nothing else: a form both
+/// readers might parse differently is left to calamine).
+fn is_plain_number(raw: &[u8]) -> bool {
+    let mut rest = raw.strip_prefix(b"-").unwrap_or(raw);
+    let int = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if int == 0 {
+        return false;
+    }
+    rest = &rest[int..];
+    if let Some(fraction) = rest.strip_prefix(b".") {
+        let n = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+        if n == 0 {
+            return false;
+        }
+        rest = &fraction[n..];
+    }
+    if let Some(exponent) = rest.strip_prefix(b"E").or_else(|| rest.strip_prefix(b"e")) {
+        let exponent = exponent
+            .strip_prefix(b"-")
+            .or_else(|| exponent.strip_prefix(b"+"))
+            .unwrap_or(exponent);
+        let n = exponent.iter().take_while(|b| b.is_ascii_digit()).count();
+        return n > 0 && n == exponent.len();
+    }
+    rest.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_and_numbers_are_read_strictly() {
+        assert_eq!(cell_reference(b"A1"), Ok((0, 0)));
+        assert_eq!(cell_reference(b"XFD1048576"), Ok((1_048_575, 16_383)));
+        assert!(cell_reference(b"a1").is_err() && cell_reference(b"A0").is_err());
+        assert!(cell_reference(b"AAAA1").is_err() && cell_reference(b"A").is_err());
+        for ok in ["0", "-12", "3.25", "1.5E-3", "2e+10", "100"] {
+            assert!(is_plain_number(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "", "-", "1.", ".5", " 1", "1 ", "inf", "NaN", "1e", "0x10", "1,5",
+        ] {
+            assert!(!is_plain_number(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rich_text_leaves_out_phonetic_runs_and_trims_each_run() {
+        let xml = br#"<sst><si><r><t>Ab </t></r><r><t xml:space="preserve"> cd</t></r><rPh><t>PH</t></rPh></si><si/><si><t>a_x000D_b &amp; c</t></si></sst>"#;
+        let strings = shared_strings(xml).unwrap();
+        assert_eq!(strings, ["Ab cd", "", "a\rb & c"]);
+    }
+}

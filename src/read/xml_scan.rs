@@ -1,0 +1,503 @@
+//! A small pull scanner for the XML parts of an .xlsx, for the fast reader (`xlsx_fast`).
+//!
+//! It reads the plain markup spreadsheet writers produce — start, end and empty tags with
+//! attributes, text with the predefined entities and character references, processing
+//! instructions — over bytes already in memory, without allocating. Anything else (a comment,
+//! CDATA, a DOCTYPE, an unknown entity, invalid UTF-8, a tag left open) makes it give up with
+//! [`Bail`]: the caller then hands the part to calamine, which reads it (or reports it) as
+//! before. Giving up is always safe; reading something differently from calamine is not.
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr3};
+
+/// The scanner met something it does not read; the part goes to calamine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bail;
+
+/// A start tag (or an empty-element tag, which stands for a start and an end tag).
+#[derive(Debug, Clone, Copy)]
+pub struct Tag<'x> {
+    /// The qualified name (`c`, `x:c`).
+    pub name: &'x [u8],
+    /// The raw attributes, between the name and the closing `>` or `/>`.
+    attrs: &'x [u8],
+    /// True for `<name … />`.
+    pub empty: bool,
+}
+
+impl<'x> Tag<'x> {
+    /// The name without its namespace prefix.
+    pub fn local(&self) -> &'x [u8] {
+        local(self.name)
+    }
+
+    /// The raw value of the attribute named exactly `key`; `Bail` when the attributes are not
+    /// well formed.
+    pub fn attr(&self, key: &[u8]) -> Result<Option<&'x [u8]>, Bail> {
+        let mut rest = self.attrs;
+        while let Some((name, value)) = next_attribute(&mut rest)? {
+            if name == key {
+                return Ok(Some(value));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The raw values of several attributes in one pass; `Bail` when one of them is given twice
+    /// (calamine's reading of such a tag depends on the order of all its attributes).
+    pub fn attrs_of<const N: usize>(
+        &self,
+        keys: [&[u8]; N],
+    ) -> Result<[Option<&'x [u8]>; N], Bail> {
+        let mut rest = self.attrs;
+        let mut found = [None; N];
+        while let Some((name, value)) = next_attribute(&mut rest)? {
+            if let Some(at) = keys.iter().position(|k| *k == name) {
+                if found[at].is_some() {
+                    return Err(Bail);
+                }
+                found[at] = Some(value);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every attribute as (name, raw value), in order.
+    pub fn attributes(&self) -> Result<Vec<Attribute<'x>>, Bail> {
+        let mut rest = self.attrs;
+        let mut all = Vec::new();
+        while let Some(pair) = next_attribute(&mut rest)? {
+            all.push(pair);
+        }
+        Ok(all)
+    }
+}
+
+/// The next `name="value"` of raw attributes, advancing past it.
+fn next_attribute<'x>(rest: &mut &'x [u8]) -> Result<Option<Attribute<'x>>, Bail> {
+    let text = trim_start(rest);
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let eq = memchr(b'=', text).ok_or(Bail)?;
+    let name = trim_end(&text[..eq]);
+    if name.is_empty() || !is_name(name) {
+        return Err(Bail);
+    }
+    let after = trim_start(&text[eq + 1..]);
+    let quote = *after.first().ok_or(Bail)?;
+    if quote != b'"' && quote != b'\'' {
+        return Err(Bail);
+    }
+    let close = memchr(quote, &after[1..]).ok_or(Bail)?;
+    let value = &after[1..1 + close];
+    let next = &after[close + 2..];
+    if next.first().is_some_and(|b| !b.is_ascii_whitespace()) {
+        return Err(Bail);
+    }
+    *rest = next;
+    Ok(Some((name, value)))
+}
+
+/// An attribute: its name and raw value.
+pub type Attribute<'x> = (&'x [u8], &'x [u8]);
+
+/// One piece of markup.
+#[derive(Debug, Clone, Copy)]
+pub enum Token<'x> {
+    /// A start or empty-element tag.
+    Start(Tag<'x>),
+    /// An end tag, by its qualified name.
+    End(&'x [u8]),
+    /// Raw text between tags (entities not yet decoded).
+    Text(&'x [u8]),
+}
+
+/// The name without its namespace prefix.
+pub fn local(name: &[u8]) -> &[u8] {
+    match memchr::memrchr(b':', name) {
+        Some(colon) => &name[colon + 1..],
+        None => name,
+    }
+}
+
+/// Reads tokens from the start of a part. An empty-element tag gives its start tag and then its
+/// end tag, as calamine's reader (quick-xml with `expand_empty_elements`) sees it.
+pub struct Scanner<'x> {
+    xml: &'x [u8],
+    pos: usize,
+    /// The end tag an empty-element tag still owes.
+    pending_end: Option<&'x [u8]>,
+    /// The elements open: every end tag must close the innermost (calamine does not check,
+    /// and reads badly nested parts in ways that depend on elements this scanner passes over).
+    open: Vec<&'x [u8]>,
+}
+
+impl<'x> Scanner<'x> {
+    /// A scanner over a whole part (a UTF-8 byte-order mark is passed over).
+    pub fn new(xml: &'x [u8]) -> Scanner<'x> {
+        let pos = if xml.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        Scanner {
+            xml,
+            pos,
+            pending_end: None,
+            open: Vec::new(),
+        }
+    }
+
+    /// The next token, `None` at the end of the part.
+    pub fn next_token(&mut self) -> Result<Option<Token<'x>>, Bail> {
+        if self.pos == 0
+            && (self.xml.starts_with(b"\xFF\xFE")
+                || self.xml.starts_with(b"\xFE\xFF")
+                || self.xml.get(1) == Some(&0))
+        {
+            return Err(Bail); // UTF-16
+        }
+        if let Some(name) = self.pending_end.take() {
+            self.open.pop();
+            return Ok(Some(Token::End(name)));
+        }
+        loop {
+            let xml = self.xml;
+            let rest = &xml[self.pos..];
+            if rest.is_empty() {
+                return Ok(None);
+            }
+            if rest[0] != b'<' {
+                let end = memchr(b'<', rest).unwrap_or(rest.len());
+                self.pos += end;
+                return Ok(Some(Token::Text(&rest[..end])));
+            }
+            match rest.get(1) {
+                Some(b'/') => {
+                    let close = memchr(b'>', rest).ok_or(Bail)?;
+                    let name = trim_end(&rest[2..close]);
+                    if name.is_empty() || !is_name(name) {
+                        return Err(Bail);
+                    }
+                    if self.open.pop() != Some(name) {
+                        return Err(Bail);
+                    }
+                    self.pos += close + 1;
+                    return Ok(Some(Token::End(name)));
+                }
+                Some(b'?') => {
+                    let close = memchr::memmem::find(rest, b"?>").ok_or(Bail)?;
+                    // calamine decodes a part in the encoding its declaration names: only UTF-8
+                    // is read here.
+                    let declaration = &rest[..close];
+                    if let Some(at) = memchr::memmem::find(declaration, b"encoding") {
+                        let after = trim_start(&declaration[at + 8..]);
+                        let after = trim_start(after.strip_prefix(b"=").ok_or(Bail)?);
+                        let quote = *after.first().ok_or(Bail)?;
+                        let end = memchr(quote, &after[1..]).ok_or(Bail)?;
+                        let value = &after[1..1 + end];
+                        if !value.eq_ignore_ascii_case(b"utf-8") {
+                            return Err(Bail);
+                        }
+                    }
+                    self.pos += close + 2;
+                    continue;
+                }
+                Some(b'!') | None => return Err(Bail),
+                Some(_) => {}
+            }
+            let name_len = rest[1..]
+                .iter()
+                .position(|&b| b.is_ascii_whitespace() || b == b'/' || b == b'>')
+                .ok_or(Bail)?;
+            let name = &rest[1..1 + name_len];
+            if name.is_empty() || !is_name(name) {
+                return Err(Bail);
+            }
+            // The tag ends at the first '>' outside quotes ('>' may stand in an attribute value).
+            let mut at = 1 + name_len;
+            let close = loop {
+                let found = at + memchr3(b'>', b'"', b'\'', &rest[at..]).ok_or(Bail)?;
+                if rest[found] == b'>' {
+                    break found;
+                }
+                let quote = rest[found];
+                at = found + 1 + memchr(quote, &rest[found + 1..]).ok_or(Bail)? + 1;
+            };
+            let inside = &rest[1 + name_len..close];
+            let empty = inside.last() == Some(&b'/');
+            let attrs = if empty {
+                &inside[..inside.len() - 1]
+            } else {
+                inside
+            };
+            self.pos += close + 1;
+            self.open.push(name);
+            if empty {
+                self.pending_end = Some(name);
+            }
+            return Ok(Some(Token::Start(Tag { name, attrs, empty })));
+        }
+    }
+
+    /// Skips to the end tag that closes `tag` (already read), nested tags of the same name
+    /// included.
+    pub fn skip_element(&mut self, tag: &Tag<'_>) -> Result<(), Bail> {
+        let mut depth = 1usize;
+        loop {
+            match self.next_token()?.ok_or(Bail)? {
+                Token::Start(inner) if inner.name == tag.name => depth += 1,
+                Token::End(name) if name == tag.name => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Letters, digits and the punctuation XML names use (ASCII only; anything else gives up).
+fn is_name(name: &[u8]) -> bool {
+    name.iter()
+        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-' | b'.'))
+}
+
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+fn trim_end(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    &bytes[..end]
+}
+
+/// Appends raw text decoded as an XML 1.0 processor reads it: UTF-8, the line ends of each
+/// literal run normalized ("\r\n" and a lone "\r" become "\n"), the five predefined entities
+/// and character references resolved (a reference is never normalized). Anything else gives up.
+pub fn decode_into(raw: &[u8], out: &mut String) -> Result<(), Bail> {
+    let text = std::str::from_utf8(raw).map_err(|_| Bail)?;
+    let mut rest = text;
+    loop {
+        let literal_end = rest.find('&').unwrap_or(rest.len());
+        push_normalized(&rest[..literal_end], out);
+        if literal_end == rest.len() {
+            return Ok(());
+        }
+        let after = &rest[literal_end + 1..];
+        let semi = after.find(';').ok_or(Bail)?;
+        let entity = &after[..semi];
+        match entity {
+            "lt" => out.push('<'),
+            "gt" => out.push('>'),
+            "amp" => out.push('&'),
+            "apos" => out.push('\''),
+            "quot" => out.push('"'),
+            _ => out.push(char_reference(entity)?),
+        }
+        rest = &after[semi + 1..];
+    }
+}
+
+/// The raw text decoded (see [`decode_into`]), borrowed when there is nothing to decode.
+pub fn decode(raw: &[u8]) -> Result<Cow<'_, str>, Bail> {
+    if !raw.contains(&b'&') && !raw.contains(&b'\r') {
+        return std::str::from_utf8(raw)
+            .map(Cow::Borrowed)
+            .map_err(|_| Bail);
+    }
+    let mut out = String::with_capacity(raw.len());
+    decode_into(raw, &mut out)?;
+    Ok(Cow::Owned(out))
+}
+
+/// `#123` or `#x7B` as a character, as quick-xml resolves it (not 0, not a surrogate).
+fn char_reference(entity: &str) -> Result<char, Bail> {
+    let number = entity.strip_prefix('#').ok_or(Bail)?;
+    let (digits, radix) = match number.strip_prefix('x') {
+        Some(hex) => (hex, 16),
+        None => (number, 10),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Bail);
+    }
+    let code = u32::from_str_radix(digits, radix).map_err(|_| Bail)?;
+    if code == 0 {
+        return Err(Bail);
+    }
+    char::from_u32(code).ok_or(Bail)
+}
+
+fn push_normalized(literal: &str, out: &mut String) {
+    if !literal.contains('\r') {
+        out.push_str(literal);
+        return;
+    }
+    let mut chars = literal.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// Length of an "_xHHHH_" escape.
+const ESCAPE_LEN: usize = 7;
+
+/// Undoes Excel's own escapes in a string: "_x000D_" is the UTF-16 code unit 0x000D, a pair of
+/// them a character beyond the BMP, "_x005F_" a literal "_" (as calamine's `unescape_xml`, which
+/// this follows step by step: a lone surrogate becomes U+FFFD).
+pub fn unescape_excel(original: &str) -> Cow<'_, str> {
+    let Some((mut index, mut unit)) = find_escape(original, 0) else {
+        return Cow::Borrowed(original);
+    };
+    let mut out = String::with_capacity(original.len());
+    let mut copied = 0;
+    loop {
+        out.push_str(&original[copied..index]);
+        index += ESCAPE_LEN;
+        match unit {
+            0xD800..=0xDBFF => match parse_escape(original, index) {
+                Some(low @ 0xDC00..=0xDFFF) => {
+                    let code =
+                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    out.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                    index += ESCAPE_LEN;
+                }
+                _ => out.push(char::REPLACEMENT_CHARACTER),
+            },
+            0xDC00..=0xDFFF => out.push(char::REPLACEMENT_CHARACTER),
+            _ => out.push(char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER)),
+        }
+        copied = index;
+        match find_escape(original, index) {
+            Some(next) => (index, unit) = next,
+            None => break,
+        }
+    }
+    out.push_str(&original[copied..]);
+    Cow::Owned(out)
+}
+
+fn find_escape(original: &str, mut start: usize) -> Option<(usize, u16)> {
+    while let Some(offset) = original[start..].find('_') {
+        let index = start + offset;
+        if let Some(unit) = parse_escape(original, index) {
+            return Some((index, unit));
+        }
+        start = index + 1;
+    }
+    None
+}
+
+fn parse_escape(original: &str, index: usize) -> Option<u16> {
+    let bytes = original.as_bytes().get(index..index + ESCAPE_LEN)?;
+    if bytes[0] != b'_' || bytes[1] != b'x' || bytes[6] != b'_' {
+        return None;
+    }
+    let hex = &bytes[2..6];
+    if !hex.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens(xml: &str) -> Result<Vec<String>, Bail> {
+        let mut scanner = Scanner::new(xml.as_bytes());
+        let mut out = Vec::new();
+        while let Some(token) = scanner.next_token()? {
+            out.push(match token {
+                Token::Start(tag) => format!(
+                    "<{}{}>",
+                    String::from_utf8_lossy(tag.name),
+                    if tag.empty { "/" } else { "" }
+                ),
+                Token::End(name) => format!("</{}>", String::from_utf8_lossy(name)),
+                Token::Text(text) => String::from_utf8_lossy(text).into_owned(),
+            });
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn tags_text_and_attributes_are_read() {
+        let xml = "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?><x:c r=\"A1\" s='3' t=\"s\"><v>12</v></x:c><f a=\"x>y\"/>";
+        assert_eq!(
+            tokens(xml).unwrap(),
+            ["<x:c>", "<v>", "12", "</v>", "</x:c>", "<f/>", "</f>"]
+        );
+        let mut scanner = Scanner::new(br#"<c r="B2"  s = '7' t="inlineStr"/>"#);
+        let Some(Token::Start(tag)) = scanner.next_token().unwrap() else {
+            panic!()
+        };
+        assert_eq!(tag.local(), b"c");
+        assert!(tag.empty);
+        assert_eq!(tag.attr(b"r"), Ok(Some(&b"B2"[..])));
+        assert_eq!(tag.attr(b"s"), Ok(Some(&b"7"[..])));
+        assert_eq!(tag.attr(b"t"), Ok(Some(&b"inlineStr"[..])));
+        assert_eq!(tag.attr(b"x"), Ok(None));
+        // A '>' inside an attribute value does not end the tag.
+        let mut scanner = Scanner::new(br#"<numFmt formatCode="[>=100]0" numFmtId="5"/>"#);
+        let Some(Token::Start(tag)) = scanner.next_token().unwrap() else {
+            panic!()
+        };
+        assert_eq!(tag.attr(b"numFmtId"), Ok(Some(&b"5"[..])));
+    }
+
+    #[test]
+    fn anything_unusual_gives_up() {
+        for xml in [
+            "<a><!-- note --></a>",
+            "<a><![CDATA[x]]></a>",
+            "<!DOCTYPE a><a/>",
+            "<a",
+            "<a b=\"1></a>",
+            "</>",
+            "<a><b></a></b>",
+            "<?xml version=\"1.0\" encoding=\"GBK\"?><a/>",
+            "\u{0}<\u{0}a\u{0}/\u{0}>",
+            "<a></b>",
+        ] {
+            assert!(tokens(xml).is_err(), "{xml}");
+        }
+        for raw in ["&nbsp;", "&#0;", "&#xD800;", "&amp", "&#x;", "&#-5;"] {
+            assert!(decode(raw.as_bytes()).is_err(), "{raw}");
+        }
+        assert_eq!(decode(b"\xff"), Err(Bail));
+    }
+
+    #[test]
+    fn text_is_decoded_as_an_xml_processor_does() {
+        assert_eq!(
+            decode(b"a &lt; b &amp;&#26102;&#x95F4;").unwrap(),
+            "a < b &时间"
+        );
+        assert_eq!(decode(b"l1\r\nl2\rl3&#13;").unwrap(), "l1\nl2\nl3\r");
+        assert!(matches!(decode(b"plain"), Ok(Cow::Borrowed("plain"))));
+        assert_eq!(unescape_excel("a_x000D_b"), "a\rb");
+        assert_eq!(unescape_excel("_x005F_x000D_"), "_x000D_");
+        assert_eq!(unescape_excel("_xD83D__xDCF7_"), "\u{1F4F7}");
+        assert_eq!(unescape_excel("_xD83D_x"), "\u{FFFD}x");
+        assert_eq!(unescape_excel("_x00_"), "_x00_");
+    }
+}
