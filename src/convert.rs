@@ -129,9 +129,15 @@ impl TextOutput {
             .map_err(|e| io_error(&self.path, &e))
     }
 
-    fn finish(mut self) -> Result<()> {
-        self.file.flush().map_err(|e| io_error(&self.path, &e))?;
-        crate::pause::point(&format!("written:{}", file_name(&self.path)));
+    /// Writes out what is buffered and hands the file to `out` to sync while the run goes on.
+    fn finish(self, out: &mut OutputDir) -> Result<()> {
+        let file = self
+            .file
+            .into_inner()
+            .map_err(|e| io_error(&self.path, e.error()))?;
+        let name = file_name(&self.path);
+        crate::pause::point(&format!("written:{name}"));
+        out.sync_early(&name, file);
         Ok(())
     }
 }
@@ -250,9 +256,9 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
     let mut report = state.report;
     report.departments = state.totals.len();
     report.totals = state.totals.grand_total();
-    if let (Some(writers), Some(out)) = (state.writers, out) {
+    if let (Some(writers), Some(mut out)) = (state.writers, out) {
         report.truncated_cells = writers.truncated;
-        finish_writers(writers, &state.totals, &evaluation_totals)?;
+        finish_writers(writers, &state.totals, &evaluation_totals, &mut out)?;
         report.outputs = out.commit()?;
     }
     Ok(report)
@@ -303,7 +309,7 @@ impl EvaluationPass<'_> {
             }
             writers.append_evaluation(rendered, &mut outputs)
         })?;
-        outputs.finish(writers)
+        outputs.finish(writers, out)
     }
 
     /// Reads the target form of the same project again (from the file it was found in) and holds
@@ -362,12 +368,12 @@ impl EvaluationOutputs {
         })
     }
 
-    fn finish(self, writers: &mut Writers) -> Result<()> {
+    fn finish(self, writers: &mut Writers, out: &mut OutputDir) -> Result<()> {
         writers.evaluation_rows = self.rows;
         writers.evaluation_jsonl_lines = self.jsonl_lines;
-        self.jsonl.finish()?;
-        self.csv.finish()?;
-        self.indicators.finish()
+        self.jsonl.finish(out)?;
+        self.csv.finish(out)?;
+        self.indicators.finish(out)
     }
 }
 
@@ -623,13 +629,14 @@ fn finish_writers(
     writers: Writers,
     totals: &DepartmentTotals,
     evaluations: &EvaluationTotals,
+    out: &mut OutputDir,
 ) -> Result<()> {
-    writers.projects.finish()?;
-    writers.indicators.finish()?;
-    writers.jsonl.finish()?;
-    writers.manifest.finish()?;
+    writers.projects.finish(out)?;
+    writers.indicators.finish(out)?;
+    writers.jsonl.finish(out)?;
+    writers.manifest.finish(out)?;
     if let Some(review) = writers.review {
-        review.finish()?;
+        review.finish(out)?;
     }
     let path: &Path = &writers.summary_path;
     let workbook = writers.workbook;

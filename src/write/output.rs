@@ -19,6 +19,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::thread::JoinHandle;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -67,6 +68,8 @@ pub struct OutputDir {
     written: Vec<String>,
     /// Working files of the run, never committed.
     scratch: Vec<PathBuf>,
+    /// Outputs finished early, being synced to disk while the run goes on.
+    syncing: Vec<(String, JoinHandle<std::io::Result<()>>)>,
     committed: bool,
 }
 
@@ -107,6 +110,7 @@ impl OutputDir {
             lock_path,
             written: Vec::new(),
             scratch: Vec::new(),
+            syncing: Vec::new(),
             committed: false,
         };
         out.clean_up_after_killed_runs()?;
@@ -144,6 +148,13 @@ impl OutputDir {
         File::create(&path).map_err(|e| io_error(&path, &e))
     }
 
+    /// Starts syncing a finished output to disk on a thread of its own, so the disk works while
+    /// the run goes on (the summary workbook is still being saved); `commit` waits for it.
+    pub fn sync_early(&mut self, name: &str, file: File) {
+        let sync = std::thread::spawn(move || file.sync_all());
+        self.syncing.push((name.to_owned(), sync));
+    }
+
     /// Creates a working file of the run (removed before the outputs are committed, and when the
     /// run ends, whatever happens).
     pub fn create_scratch(&mut self, name: &str) -> Result<(PathBuf, File)> {
@@ -161,8 +172,18 @@ impl OutputDir {
         for path in std::mem::take(&mut self.scratch) {
             let _ = std::fs::remove_file(path);
         }
+        let syncing = std::mem::take(&mut self.syncing);
         for name in &self.written {
-            sync_file(&self.staging.join(name))?;
+            if !syncing.iter().any(|(early, _)| early == name) {
+                sync_file(&self.staging.join(name))?;
+            }
+        }
+        for (name, sync) in syncing {
+            let path = self.staging.join(&name);
+            let synced = sync
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("同步线程意外退出")));
+            synced.map_err(|e| io_error(&path, &e))?;
         }
         // The marker lists this generation's files, so the next run knows them for its own.
         let marker = self.staging.join(MARKER);
