@@ -304,7 +304,7 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
 
 /// Runs `work` over the items on `jobs` threads and hands each result to `sink` in the items'
 /// order, whatever order the threads finish in, so outputs are the same for any thread count.
-/// At most a few results per thread wait for their turn, so memory stays flat; `sink` runs on the
+/// At most 32 results per thread wait for their turn, so memory stays flat; `sink` runs on the
 /// calling thread, and its first error stops the run.
 pub fn for_each_ordered<I, T, R, E>(
     items: I,
@@ -323,7 +323,9 @@ where
         }
         return Ok(());
     }
-    let window = jobs * 4;
+    // Room for the calling thread's pauses (a sheet row flushed, a write the disk holds up)
+    // without stalling the workers; 4 per thread cost about 0.05 s in 1.4 on 5,000 forms.
+    let window = jobs * 32;
     let source = Mutex::new((0usize, items));
     let progress = (Mutex::new(0usize), Condvar::new());
     let stop = AtomicBool::new(false);

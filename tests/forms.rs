@@ -291,6 +291,35 @@ fn a_generated_set_reads_back_from_every_layout() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+#[test]
+fn a_text_longer_than_a_cell_is_cut_in_every_layout_not_an_error() {
+    // 20,000 emoji: 40,000 UTF-16 units, more than an Excel cell holds.
+    let mut project = projects_in(&repo("samples")).remove(0);
+    project.overall_goal = "😀".repeat(20_000);
+    project.annual_goal = project.overall_goal.clone();
+    for layout in Layout::ALL {
+        let kept = layout.keep(&project);
+        let mut workbook = Workbook::new();
+        let ws = workbook.add_worksheet();
+        let sheet = write_layout(ws, &kept, &FormStyle::default(), layout).unwrap();
+        let goals = [&kept.overall_goal, &kept.annual_goal];
+        let long = goals.iter().filter(|g| g.len() > 40_000).count() as u32;
+        assert!(
+            long > 0 && sheet.cut >= long,
+            "{}: {} cut",
+            layout.id(),
+            sheet.cut
+        );
+        let read = round_trip(&kept, layout).unwrap();
+        let goal = [&read.overall_goal, &read.annual_goal]
+            .into_iter()
+            .find(|g| g.starts_with("😀"))
+            .unwrap_or_else(|| panic!("{}: the goal is read back", layout.id()));
+        assert_eq!(goal.encode_utf16().count(), 32_767, "{}", layout.id());
+        assert!(goal.ends_with('…'));
+    }
+}
+
 /// Text as a reader leaves it: from a pool of CJK, Latin, digits, punctuation and symbols (no
 /// colons, which would make a value cell look like an inline label).
 fn text(max: usize) -> impl Strategy<Value = String> {

@@ -180,6 +180,25 @@ fn build_corpus(dir: &Path) -> BTreeMap<String, Expect> {
         Some(text.replace("完成缴纳工作", &huge).into_bytes())
     });
     add("一千万字的单元格.xlsx", &long_text, Converted(1));
+    // 20,000 emoji: fewer characters than a cell holds but 40,000 UTF-16 units, which is what
+    // Excel (and the workbook writer) count — cut as well, never an error that stops the run.
+    let emoji = rewrite("xl/sharedStrings.xml", |data| {
+        let text = String::from_utf8(data).unwrap();
+        Some(
+            text.replace("完成缴纳工作", &"😀".repeat(20_000))
+                .into_bytes(),
+        )
+    });
+    add("两万个表情符号.xlsx", &emoji, Converted(1));
+    // A 主管部门 of 300 characters and 20,000 emoji: its 汇总 row is cut, and its formulas
+    // match it by its first 253 characters and a wildcard (Excel reads no criterion longer
+    // than 255).
+    let department = rewrite("xl/sharedStrings.xml", |data| {
+        let text = String::from_utf8(data).unwrap();
+        let name = format!("{}{}", "局".repeat(300), "😀".repeat(20_000));
+        Some(text.replace("吴淞镇人民政府", &name).into_bytes())
+    });
+    add("超长的主管部门.xlsx", &department, Converted(1));
     // Every label, garbage values: converted, with warnings.
     let garbage = rewrite("xl/sharedStrings.xml", |data| {
         let text = String::from_utf8(data).unwrap();
@@ -319,6 +338,24 @@ fn every_broken_input_in_one_batch_is_rejected_for_its_reason_and_good_ones_conv
     let mut workbook: calamine::Xlsx<_> =
         calamine::open_workbook(out.join("summary.xlsx")).unwrap();
     use calamine::Reader;
+    let summary = workbook.worksheet_range("汇总").unwrap();
+    let long = summary
+        .rows()
+        .find(|r| r[0].to_string().starts_with("局局局"))
+        .expect("the long 主管部门 has its 汇总 row");
+    assert!(long[0].to_string().ends_with('…'), "cut to fit a cell");
+    assert_eq!(long[1].to_string(), "1", "one project");
+    let formulas = workbook.worksheet_formula("汇总").unwrap();
+    let count = formulas
+        .rows()
+        .find(|r| r[0].contains(&"局".repeat(250)))
+        .map(|r| r[0].clone())
+        .expect("the long 主管部门's count formula");
+    assert!(
+        count.contains(&format!("\"={}*\"", "局".repeat(253))),
+        "{}",
+        count.chars().take(80).collect::<String>()
+    );
     let issues = workbook.worksheet_range("问题清单").unwrap();
     assert!(
         issues.rows().any(|r| r[1] == "truncated"),

@@ -98,6 +98,12 @@ pub fn run(args: Args) -> Result<i32, String> {
             form.left_out.join("；")
         );
     }
+    for form in written.iter().filter(|f| f.cut > 0) {
+        eprintln!(
+            "jixiao: {} 工作表“{}”：“{}”（{}）有 {} 处文字超过 Excel 单元格上限（32767 字），已截断并以“…”结尾",
+            form.file, form.sheet, form.project, form.department, form.cut
+        );
+    }
     let mut summary = format!(
         "写出 {} 张表（{} 个文件）到 {}/。",
         written.len(),

@@ -8,10 +8,12 @@ use indexmap::IndexMap;
 use super::columns::{ColumnSet, table_rows};
 use super::extract::FormContext;
 use super::grid::{CellValue, Region, a1};
-use super::values::{Amount, Number, cell_text, parse_amount, parse_number, parse_rate};
+use super::values::{
+    Amount, Number, cell_text, inline_text, parse_amount, parse_number, parse_rate,
+};
 use crate::model::{EvaluationFunds, FundLine, MoneyUnit, WarningCode};
 use crate::template::{BudgetColumn, BudgetSpec, any_matches};
-use crate::text::{clean_block, clean_inline};
+use crate::text::clean_block;
 
 /// The budget lines read, and the cell of every figure (keyed as in `Project::cells`).
 #[derive(Debug, Default)]
@@ -50,7 +52,7 @@ pub(super) fn read_budget(
         else {
             continue;
         };
-        let label = clean_inline(&cell_text(&label_cell.value));
+        let label = inline_text(&label_cell.value);
         let folded = crate::text::fold_label(&label);
         let key = spec
             .lines

@@ -13,8 +13,8 @@ use super::indicators::read_indicators;
 use super::limits::Deadline;
 use super::locate::{FormRegion, LabelCell};
 use super::values::{
-    Amount, Choice, DateRead, Number, cell_text, find_year, parse_amount, parse_choice, parse_date,
-    parse_number, parse_period,
+    Amount, Choice, DateRead, Number, cell_text, find_year, inline_text, parse_amount,
+    parse_choice, parse_date, parse_number, parse_period,
 };
 use crate::error::ErrorKind;
 use crate::model::{Evaluation, FormKind, Funds, MoneyUnit, Project, Source, Warning, WarningCode};
@@ -363,7 +363,7 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
             readers
                 .values(row, cells)
                 .into_iter()
-                .map(|(_, value, _)| clean_inline(&cell_text(value)))
+                .map(|(_, value, _)| inline_text(value))
                 .filter(|t| !t.is_empty())
                 .collect()
         };

@@ -12,11 +12,10 @@ use super::extract::FormContext;
 use super::grid::{Cell, CellValue, Grid, Region, a1};
 use super::limits::over_limit;
 use super::locate::labels_in;
-use super::values::{Number, cell_text, parse_number};
+use super::values::{Number, cell_text, inline_text, parse_number};
 use crate::error::ErrorKind;
 use crate::model::{Block, Indicator, WarningCode};
 use crate::template::{TableSpec, any_matches};
-use crate::text::clean_inline;
 
 /// More indicators than any real form has (they have tens): past this the sheet is not a form
 /// but a table of data, and reading on would only exhaust memory.
@@ -307,7 +306,7 @@ fn text_at<'g>(
 ) -> (String, Option<Region>) {
     reader
         .value(row, cells)
-        .map(|(value, region)| (clean_inline(&cell_text(value)), Some(region)))
+        .map(|(value, region)| (inline_text(value), Some(region)))
         .unwrap_or_default()
 }
 
@@ -322,7 +321,7 @@ fn value_at<'g>(
 
 fn text_or_empty(reader: &mut Option<ColumnReader<'_>>, row: u32, cells: &[Cell]) -> String {
     value_at(reader, row, cells)
-        .map(|(value, _)| clean_inline(&cell_text(value)))
+        .map(|(value, _)| inline_text(value))
         .unwrap_or_default()
 }
 
@@ -386,7 +385,7 @@ fn read_row(
         .values(row, cells)
         .into_iter()
         .filter_map(|(index, value, region)| {
-            let text = clean_inline(&cell_text(value));
+            let text = inline_text(value);
             let cell = a1(region.first_row, region.first_col);
             (!text.is_empty()).then_some((text, cell, blocks[index]))
         })
@@ -409,7 +408,7 @@ fn read_row(
     let score = number(ctx, score, "得分");
     let (actual, actual_cell) = match actual {
         Some((value, region)) => (
-            Some(clean_inline(&cell_text(value))).filter(|t| !t.is_empty()),
+            Some(inline_text(value)).filter(|t| !t.is_empty()),
             a1(region.first_row, region.first_col),
         ),
         None => (None, String::new()),

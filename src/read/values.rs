@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::grid::CellValue;
 use crate::model::{Date, MoneyUnit, days_in_month, spreadsheet_decimal};
-use crate::text::{fold_char, is_space, strip_html};
+use crate::text::{clean_inline, fold_char, is_space, strip_html};
 
 /// What an amount cell holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +184,14 @@ pub fn cell_text(value: &CellValue) -> String {
         CellValue::Bool(b) => if *b { "是" } else { "否" }.to_owned(),
         CellValue::Date(date) => date.to_string(),
         CellValue::Error(e) => e.clone(),
+    }
+}
+
+/// A cell's text on one line, cleaned (`clean_inline`), without copying a text cell twice.
+pub fn inline_text(value: &CellValue) -> String {
+    match value {
+        CellValue::Text(text) => clean_inline(text),
+        other => clean_inline(&cell_text(other)),
     }
 }
 

@@ -11,6 +11,33 @@ use std::borrow::Cow;
 
 use memchr::{memchr, memchr3};
 
+/// How far a plain byte loop looks before handing a search to `memchr`: most searches in markup
+/// end within a few bytes (an attribute's `=`, its closing quote, a tag's `>`), where the loop
+/// is faster than setting up a vector search.
+const SHORT: usize = 16;
+
+/// The first `needle` in `hay`.
+#[inline]
+fn find(needle: u8, hay: &[u8]) -> Option<usize> {
+    let head = hay.len().min(SHORT);
+    match hay[..head].iter().position(|&b| b == needle) {
+        Some(at) => Some(at),
+        None if hay.len() > SHORT => memchr(needle, &hay[SHORT..]).map(|at| at + SHORT),
+        None => None,
+    }
+}
+
+/// The first of three bytes in `hay`.
+#[inline]
+fn find3(a: u8, b: u8, c: u8, hay: &[u8]) -> Option<usize> {
+    let head = hay.len().min(SHORT);
+    match hay[..head].iter().position(|&x| x == a || x == b || x == c) {
+        Some(at) => Some(at),
+        None if hay.len() > SHORT => memchr3(a, b, c, &hay[SHORT..]).map(|at| at + SHORT),
+        None => None,
+    }
+}
+
 /// The scanner met something it does not read; the part goes to calamine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bail;
@@ -80,7 +107,7 @@ fn next_attribute<'x>(rest: &mut &'x [u8]) -> Result<Option<Attribute<'x>>, Bail
     if text.is_empty() {
         return Ok(None);
     }
-    let eq = memchr(b'=', text).ok_or(Bail)?;
+    let eq = find(b'=', text).ok_or(Bail)?;
     let name = trim_end(&text[..eq]);
     if name.is_empty() || !is_name(name) {
         return Err(Bail);
@@ -90,7 +117,7 @@ fn next_attribute<'x>(rest: &mut &'x [u8]) -> Result<Option<Attribute<'x>>, Bail
     if quote != b'"' && quote != b'\'' {
         return Err(Bail);
     }
-    let close = memchr(quote, &after[1..]).ok_or(Bail)?;
+    let close = find(quote, &after[1..]).ok_or(Bail)?;
     let value = &after[1..1 + close];
     let next = &after[close + 2..];
     if next.first().is_some_and(|b| !b.is_ascii_whitespace()) {
@@ -116,7 +143,7 @@ pub enum Token<'x> {
 
 /// The name without its namespace prefix.
 pub fn local(name: &[u8]) -> &[u8] {
-    match memchr::memrchr(b':', name) {
+    match name.iter().rposition(|&b| b == b':') {
         Some(colon) => &name[colon + 1..],
         None => name,
     }
@@ -170,13 +197,13 @@ impl<'x> Scanner<'x> {
                 return Ok(None);
             }
             if rest[0] != b'<' {
-                let end = memchr(b'<', rest).unwrap_or(rest.len());
+                let end = find(b'<', rest).unwrap_or(rest.len());
                 self.pos += end;
                 return Ok(Some(Token::Text(&rest[..end])));
             }
             match rest.get(1) {
                 Some(b'/') => {
-                    let close = memchr(b'>', rest).ok_or(Bail)?;
+                    let close = find(b'>', rest).ok_or(Bail)?;
                     let name = trim_end(&rest[2..close]);
                     if name.is_empty() || !is_name(name) {
                         return Err(Bail);
@@ -219,12 +246,12 @@ impl<'x> Scanner<'x> {
             // The tag ends at the first '>' outside quotes ('>' may stand in an attribute value).
             let mut at = 1 + name_len;
             let close = loop {
-                let found = at + memchr3(b'>', b'"', b'\'', &rest[at..]).ok_or(Bail)?;
+                let found = at + find3(b'>', b'"', b'\'', &rest[at..]).ok_or(Bail)?;
                 if rest[found] == b'>' {
                     break found;
                 }
                 let quote = rest[found];
-                at = found + 1 + memchr(quote, &rest[found + 1..]).ok_or(Bail)? + 1;
+                at = found + 1 + find(quote, &rest[found + 1..]).ok_or(Bail)? + 1;
             };
             let inside = &rest[1 + name_len..close];
             let empty = inside.last() == Some(&b'/');

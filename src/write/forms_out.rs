@@ -41,6 +41,8 @@ pub struct WrittenForm {
     pub layout: Layout,
     /// Fields left out: the layout has no place for them.
     pub left_out: Vec<String>,
+    /// Texts cut to fit a cell (more than Excel's 32,767 characters).
+    pub cut: u32,
 }
 
 /// The layout a project is written in: the chosen one, or the one it was read with (a form
@@ -185,6 +187,7 @@ pub fn write_workbook(
             department: department_group(&kept).to_owned(),
             layout,
             left_out,
+            cut: sheet.cut,
         });
     }
     workbook.save(path)?;

@@ -61,27 +61,56 @@ pub fn neutralize(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// The most characters an Excel cell holds.
+/// The most characters an Excel cell holds (UTF-16 code units: a character outside the Basic
+/// Multilingual Plane, such as an emoji or a rare CJK ideograph, counts two).
 pub const EXCEL_CELL_CHARS: usize = 32_767;
 
-/// Text cut to fit an Excel cell, and whether it was cut.
+/// Text cut to fit an Excel cell, and whether it was cut (an ellipsis marks the cut).
 pub fn fit_cell(text: &str) -> (Cow<'_, str>, bool) {
-    match text.char_indices().nth(EXCEL_CELL_CHARS - 1) {
-        Some((cut, _)) if text.chars().count() > EXCEL_CELL_CHARS => {
-            let mut shortened = text[..cut].to_owned();
-            shortened.push('…');
-            (Cow::Owned(shortened), true)
-        }
-        _ => (Cow::Borrowed(text), false),
+    // A character is at least one byte and at most two UTF-16 units per byte it takes.
+    if text.len() <= EXCEL_CELL_CHARS {
+        return (Cow::Borrowed(text), false);
     }
+    if text.encode_utf16().count() <= EXCEL_CELL_CHARS {
+        return (Cow::Borrowed(text), false);
+    }
+    let mut units = 0;
+    let mut cut = 0;
+    for (at, c) in text.char_indices() {
+        // Room for the ellipsis (one unit) after the kept text.
+        if units + c.len_utf16() > EXCEL_CELL_CHARS - 1 {
+            break;
+        }
+        units += c.len_utf16();
+        cut = at + c.len_utf8();
+    }
+    let mut shortened = text[..cut].to_owned();
+    shortened.push('…');
+    (Cow::Owned(shortened), true)
 }
 
-/// The display width of a text in Excel's character units (a CJK character is two).
+/// The display width of a text in Excel's character units (a CJK character is two): its widest
+/// line, lines split as `str::lines` splits them.
 pub fn display_width(text: &str) -> usize {
-    text.lines()
-        .map(|line| line.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum())
-        .max()
-        .unwrap_or(0)
+    let bytes = text.as_bytes();
+    let (mut widest, mut width) = (0, 0);
+    for (at, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\n' => {
+                // "\r\n" ends a line as "\n" does.
+                if at > 0 && bytes[at - 1] == b'\r' {
+                    width -= 1;
+                }
+                widest = widest.max(width);
+                width = 0;
+            }
+            0..=0x7F => width += 1,
+            // A character's first byte outside ASCII; continuation bytes (0x80–0xBF) add nothing.
+            0xC0.. => width += 2,
+            _ => {}
+        }
+    }
+    widest.max(width)
 }
 
 /// A sheet name Excel accepts (no []:*?/\, at most 31 characters) not yet used.
@@ -162,5 +191,48 @@ mod tests {
         assert_eq!(cut.chars().count(), EXCEL_CELL_CHARS);
         assert!(!fit_cell("短").1);
         assert_eq!(display_width("吴泾镇 ab"), 9);
+    }
+
+    #[test]
+    fn a_cut_counts_utf16_units_as_excel_does() {
+        // 20,000 emoji are 40,000 UTF-16 units: more than a cell holds, fewer than 32,767 chars.
+        let emoji = "😀".repeat(20_000);
+        let (cut, was_cut) = fit_cell(&emoji);
+        assert!(was_cut);
+        assert!(
+            cut.encode_utf16().count() <= EXCEL_CELL_CHARS,
+            "{}",
+            cut.len()
+        );
+        assert_eq!(cut.encode_utf16().count(), EXCEL_CELL_CHARS); // 16,383 emoji and "…"
+        assert!(cut.ends_with('…'));
+        // Exactly at the limit: kept whole.
+        let full = "字".repeat(EXCEL_CELL_CHARS);
+        assert_eq!(fit_cell(&full), (Cow::Borrowed(full.as_str()), false));
+    }
+
+    #[test]
+    fn widths_count_the_widest_line_cjk_double() {
+        let slow = |text: &str| -> usize {
+            text.lines()
+                .map(|line| line.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum())
+                .max()
+                .unwrap_or(0)
+        };
+        for text in [
+            "",
+            "\n",
+            "a",
+            "吴泾镇",
+            "ab\r\n字字字",
+            "字\r\nabcdefg\n",
+            "a\rb",
+            "😀é",
+            "line\n\n\nlonger line",
+            "\r\n\r\n",
+            "末行\r",
+        ] {
+            assert_eq!(display_width(text), slow(text), "{text:?}");
+        }
     }
 }

@@ -18,7 +18,7 @@ use super::evaluations::{
 use super::render::{
     DETAIL_CONCLUSION_COL, DETAIL_FIRST_FUND_COL, Sheet, XCell, XRow, detail_headers,
 };
-use super::rows::{display_width, unique_sheet_name};
+use super::rows::{display_width, fit_cell, unique_sheet_name};
 use super::totals::DepartmentTotals;
 use crate::model::{Date, FundKind};
 
@@ -296,7 +296,7 @@ impl SummaryWorkbook {
         let mut row = 1u32;
         for (department, total) in totals.iter() {
             name_width = name_width.max(display_width(department));
-            sheet.write_string_with_format(row, 0, department, &f.text)?;
+            sheet.write_string_with_format(row, 0, fit_cell(department).0, &f.text)?;
             let criterion = criterion(department);
             let count = sum_over(&detail_sheets, |s| {
                 format!("COUNTIF('{s}'!$A:$A,{criterion})")
@@ -468,7 +468,7 @@ impl SummaryWorkbook {
         };
         for (department, total) in totals.iter() {
             name_width = name_width.max(display_width(department));
-            sheet.write_string_with_format(row, 0, department, &f.text)?;
+            sheet.write_string_with_format(row, 0, fit_cell(department).0, &f.text)?;
             let c = criterion(department);
             let count = sum_over(&parts, |s| format!("COUNTIF('{s}'!$A:$A,{c})"));
             let sum = |col: &str| {
@@ -693,19 +693,39 @@ fn finish_table(
 /// A SUMIF/COUNTIF criterion that matches the name exactly: a literal "=name" with the wildcards
 /// ~ * ? escaped and quotes doubled.
 fn criterion(name: &str) -> String {
-    let mut escaped = String::with_capacity(name.len() + 4);
-    for c in name.chars() {
-        match c {
-            '~' | '*' | '?' => {
-                escaped.push('~');
-                escaped.push(c);
-            }
-            '"' => escaped.push_str("\"\""),
-            c => escaped.push(c),
+    let escape = |c: char, into: &mut String| match c {
+        '~' | '*' | '?' => {
+            into.push('~');
+            into.push(c);
         }
+        '"' => into.push_str("\"\""),
+        c => into.push(c),
+    };
+    // The criterion Excel reads: "=" and the name, wildcards escaped (quotes are only doubled in
+    // the formula's text).
+    let units = |c: char| c.len_utf16() + usize::from(matches!(c, '~' | '*' | '?'));
+    let mut escaped = String::with_capacity(name.len() + 4);
+    // "=" and the name within the limit.
+    if name.chars().map(units).sum::<usize>() < CRITERION_UNITS {
+        name.chars().for_each(|c| escape(c, &mut escaped));
+    } else {
+        // Excel compares at most 255 characters of a criterion (a longer one gives #VALUE!):
+        // the name's beginning and a wildcard for the rest.
+        let mut used = 1;
+        for c in name.chars() {
+            if used + units(c) > CRITERION_UNITS - 1 {
+                break;
+            }
+            used += units(c);
+            escape(c, &mut escaped);
+        }
+        escaped.push('*');
     }
     format!("\"={escaped}\"")
 }
+
+/// The longest criterion COUNTIF/SUMIF read, in characters (UTF-16 units).
+const CRITERION_UNITS: usize = 255;
 
 /// `term(sheet)` for each detail sheet, added up.
 fn sum_over(sheets: &[String], term: impl Fn(&str) -> String) -> String {
@@ -726,6 +746,18 @@ mod tests {
         assert_eq!(criterion("吴泾镇人民政府"), "\"=吴泾镇人民政府\"");
         assert_eq!(criterion("某*局?~"), "\"=某~*局~?~~\"");
         assert_eq!(criterion("say \"hi\""), "\"=say \"\"hi\"\"\"");
+        // Up to 255 characters with the "=": the name as it is; longer, its beginning and "*".
+        let fits = "局".repeat(254);
+        assert_eq!(criterion(&fits), format!("\"={fits}\""));
+        let long = "局".repeat(255);
+        assert_eq!(criterion(&long), format!("\"={}*\"", "局".repeat(253)));
+        let starred = "*".repeat(200);
+        let c = criterion(&starred);
+        assert_eq!(
+            c,
+            format!("\"={}*\"", "~*".repeat(126)),
+            "an escape is never split"
+        );
     }
 
     #[test]

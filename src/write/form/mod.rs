@@ -20,6 +20,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
 
 use crate::model::{Block, Date, FundKind, Indicator, Project};
+use crate::write::rows::fit_cell;
 
 /// How the 其他资金 rows of the sh2023 fund block are laid out (the seeds use all three).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
@@ -364,6 +365,8 @@ pub struct FormSheet {
     pub inputs: Vec<InputCell>,
     /// (index into the project's indicators, row, column) of each 指标值 cell.
     pub value_cells: Vec<(usize, u32, u16)>,
+    /// Texts cut to fit a cell (more than Excel's 32,767 characters).
+    pub cut: u32,
 }
 
 /// Formats shared by one sheet's cells. Input cells are unlocked, so that a blank form under
@@ -451,6 +454,8 @@ impl FormWriter<'_> {
             self.row0 + r1,
             self.col0 + c1,
         );
+        let (text, cut) = fit_cell(text);
+        self.sheet.cut += u32::from(cut);
         if (a, b) == (c, d) {
             if text.is_empty() {
                 self.ws.write_blank(a, b, format)?;
@@ -458,7 +463,7 @@ impl FormWriter<'_> {
                 self.ws.write_string_with_format(a, b, text, format)?;
             }
         } else {
-            self.ws.merge_range(a, b, c, d, text, format)?;
+            self.ws.merge_range(a, b, c, d, &text, format)?;
         }
         self.sheet.rows = self.sheet.rows.max(r1 + 1);
         self.sheet.cols = self.sheet.cols.max(c1 + 1);
