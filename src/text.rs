@@ -33,7 +33,7 @@ pub fn fold_label_cow(text: &str) -> std::borrow::Cow<'_, str> {
     if text.chars().all(|c| fold_char(c) == Some(c)) {
         return std::borrow::Cow::Borrowed(text.trim_end_matches(':'));
     }
-    let mut folded: String = text.chars().filter_map(fold_char).collect();
+    let mut folded = map_chars(text, fold_char);
     while folded.ends_with(':') {
         folded.pop();
     }
@@ -44,8 +44,13 @@ pub fn fold_label_cow(text: &str) -> std::borrow::Cow<'_, str> {
 /// half-width, as Chinese typesetting expects, and keeps full-width Chinese punctuation
 /// （，。：；！？（））. The ideographic space becomes a plain space.
 pub fn fold_width(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
+    // Every character changed here is U+3000 or in U+FF00–U+FFEF: three bytes starting 0xE3 0x80
+    // or 0xEF. A text without those bytes comes back as it is.
+    if !text.bytes().any(|b| b == 0xEF || b == 0xE3) {
+        return text.to_owned();
+    }
+    map_chars(text, |c| {
+        Some(match c {
             '\u{FF10}'..='\u{FF19}' | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' => {
                 char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
             }
@@ -55,7 +60,14 @@ pub fn fold_width(text: &str) -> String {
             '\u{3000}' => ' ',
             c => c,
         })
-        .collect()
+    })
+}
+
+/// The characters of `text` mapped (or dropped, for `None`) into a new string, allocated once.
+pub fn map_chars(text: &str, f: impl FnMut(char) -> Option<char>) -> String {
+    let mut out = String::with_capacity(text.len());
+    out.extend(text.chars().filter_map(f));
+    out
 }
 
 /// True for CJK ideographs and CJK punctuation: characters between which a space carries no
@@ -259,6 +271,12 @@ mod tests {
     fn width_folds_alphanumerics_but_keeps_chinese_punctuation() {
         assert_eq!(fold_width("达到９０％以上，（含）"), "达到90%以上，（含）");
         assert_eq!(fold_width("ＧＰＳ定位＜５ｍ"), "GPS定位<5m");
+        assert_eq!(fold_width("满意度\u{3000}９５％"), "满意度 95%");
+        // Texts without a full-width character (the quick path) are kept as they are.
+        for text in ["", "达到90%以上", "《规划》、「标准」。", "𠀀😀é", "≥95%"]
+        {
+            assert_eq!(fold_width(text), text);
+        }
     }
 
     #[test]

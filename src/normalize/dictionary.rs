@@ -15,7 +15,7 @@ use super::evaluation::EvaluationRules;
 use crate::error::{Error, ErrorKind, Result};
 use crate::keywords::{FastMap, FastSet, Keywords};
 use crate::model::{Comparator, Direction};
-use crate::text::{fold_char, fold_width};
+use crate::text::{fold_char, fold_width, map_chars};
 
 const BUILTIN: &str = include_str!("../../templates/normalize.toml");
 
@@ -79,7 +79,7 @@ struct ValuesFile {
 
 /// The key a level name or wording is looked up by: no spaces, full-width folded.
 pub fn key(text: &str) -> String {
-    text.chars().filter_map(fold_char).collect()
+    map_chars(text, fold_char)
 }
 
 /// Canonical names by the keys of their variants.

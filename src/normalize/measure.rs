@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use super::dictionary::Dictionary;
 use crate::model::{Comparator, Measure, MeasureKind};
-use crate::text::{clean_inline, fold_width, is_space};
+use crate::text::{clean_inline, fold_width, is_space, map_chars};
 
 /// What is known about the row an 指标值 sits in.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,7 +38,7 @@ pub fn parse_measure(raw: &str, row: &RowContext<'_>, dictionary: &Dictionary) -
         ..Measure::default()
     };
     let cleaned = fold_width(&clean_inline(raw));
-    let text: String = cleaned.chars().filter(|c| !is_space(*c)).collect();
+    let text = map_chars(&cleaned, |c| (!is_space(c)).then_some(c));
     if text.is_empty() || dictionary.is_placeholder(&text) {
         measure.kind = MeasureKind::None;
         return measure;
@@ -93,10 +93,9 @@ pub fn parse_measure(raw: &str, row: &RowContext<'_>, dictionary: &Dictionary) -
 /// The quantities a text names — each number with the unit written after it (scaled by 万/亿 as in
 /// an 指标值), years and dates left out: "完成52条道路共86万平方米" → (52, 条), (860000, 平方米).
 pub fn quantities(text: &str, dictionary: &Dictionary) -> Vec<(Decimal, Option<String>)> {
-    let cleaned: String = fold_width(&clean_inline(text))
-        .chars()
-        .filter(|c| !is_space(*c))
-        .collect();
+    let cleaned = map_chars(&fold_width(&clean_inline(text)), |c| {
+        (!is_space(c)).then_some(c)
+    });
     target_numbers(&cleaned)
         .into_iter()
         .map(|token| {
