@@ -7,8 +7,8 @@
 # then runs, interleaved so that a machine's drift hits all alike, RUNS times each (default 5):
 #   floor     — examples/floor.rs: open every workbook, read every cell and merged region, on all
 #               cores, nothing else
-#   read      — jixiao convert --no-write (read + locate + extract + normalize + totals)
-#   convert   — jixiao convert (everything, all five outputs written)
+#   read      — jixiao convert --no-write (read + locate + extract + normalize + review + totals)
+#   convert   — jixiao convert (everything: the review on, all nine outputs written and synced)
 # and prints medians, forms/s, the ratios to the floor, and peak RSS (/usr/bin/time -v). Finally it
 # checks the convert outputs against the totals the generator expects.
 set -euo pipefail

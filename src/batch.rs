@@ -104,7 +104,11 @@ impl Iterator for Inputs {
             if let Some((root, walker)) = &mut self.folder {
                 match walker.next() {
                     Some(Ok(entry)) => {
-                        if self.is_own(entry.path()) {
+                        // The run's own lock file and staging folder are hidden names; a link may
+                        // lead to them under any name.
+                        let maybe_own = entry.path_is_symlink()
+                            || entry.file_name().as_encoded_bytes().starts_with(b".");
+                        if maybe_own && self.is_own(entry.path()) {
                             if entry.file_type().is_dir()
                                 && let Some((_, walker)) = &mut self.folder
                             {
@@ -116,7 +120,10 @@ impl Iterator for Inputs {
                         if !entry.file_type().is_dir() {
                             let path = entry.path().to_path_buf();
                             let shown = self.shown(&path);
-                            return Some(classify(path, shown));
+                            // A link is followed to what it names; any other entry's type is
+                            // known from the folder listing, without asking the system again.
+                            let known = (!entry.path_is_symlink()).then(|| entry.file_type());
+                            return Some(classify_known(path, shown, known));
                         }
                         let reason = if entry.depth() > 0 && name.starts_with('.') {
                             Some("隐藏文件夹，未读取其中文件")
@@ -167,6 +174,11 @@ impl Iterator for Inputs {
 /// Decides whether a file is read, by its name: lock files, hidden files and other kinds of file
 /// are skipped with a reason.
 pub fn classify(path: PathBuf, shown: String) -> InputFile {
+    classify_known(path, shown, None)
+}
+
+/// [`classify`] with the file's type when it is already known (not a link).
+fn classify_known(path: PathBuf, shown: String, known: Option<std::fs::FileType>) -> InputFile {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -177,7 +189,10 @@ pub fn classify(path: PathBuf, shown: String) -> InputFile {
         .unwrap_or_default();
     // Symbolic links are followed to what they name; only regular files are ever opened (reading
     // a named pipe would wait forever for a writer).
-    let file_type = std::fs::metadata(&path).map(|m| m.file_type());
+    let file_type = match known {
+        Some(file_type) => Ok(file_type),
+        None => std::fs::metadata(&path).map(|m| m.file_type()),
+    };
     let skip = if file_type.is_err() {
         None // reported as unreadable when read, with the system's reason
     } else if file_type.as_ref().is_ok_and(|t| t.is_dir()) {
@@ -304,7 +319,7 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
 
 /// Runs `work` over the items on `jobs` threads and hands each result to `sink` in the items'
 /// order, whatever order the threads finish in, so outputs are the same for any thread count.
-/// At most 32 results per thread wait for their turn, so memory stays flat; `sink` runs on the
+/// At most 16 results per thread wait for their turn, so memory stays flat; `sink` runs on the
 /// calling thread, and its first error stops the run.
 pub fn for_each_ordered<I, T, R, E>(
     items: I,
@@ -325,7 +340,7 @@ where
     }
     // Room for the calling thread's pauses (a sheet row flushed, a write the disk holds up)
     // without stalling the workers; 4 per thread cost about 0.05 s in 1.4 on 5,000 forms.
-    let window = jobs * 32;
+    let window = jobs * 16;
     let source = Mutex::new((0usize, items));
     let progress = (Mutex::new(0usize), Condvar::new());
     let stop = AtomicBool::new(false);
