@@ -298,6 +298,10 @@ impl OutputDir {
 
 impl Drop for OutputDir {
     fn drop(&mut self) {
+        // Files still being synced are closed first (Windows removes no open file).
+        for (_, sync) in std::mem::take(&mut self.syncing) {
+            let _ = sync.join();
+        }
         if !self.committed {
             for path in &self.scratch {
                 let _ = std::fs::remove_file(path);
