@@ -146,25 +146,9 @@ fn every_sample_and_corpus_project_reads_back_from_every_layout() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
+#[path = "../examples/common/rng.rs"]
+mod rng;
+use rng::Rng;
 
 const LEVELS: &[(&str, &[&str])] = &[
     (

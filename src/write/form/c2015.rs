@@ -4,7 +4,7 @@
 
 use rust_xlsxwriter::XlsxError;
 
-use super::{FormWriter, Indicator, Layout, coded, extra, year_line};
+use super::{FormWriter, Indicator, Layout, coded, extra, write_runs, year_line};
 use crate::model::{Block, FundKind, Project};
 
 /// One 一级指标 section of the table: its 中期 and 年度 indicators, side by side.
@@ -177,24 +177,10 @@ fn write_group(
     rows: &[(usize, &Indicator)],
     (level2, level3, value): (u16, u16, u16),
 ) -> Result<(), XlsxError> {
+    // A section holds one 一级指标, so a run is rows of the same 二级指标.
+    let same = |a: &Indicator, b: &Indicator| a.level2 == b.level2;
+    write_runs(w, first_row, level2, rows, same, |i| &i.level2)?;
     let format = w.formats.text.clone();
-    let mut start = 0;
-    while start < rows.len() {
-        let mut end = start;
-        while end + 1 < rows.len() && rows[end + 1].1.level2 == rows[start].1.level2 {
-            end += 1;
-        }
-        let text = &rows[start].1.level2;
-        w.text(
-            first_row + start as u32,
-            level2,
-            first_row + end as u32,
-            level2,
-            text,
-            &format,
-        )?;
-        start = end + 1;
-    }
     for (offset, (index, indicator)) in rows.iter().enumerate() {
         let row = first_row + offset as u32;
         w.fit_height(row, level3, level3, &indicator.level3);

@@ -791,37 +791,14 @@ fn write_indicator_rows(
         }
         return Ok(count as u32);
     }
-    for (level, col) in [(1, columns.level1), (2, columns.level2)] {
-        let name = |i: &Indicator| {
-            if level == 1 {
-                i.level1.clone()
-            } else {
-                format!("{}\u{0}{}", i.level1, i.level2)
-            }
-        };
-        let mut start = 0;
-        while start < rows.len() {
-            let mut end = start;
-            while end + 1 < rows.len() && name(rows[end + 1].1) == name(rows[start].1) {
-                end += 1;
-            }
-            let text = if level == 1 {
-                &rows[start].1.level1
-            } else {
-                &rows[start].1.level2
-            };
-            let format = w.formats.text.clone();
-            w.text(
-                first_row + start as u32,
-                col,
-                first_row + end as u32,
-                col,
-                text,
-                &format,
-            )?;
-            start = end + 1;
-        }
-    }
+    let same_level1 = |a: &Indicator, b: &Indicator| a.level1 == b.level1;
+    write_runs(w, first_row, columns.level1, rows, same_level1, |i| {
+        &i.level1
+    })?;
+    let same_level2 = |a: &Indicator, b: &Indicator| same_level1(a, b) && a.level2 == b.level2;
+    write_runs(w, first_row, columns.level2, rows, same_level2, |i| {
+        &i.level2
+    })?;
     for (offset, (index, indicator)) in rows.iter().enumerate() {
         let row = first_row + offset as u32;
         w.fit_height(row, columns.level3.0, columns.level3.1, &indicator.level3);
@@ -862,6 +839,30 @@ fn write_indicator_rows(
             .push((*index, w.row0 + row, w.col0 + columns.value));
     }
     Ok(rows.len() as u32)
+}
+
+/// Writes a level-name column over indicator rows from `first_row`: each run of rows that are
+/// `same` is one merged cell showing the first row's `text`.
+fn write_runs(
+    w: &mut FormWriter<'_>,
+    first_row: u32,
+    col: u16,
+    rows: &[(usize, &Indicator)],
+    same: impl Fn(&Indicator, &Indicator) -> bool,
+    text: impl Fn(&Indicator) -> &str,
+) -> Result<(), XlsxError> {
+    let format = w.formats.text.clone();
+    let mut start = 0;
+    while start < rows.len() {
+        let mut end = start;
+        while end + 1 < rows.len() && same(rows[end + 1].1, rows[start].1) {
+            end += 1;
+        }
+        let (top, bottom) = (first_row + start as u32, first_row + end as u32);
+        w.text(top, col, bottom, col, text(rows[start].1), &format)?;
+        start = end + 1;
+    }
+    Ok(())
 }
 
 /// One empty indicator row of a blank form, each cell an input.
