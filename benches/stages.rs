@@ -40,7 +40,7 @@ fn stages(c: &mut Criterion) {
     ] {
         let bytes = sample(file);
         let format = sniff(&bytes).expect("an xlsx");
-        let sheet = Workbook::open(&bytes, format, None, &limits)
+        let sheet = Workbook::open(&bytes, format, None, &Default::default(), &limits)
             .expect("opens")
             .sheets()[0]
             .name
@@ -48,15 +48,21 @@ fn stages(c: &mut Criterion) {
         let mut group = c.benchmark_group(label);
         group.bench_function("open", |b| {
             b.iter(|| {
-                Workbook::open(black_box(&bytes), sniff(&bytes).unwrap(), None, &limits)
-                    .unwrap()
-                    .sheets()
-                    .len()
+                Workbook::open(
+                    black_box(&bytes),
+                    sniff(&bytes).unwrap(),
+                    None,
+                    &Default::default(),
+                    &limits,
+                )
+                .unwrap()
+                .sheets()
+                .len()
             })
         });
         group.bench_function("grid", |b| {
             b.iter_batched(
-                || Workbook::open(&bytes, format, None, &limits).unwrap(),
+                || Workbook::open(&bytes, format, None, &Default::default(), &limits).unwrap(),
                 |mut workbook| {
                     workbook
                         .grid(&sheet, &limits, &limits.deadline())
@@ -67,7 +73,7 @@ fn stages(c: &mut Criterion) {
                 criterion::BatchSize::SmallInput,
             )
         });
-        let grid = Workbook::open(&bytes, format, None, &limits)
+        let grid = Workbook::open(&bytes, format, None, &Default::default(), &limits)
             .unwrap()
             .grid(&sheet, &limits, &limits.deadline())
             .unwrap();
@@ -114,6 +120,7 @@ fn stages(c: &mut Criterion) {
             forms: vec![normalized],
             issues: Vec::new(),
             message: String::new(),
+            detail: None,
         };
         let renderer = Renderer {
             encoding: CsvEncoding::Utf8Bom,

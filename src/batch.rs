@@ -11,7 +11,7 @@ use walkdir::WalkDir;
 
 use crate::normalize::Normalizer;
 pub use crate::outcome::{FileOutcome, FileStatus};
-use crate::outcome::{IssueKind, SheetIssue};
+use crate::outcome::{IssueKind, SheetIssue, capped};
 use crate::read::{self, Limits};
 use crate::template::TemplateSet;
 
@@ -216,14 +216,20 @@ fn classify_known(path: PathBuf, shown: String, known: Option<std::fs::FileType>
     InputFile { path, shown, skip }
 }
 
-fn without_forms(input: &InputFile, status: FileStatus, message: String) -> FileOutcome {
+fn without_forms(
+    input: &InputFile,
+    status: FileStatus,
+    message: String,
+    detail: Option<String>,
+) -> FileOutcome {
     FileOutcome {
         file: input.shown.clone(),
         status,
         format: None,
         forms: Vec::new(),
         issues: Vec::new(),
-        message,
+        message: capped(message),
+        detail,
     }
 }
 
@@ -260,7 +266,7 @@ impl Pipeline {
 fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
     let (templates, normalizer) = (&pipeline.templates, pipeline.normalizer.as_ref());
     if let Some(reason) = &input.skip {
-        return without_forms(input, FileStatus::Skipped, reason.clone());
+        return without_forms(input, FileStatus::Skipped, reason.clone(), None);
     }
     let result = crate::panic_guard::guarded(|| {
         let mut read = read::read_file(&input.path, &input.shown, templates, &pipeline.limits)?;
@@ -288,12 +294,12 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
             } else {
                 format!("{place}：{}", error.kind)
             };
-            return without_forms(input, FileStatus::Rejected, message);
+            let detail = error.kind.detail().map(str::to_owned);
+            return without_forms(input, FileStatus::Rejected, message, detail);
         }
         Err(detail) => {
-            let message =
-                format!("读取时出现内部错误，文件未能转换（{detail}）；请将此文件反馈给开发者");
-            return without_forms(input, FileStatus::Rejected, message);
+            let message = "读取时出现内部错误，文件未能转换；请将此文件反馈给开发者".to_owned();
+            return without_forms(input, FileStatus::Rejected, message, Some(detail));
         }
     };
     let status = if read.forms.is_empty() {
@@ -307,13 +313,15 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
         .filter(|f| f.kind == crate::model::FormKind::SelfEvaluation)
         .count();
     let message = outcome_message(read.forms.len(), evaluations, &read.issues);
+    let detail = (!read.details.is_empty()).then(|| read.details.join("; "));
     FileOutcome {
         file: input.shown.clone(),
         status,
         format: Some(read.format.name()),
         forms: read.forms,
         issues: read.issues,
-        message,
+        message: capped(message),
+        detail,
     }
 }
 
@@ -425,7 +433,8 @@ impl Drop for StopOnExit<'_> {
 }
 
 /// The manifest line: how many forms (target forms and self-evaluations apart, when there are
-/// self-evaluations), and every sheet or form that yielded nothing.
+/// self-evaluations), and every sheet or form that yielded nothing — a reason shared by several
+/// sheets said once, with their count.
 fn outcome_message(forms: usize, evaluations: usize, issues: &[SheetIssue]) -> String {
     let mut parts = Vec::new();
     if evaluations > 0 && evaluations == forms {
@@ -440,14 +449,38 @@ fn outcome_message(forms: usize, evaluations: usize, issues: &[SheetIssue]) -> S
     }
     // Sheets without a form are normal in a converted workbook (a 说明 sheet); only say so
     // when nothing was read, or for forms that were found but not used.
+    let mut reasons: Vec<(&str, Vec<String>)> = Vec::new();
     for issue in issues {
-        let relevant = forms == 0 || issue.kind != IssueKind::NoForm;
-        if relevant {
-            let place = match &issue.cell {
-                Some(cell) => format!("工作表“{}” {cell}", issue.sheet),
-                None => format!("工作表“{}”", issue.sheet),
-            };
-            parts.push(format!("{place}：{}", issue.reason));
+        if forms > 0 && issue.kind == IssueKind::NoForm {
+            continue;
+        }
+        let place = match &issue.cell {
+            Some(cell) => format!("工作表“{}” {cell}", issue.sheet),
+            None => format!("工作表“{}”", issue.sheet),
+        };
+        match reasons
+            .iter_mut()
+            .find(|(reason, _)| *reason == issue.reason)
+        {
+            Some((_, places)) => places.push(place),
+            None => reasons.push((&issue.reason, vec![place])),
+        }
+    }
+    for (reason, places) in reasons {
+        if let [place] = places.as_slice() {
+            parts.push(format!("{place}：{reason}"));
+        } else {
+            let names: Vec<&str> = places
+                .iter()
+                .take(3)
+                .map(|p| p.trim_start_matches("工作表"))
+                .collect();
+            let more = if places.len() > 3 { "等" } else { "" };
+            parts.push(format!(
+                "{} 个工作表（{}{more}）均如此：{reason}",
+                places.len(),
+                names.join("、")
+            ));
         }
     }
     if parts.is_empty() {
@@ -540,6 +573,25 @@ mod tests {
             )
         });
         assert!(caught.unwrap_err().contains("the sink gives up"));
+    }
+
+    #[test]
+    fn a_reason_shared_by_many_sheets_is_said_once_and_messages_stay_short() {
+        let issues: Vec<SheetIssue> = (1..=40)
+            .map(|i| SheetIssue {
+                sheet: format!("Sheet{i}"),
+                cell: None,
+                kind: IssueKind::NoForm,
+                reason: "工作表为空".into(),
+            })
+            .collect();
+        let message = outcome_message(0, 0, &issues);
+        assert_eq!(message.matches("工作表为空").count(), 1, "{message}");
+        assert!(message.starts_with("40 个工作表"), "{message}");
+        let long = "很长的原因".repeat(100);
+        let capped = capped(long);
+        assert_eq!(capped.chars().count(), 200);
+        assert!(capped.ends_with('…'));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The library's error type: what went wrong and where (file, sheet, cell).
 //!
 //! Messages are written for the clerk who reads them in the manifest or on the console, in
-//! Chinese; a library's own technical detail follows as it came.
+//! Chinese, each reason said once; a library's own technical text is kept apart
+//! ([`ErrorKind::detail`]) for `--verbose` and the log, never shown in its place.
 
 use std::fmt;
 use std::io;
@@ -43,12 +44,15 @@ pub enum ErrorKind {
     #[error("不是电子表格文件（{0}）")]
     NotSpreadsheet(String),
     /// The file looks like a workbook but its content is damaged.
-    #[error("无法打开工作簿，文件可能已损坏（按 {format} 格式读取失败：{detail}）")]
+    #[error("无法打开工作簿，文件可能已损坏（{reason}）")]
     Unreadable {
         /// The format it was read as.
         format: &'static str,
-        /// The parser's own message.
-        detail: String,
+        /// Why, in words a clerk follows.
+        reason: String,
+        /// The reading library's own message, when one was turned into `reason` (boxed: errors
+        /// stay small on the happy path).
+        detail: Option<Box<String>>,
     },
     /// The workbook is protected by a password.
     #[error("工作簿设有打开密码，无法读取；请去掉密码后重新提交")]
@@ -65,6 +69,26 @@ pub enum ErrorKind {
     /// An output could not be written.
     #[error("无法写出结果：{0}")]
     Output(String),
+}
+
+impl ErrorKind {
+    /// A damaged workbook, with the reason in a clerk's words and no library message.
+    pub fn damaged(format: &'static str, reason: impl Into<String>) -> ErrorKind {
+        ErrorKind::Unreadable {
+            format,
+            reason: reason.into(),
+            detail: None,
+        }
+    }
+
+    /// The library's own words behind this error, when there are any (for `--verbose` and the
+    /// log; the message itself never repeats them).
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            ErrorKind::Unreadable { detail, .. } => detail.as_deref().map(String::as_str),
+            _ => None,
+        }
+    }
 }
 
 /// An I/O error in words a clerk follows, the system's own message after them.

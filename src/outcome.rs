@@ -89,8 +89,25 @@ pub struct FileOutcome {
     pub forms: Vec<Project>,
     /// Sheets and forms that yielded nothing, with reasons.
     pub issues: Vec<SheetIssue>,
-    /// One line for the manifest: why, in words a clerk follows.
+    /// One line for the manifest: why, in words a clerk follows (at most
+    /// [`MAX_MESSAGE_CHARS`] characters, each reason said once).
     pub message: String,
+    /// The reading library's own words behind a rejection or an unreadable sheet, when there
+    /// are any: for `--verbose` and the log, never the manifest.
+    pub detail: Option<String>,
+}
+
+/// The longest manifest message, in characters; a longer one is cut with "…".
+pub const MAX_MESSAGE_CHARS: usize = 200;
+
+/// A message cut to [`MAX_MESSAGE_CHARS`] characters.
+pub fn capped(message: String) -> String {
+    if message.chars().count() <= MAX_MESSAGE_CHARS {
+        return message;
+    }
+    let mut cut: String = message.chars().take(MAX_MESSAGE_CHARS - 1).collect();
+    cut.push('…');
+    cut
 }
 
 impl FileOutcome {

@@ -147,7 +147,7 @@ fn every_sample_and_corpus_project_reads_back_from_every_layout() {
 }
 
 #[path = "../examples/common/rng.rs"]
-mod rng;
+pub(crate) mod rng;
 use rng::Rng;
 
 const LEVELS: &[(&str, &[&str])] = &[
@@ -189,7 +189,7 @@ const VALUES: &[&str] = &[
 
 /// A generated project in the image of the reader: names and texts as read (cleaned), level
 /// names carried as a form carries them, and every layout's optional columns filled at random.
-fn generated(rng: &mut Rng, serial: usize) -> Project {
+pub(crate) fn generated(rng: &mut Rng, serial: usize) -> Project {
     let mut p = Project {
         template: "sh2023".into(),
         year: Some(2020 + rng.below(8) as i32),

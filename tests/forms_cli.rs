@@ -84,6 +84,74 @@ fn projects_jsonl_goes_out_as_forms_that_read_as_the_same_projects() {
     }
 }
 
+/// A 主管部门 sending all its forms in one workbook is ordinary: 150 projects written as one
+/// workbook (its shared strings used by far more cells than there are strings, as Excel writes
+/// them too) read back project for project.
+#[test]
+fn a_department_of_150_projects_goes_out_as_one_workbook_and_reads_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = crate::forms::rng::Rng(0x5eed_1500);
+    let mut jsonl = String::new();
+    for serial in 0..150 {
+        let mut project = crate::forms::generated(&mut rng, serial);
+        project.department = "某某市测试局".into();
+        project.department_code = Some("301001".into());
+        // What the department's form (sh2023) holds of it.
+        let mut project = Layout::Sh2023.keep(&project);
+        jixiao::normalize::Normalizer::builtin().normalize(&mut project);
+        jsonl.push_str(&serde_json::to_string(&project).unwrap());
+        jsonl.push('\n');
+    }
+    let input = dir.path().join("projects.jsonl");
+    std::fs::write(&input, jsonl).unwrap();
+    let forms = dir.path().join("forms");
+    let run = jixiao([
+        OsStr::new("forms"),
+        input.as_os_str(),
+        OsStr::new("-o"),
+        forms.as_os_str(),
+    ])
+    .expect_code(0);
+    assert!(
+        run.stderr.contains("写出 150 张表（1 个文件）"),
+        "{}",
+        run.describe()
+    );
+    let workbook = forms.join("某某市测试局.xlsx");
+    let strings = crate::hostile_files::parts(&std::fs::read(&workbook).unwrap())
+        .into_iter()
+        .find(|(name, _)| name == "xl/sharedStrings.xml")
+        .map(|(_, data)| String::from_utf8(data).unwrap())
+        .unwrap();
+    let attribute = |name: &str| -> u64 {
+        let at = strings.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        strings[at..at + strings[at..].find('"').unwrap()]
+            .parse()
+            .unwrap()
+    };
+    assert!(
+        attribute("count") > 2 * attribute("uniqueCount"),
+        "{strings:.300}"
+    );
+    let again = dir.path().join("again");
+    jixiao([
+        OsStr::new("convert"),
+        workbook.as_os_str(),
+        OsStr::new("-o"),
+        again.as_os_str(),
+    ])
+    .expect_code(0);
+    let before: Vec<Value> = projects_jsonl(&input).iter().map(model).collect();
+    let after: Vec<Value> = projects_jsonl(&again.join("projects.jsonl"))
+        .iter()
+        .map(model)
+        .collect();
+    assert_eq!(before.len(), after.len());
+    for (a, b) in before.iter().zip(&after) {
+        assert_eq!(a, b, "{}", a["project_name"]);
+    }
+}
+
 #[test]
 fn fields_a_layout_cannot_hold_are_named_and_sheet_and_file_names_are_legal() {
     let dir = tempfile::tempdir().unwrap();

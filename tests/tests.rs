@@ -64,6 +64,9 @@ mod hostile_files;
 // Hostile and broken input in one batch: no panic, no hang, nothing lost.
 mod hostile;
 
+// Workbooks other programs write: read, encrypted ones named, damaged ones in plain Chinese.
+mod other_programs;
+
 // The fast .xlsx reader against calamine: the same cells, or it gives up.
 mod xlsx_fast;
 

@@ -59,6 +59,10 @@ pub struct Args {
     /// No progress, no summary; only errors.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Also print, under each rejected file's line, the reading library's own message (in
+    /// English; for reporting a problem).
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Write into an output folder that already holds other files.
     #[arg(long)]
     pub force: bool,
@@ -103,7 +107,7 @@ impl Args {
 
 /// Runs the command: 0 done, 1 done with rejected files under --strict, 2 usage or output error.
 pub fn run(args: Args) -> Result<i32, String> {
-    let (quiet, strict) = (args.quiet, args.strict);
+    let (quiet, strict, verbose) = (args.quiet, args.strict, args.verbose);
     let job = args.job()?;
     let bar = progress_bar(quiet);
     let mut counts = (0u64, 0u64, 0u64);
@@ -113,7 +117,12 @@ pub fn run(args: Args) -> Result<i32, String> {
             FileStatus::Rejected => {
                 counts.1 += 1;
                 if !quiet {
-                    bar.suspend(|| eprintln!("jixiao: {}：{}", outcome.file, outcome.message));
+                    bar.suspend(|| {
+                        eprintln!("jixiao: {}：{}", outcome.file, outcome.message);
+                        if let Some(detail) = outcome.detail.as_deref().filter(|_| verbose) {
+                            eprintln!("  详情（读取库的原话）：{detail}");
+                        }
+                    });
                 }
             }
             FileStatus::Skipped => counts.2 += 1,

@@ -1,12 +1,16 @@
 //! Limits that keep one hostile or broken file from exhausting the machine, checked before
 //! calamine sees the file: file size, the zip archive's entries (count, duplicate names, inflated
-//! size per entry and in all, inflate ratio — as Apache POI's ZipSecureFile does), a
-//! `sharedStrings.xml` that declares more strings than it can hold (calamine reserves them all at
-//! open), cells per sheet and time per file. The zip reader itself refuses to inflate an entry
-//! past its declared size, so the declared sizes are safe to check.
+//! size per entry and in all, inflate ratio — as Apache POI's ZipSecureFile does), cells per sheet
+//! and time per file. The zip reader itself refuses to inflate an entry past its declared size, so
+//! the declared sizes are safe to check.
+//!
+//! A size a file declares may cap what is allocated for it, never refuse a file that reads: a
+//! `sharedStrings.xml` whose `uniqueCount` no part of its size can hold is handed to calamine
+//! without that count (see `xlsx_compat`), and its `count` (how many cells use a string, far above
+//! the number of strings whenever strings repeat) is never looked at.
 
 use std::collections::HashSet;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 use std::time::{Duration, Instant};
 
 use crate::error::ErrorKind;
@@ -93,12 +97,9 @@ impl Limits {
         &self,
         bytes: &'b [u8],
     ) -> Result<zip::ZipArchive<Cursor<&'b [u8]>>, ErrorKind> {
-        let unreadable = |detail: String| ErrorKind::Unreadable {
-            format: "zip",
-            detail,
-        };
-        let mut archive =
-            zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+        let unreadable =
+            |e: zip::result::ZipError| super::explain::unreadable("zip", e.to_string());
+        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(unreadable)?;
         if archive.len() > self.max_entries {
             return Err(over_limit(
                 "压缩包中的部件数",
@@ -110,17 +111,17 @@ impl Limits {
         let mut names = HashSet::with_capacity(archive.len());
         let mut total: u64 = 0;
         for index in 0..archive.len() {
-            let entry = archive
-                .by_index_raw(index)
-                .map_err(|e| unreadable(e.to_string()))?;
+            let entry = archive.by_index_raw(index).map_err(unreadable)?;
             let name = entry
                 .name()
                 .map_or_else(|_| format!("#{index}"), |n| n.into_owned());
-            if !names.insert(name.to_ascii_lowercase()) {
-                return Err(ErrorKind::Unreadable {
-                    format: "zip",
-                    detail: format!("部件“{name}”出现了两次，文件可能被篡改"),
-                });
+            // Excel and calamine find a part ignoring case and the kind of slash: two names that
+            // differ only so would be read as one part by one reader and the other by another.
+            if !names.insert(name.replace('\\', "/").to_ascii_lowercase()) {
+                return Err(ErrorKind::damaged(
+                    "zip",
+                    format!("部件“{name}”出现了两次（不计大小写和斜杠方向），文件可能被篡改"),
+                ));
             }
             let (size, packed) = (entry.size(), entry.compressed_size());
             if size > self.max_entry_bytes {
@@ -156,25 +157,6 @@ impl Limits {
         Ok(archive)
     }
 
-    /// calamine reserves room for `uniqueCount` strings when it opens an .xlsx: a count the part
-    /// cannot possibly hold is refused before it does. (The fast reader, which reserves nothing,
-    /// holds the part it has inflated to the same rule: see [`check_string_count`].)
-    pub fn check_shared_strings(
-        &self,
-        archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
-    ) -> Result<(), ErrorKind> {
-        let Ok(entry) = archive.by_name("xl/sharedStrings.xml") else {
-            return Ok(());
-        };
-        let size = entry.size();
-        let mut head = Vec::with_capacity(4096);
-        // Only the start of the part is inflated: the count is an attribute of its root element.
-        if entry.take(4096).read_to_end(&mut head).is_err() {
-            return Ok(()); // calamine will report the damage itself
-        }
-        check_string_count(&head, size)
-    }
-
     /// When a file started, to check the time budget against.
     pub fn deadline(&self) -> Deadline {
         let budget = Duration::try_from_secs_f64(self.max_seconds_per_file.max(0.0))
@@ -186,39 +168,28 @@ impl Limits {
     }
 }
 
-/// The string counts declared at the start of `xl/sharedStrings.xml` (`head`, its first 4 KB or
-/// more) against the part's inflated size: a count no part of that size can hold is refused.
-pub fn check_string_count(head: &[u8], size: u64) -> Result<(), ErrorKind> {
-    let head = String::from_utf8_lossy(&head[..head.len().min(4096)]);
-    for attribute in ["uniqueCount=\"", "count=\""] {
-        let Some(at) = head.find(attribute) else {
-            continue;
-        };
-        let digits: String = head[at + attribute.len()..]
-            .chars()
-            .take_while(char::is_ascii_digit)
-            .collect();
-        let Ok(declared) = digits.parse::<u64>() else {
-            if !digits.is_empty() {
-                return Err(shared_strings_error(&digits, size));
-            }
-            continue;
-        };
-        if declared > size / MIN_BYTES_PER_STRING + 1 {
-            return Err(shared_strings_error(&digits, size));
-        }
+/// True when the `uniqueCount` declared at the start of `xl/sharedStrings.xml` (`head`, its first
+/// 4 KB or more) is one a part of `size` bytes can hold — or when none is declared. calamine
+/// reserves room for that many strings when it opens the workbook, so an impossible count must
+/// not reach it (the part is then given to it without the count). The `count` attribute says how
+/// many cells use a string and is not looked at.
+pub fn unique_count_plausible(head: &[u8], size: u64) -> bool {
+    let head = &head[..head.len().min(4096)];
+    let Some(at) = memchr::memmem::find(head, b"uniqueCount=\"") else {
+        return true;
+    };
+    let digits: Vec<u8> = head[at + 13..]
+        .iter()
+        .copied()
+        .take_while(u8::is_ascii_digit)
+        .collect();
+    if digits.is_empty() {
+        return true; // calamine does not parse it either
     }
-    Ok(())
-}
-
-fn shared_strings_error(declared: &str, size: u64) -> ErrorKind {
-    ErrorKind::Unreadable {
-        format: "xlsx",
-        detail: format!(
-            "共享字符串表声明有 {declared} 个字符串，而该部件只有 {}，不可能容纳；文件已损坏或被篡改",
-            human_bytes(size)
-        ),
-    }
+    std::str::from_utf8(&digits)
+        .ok()
+        .and_then(|d| d.parse::<u64>().ok())
+        .is_some_and(|declared| declared <= size / MIN_BYTES_PER_STRING + 1)
 }
 
 /// The time budget of one file.

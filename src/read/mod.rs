@@ -5,6 +5,7 @@
 
 mod budget;
 mod columns;
+pub mod explain;
 pub mod extract;
 pub mod grid;
 mod indicators;
@@ -15,6 +16,7 @@ mod ods_scan;
 pub mod values;
 pub mod workbook;
 mod xls_check;
+mod xlsx_compat;
 pub mod xlsx_fast;
 mod xlsx_merges;
 mod xml_scan;
@@ -31,6 +33,7 @@ pub use limits::{Deadline, Limits};
 use locate::FormRegion;
 pub use workbook::Format;
 use workbook::Workbook;
+pub use xls_check::XlsFacts;
 
 /// Everything read from one workbook.
 #[derive(Debug, Clone)]
@@ -41,6 +44,8 @@ pub struct WorkbookRead {
     pub forms: Vec<Project>,
     /// Sheets and forms that yielded no project, with the reason.
     pub issues: Vec<SheetIssue>,
+    /// The reading library's own words behind unreadable sheets (for `--verbose` and the log).
+    pub details: Vec<String>,
 }
 
 /// Reads a file from disk; `shown` is the path as the user should see it. The file's size is
@@ -75,17 +80,18 @@ pub fn read_workbook(
         .check_file_size(bytes.len() as u64)
         .map_err(located)?;
     let format = workbook::sniff(bytes).map_err(located)?;
-    let archive = if format == Format::Xls {
-        xls_check::check_xls(bytes, limits).map_err(located)?;
-        None
+    let (archive, xls) = if format == Format::Xls {
+        (None, xls_check::check_xls(bytes, limits).map_err(located)?)
     } else {
-        Some(limits.check_archive(bytes).map_err(located)?)
+        let archive = limits.check_archive(bytes).map_err(located)?;
+        (Some(archive), xls_check::XlsFacts::default())
     };
-    let mut workbook = Workbook::open(bytes, format, archive, limits).map_err(located)?;
+    let mut workbook = Workbook::open(bytes, format, archive, &xls, limits).map_err(located)?;
     let mut read = WorkbookRead {
         format,
         forms: Vec::new(),
         issues: Vec::new(),
+        details: Vec::new(),
     };
     let mut seen: Vec<String> = Vec::new();
     for sheet in workbook.sheets() {
@@ -113,10 +119,12 @@ pub fn read_workbook(
                 return Err(located(kind).in_sheet(&sheet.name));
             }
             Err(workbook::GridError::Damaged(detail)) => {
+                let reason = explain::explain(format.name(), &detail);
                 read.issues.push(issue(
                     IssueKind::UnreadableSheet,
-                    format!("无法读取工作表：{detail}"),
+                    format!("无法读取工作表（{reason}）"),
                 ));
+                read.details.push(format!("{}: {detail}", sheet.name));
                 continue;
             }
         };

@@ -3,15 +3,20 @@
 //! The format is decided by the file's bytes, not its name (a .xls saved as .xlsx still opens);
 //! each format has its own small adapter over calamine, the way calamine's `auto.rs` dispatches.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
-use calamine::{Data, DataRef, Dimensions, Ods, Reader, SheetType, SheetVisible, Xls, Xlsb, Xlsx};
+use calamine::{
+    Data, DataRef, Dimensions, Ods, Reader, SheetType, SheetVisible, Xls, XlsOptions, Xlsb, Xlsx,
+};
 
+use super::explain::unreadable;
 use super::grid::{Cell, CellValue, Grid, Region};
 use super::limits::{Deadline, Limits, over_limit};
+use super::xls_check::XlsFacts;
 use super::xlsx_fast::{self, Stop};
-use super::{ods_scan, xlsx_merges};
+use super::{ods_scan, xlsx_compat, xlsx_merges};
 use crate::error::ErrorKind;
 use crate::model::Date;
 
@@ -47,7 +52,8 @@ pub fn sniff(bytes: &[u8]) -> Result<Format, ErrorKind> {
         return Err(ErrorKind::NotSpreadsheet("空文件，0 字节".into()));
     }
     if bytes.starts_with(CFB) {
-        if contains_utf16(bytes, "EncryptedPackage") {
+        // An encrypted .xlsx, .xlsb or .docx is a compound file with these streams.
+        if contains_utf16(bytes, "EncryptedPackage") || contains_utf16(bytes, "EncryptionInfo") {
             return Err(ErrorKind::Encrypted);
         }
         if contains_utf16(bytes, "WordDocument") {
@@ -71,10 +77,8 @@ fn sniff_zip(bytes: &[u8]) -> Result<Format, ErrorKind> {
     if named(b"xl/workbook.bin") {
         return Ok(Format::Xlsb);
     }
-    let archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ErrorKind::Unreadable {
-        format: "xlsx",
-        detail: e.to_string(),
-    })?;
+    let archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable("xlsx", e.to_string()))?;
     let has = |name: &str| archive.index_for_name(name).is_some();
     if has("xl/workbook.xml") {
         Ok(Format::Xlsx)
@@ -129,9 +133,7 @@ fn describe_foreign(bytes: &[u8]) -> String {
 
 fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
     let pattern: Vec<u8> = needle.encode_utf16().flat_map(u16::to_le_bytes).collect();
-    bytes
-        .windows(pattern.len())
-        .any(|w| w == pattern.as_slice())
+    memchr::memmem::find(bytes, &pattern).is_some()
 }
 
 /// A sheet's name and what kind of sheet it is.
@@ -148,12 +150,12 @@ pub struct SheetInfo {
 /// An .xlsx: read by the fast reader (`xlsx_fast`), by calamine where the fast reader gives up.
 pub struct XlsxBook<'a> {
     bytes: &'a [u8],
-    limits: Limits,
     archive: zip::ZipArchive<Cursor<&'a [u8]>>,
     /// The fast reader, unless it gave up on the workbook.
     fast: Option<xlsx_fast::Book>,
-    /// calamine's reader, opened when needed.
-    calamine: Option<Xlsx<Cursor<&'a [u8]>>>,
+    /// calamine's reader, opened when needed (on a copy where calamine needs one, see
+    /// `xlsx_compat`).
+    calamine: Option<Xlsx<Cursor<Cow<'a, [u8]>>>>,
     /// The sheet parts by sheet name, for calamine's sheets' merged regions.
     paths: HashMap<String, String>,
 }
@@ -162,16 +164,14 @@ impl<'a> XlsxBook<'a> {
     fn open(
         bytes: &'a [u8],
         archive: Option<zip::ZipArchive<Cursor<&'a [u8]>>>,
-        limits: &Limits,
     ) -> Result<XlsxBook<'a>, GridError> {
         let mut archive = match archive {
             Some(archive) => archive,
             None => zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| e.to_string())?,
         };
-        let fast = xlsx_fast::Book::open(&mut archive).map_err(GridError::Limit)?;
+        let fast = xlsx_fast::Book::open(&mut archive);
         let mut book = XlsxBook {
             bytes,
-            limits: *limits,
             archive,
             fast,
             calamine: None,
@@ -183,13 +183,14 @@ impl<'a> XlsxBook<'a> {
         Ok(book)
     }
 
-    /// calamine's reader (opened on first use, its shared-strings count checked first).
-    fn calamine(&mut self) -> Result<&mut Xlsx<Cursor<&'a [u8]>>, GridError> {
+    /// calamine's reader, opened on first use (on a copy of the workbook where calamine would
+    /// refuse or over-allocate for something that does not make the file damaged).
+    fn calamine(&mut self) -> Result<&mut Xlsx<Cursor<Cow<'a, [u8]>>>, GridError> {
         if self.calamine.is_none() {
-            self.limits
-                .check_shared_strings(&mut self.archive)
-                .map_err(GridError::Limit)?;
-            let bytes = self.bytes;
+            let bytes = match xlsx_compat::calamine_copy(&mut self.archive)? {
+                Some(copy) => Cow::Owned(copy),
+                None => Cow::Borrowed(self.bytes),
+            };
             let workbook = guarded(|| Xlsx::new(Cursor::new(bytes)))?.map_err(|e| e.to_string())?;
             self.paths = xlsx_merges::sheet_paths(&mut self.archive);
             self.calamine = Some(workbook);
@@ -277,12 +278,10 @@ impl CellBudget<'_> {
     fn count(&mut self) -> Result<(), GridError> {
         self.seen += 1;
         if self.seen > self.limit {
-            return Err(GridError::Limit(over_limit(
-                "单元格数",
-                format!("超过 {}", self.limit),
-                self.limit.to_string(),
-                Some("--max-cells"),
-            )));
+            return Err(GridError::Limit(ErrorKind::Limit(format!(
+                "单元格数超过限制 {}；如确属正常文件，可用 --max-cells 调高限制",
+                self.limit
+            ))));
         }
         if self.seen.is_multiple_of(65_536) {
             self.deadline.check().map_err(GridError::Limit)?;
@@ -297,47 +296,53 @@ pub enum Workbook<'a> {
     Xlsx(Box<XlsxBook<'a>>),
     /// .xlsb
     Xlsb(Xlsb<Cursor<&'a [u8]>>),
-    /// .xls
-    Xls(Xls<Cursor<&'a [u8]>>),
+    /// .xls (read from a patched copy where the check asked for one).
+    Xls(Xls<Cursor<Cow<'a, [u8]>>>),
     /// .ods, with its merged regions by sheet, read separately (calamine does not report them).
     Ods(Ods<Cursor<&'a [u8]>>, HashMap<String, Vec<Region>>),
 }
 
 impl<'a> Workbook<'a> {
     /// Opens a workbook held in memory (its archive, when it is one, already checked against the
-    /// limits and passed in for reuse).
+    /// limits and passed in for reuse; an .xls with what its check found).
     pub fn open(
         bytes: &'a [u8],
         format: Format,
-        archive: Option<zip::ZipArchive<Cursor<&'a [u8]>>>,
+        mut archive: Option<zip::ZipArchive<Cursor<&'a [u8]>>>,
+        xls: &XlsFacts,
         limits: &Limits,
     ) -> Result<Workbook<'a>, ErrorKind> {
-        let unreadable = |detail: String| ErrorKind::Unreadable {
-            format: format.name(),
-            detail,
-        };
+        let unreadable = |detail: String| unreadable(format.name(), detail);
         let cursor = Cursor::new(bytes);
         Ok(match format {
-            Format::Xlsx => Workbook::Xlsx(Box::new(
-                XlsxBook::open(bytes, archive, limits).map_err(|e| match e {
+            Format::Xlsx => Workbook::Xlsx(Box::new(XlsxBook::open(bytes, archive).map_err(
+                |e| match e {
                     GridError::Limit(kind) => kind,
                     GridError::Damaged(detail) => unreadable(detail),
-                })?,
-            )),
+                },
+            )?)),
             Format::Xlsb => Workbook::Xlsb(
                 guarded(|| Xlsb::new(cursor))
                     .map_err(unreadable)?
                     .map_err(|e| unreadable(e.to_string()))?,
             ),
             Format::Xls => {
-                Workbook::Xls(guarded(|| Xls::new(cursor)).map_err(unreadable)?.map_err(
-                    |e| match e {
-                        calamine::XlsError::Password => ErrorKind::Encrypted,
-                        e => unreadable(e.to_string()),
-                    },
-                )?)
+                let mut options = XlsOptions::default();
+                options.force_codepage = xls.codepage;
+                let cursor = Cursor::new(xls.patched(bytes));
+                Workbook::Xls(
+                    guarded(|| Xls::new_with_options(cursor, options))
+                        .map_err(unreadable)?
+                        .map_err(|e| match e {
+                            calamine::XlsError::Password => ErrorKind::Encrypted,
+                            e => unreadable(e.to_string()),
+                        })?,
+                )
             }
             Format::Ods => {
+                if archive.as_mut().is_some_and(ods_is_encrypted) {
+                    return Err(ErrorKind::Encrypted);
+                }
                 // calamine lays every .ods sheet out as a full rectangle when it opens the file:
                 // the used extent is measured first, so a hostile one is refused instead.
                 let scan = ods_scan::scan(bytes);
@@ -425,6 +430,22 @@ impl<'a> Workbook<'a> {
     }
 }
 
+/// True when an .ods's manifest says its content is encrypted (saved with a password).
+fn ods_is_encrypted(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> bool {
+    let Ok(entry) = archive.by_name("META-INF/manifest.xml") else {
+        return false;
+    };
+    let mut manifest = Vec::new();
+    if entry
+        .take(16 * 1024 * 1024)
+        .read_to_end(&mut manifest)
+        .is_err()
+    {
+        return false;
+    }
+    memchr::memmem::find(&manifest, b"encryption-data").is_some()
+}
+
 /// The cells a streaming cell reader (.xlsx, .xlsb) yields, within the sheet's budget.
 fn streamed_cells<'d>(
     mut next: impl FnMut() -> Result<Option<calamine::Cell<DataRef<'d>>>, String>,
@@ -500,8 +521,8 @@ fn convert(data: &Data) -> Option<CellValue> {
 }
 
 /// The cells calamine's reader yields for a sheet of an .xlsx (no limits: for checks).
-pub(super) fn calamine_cells(
-    workbook: &mut Xlsx<Cursor<&[u8]>>,
+pub(super) fn calamine_cells<R: std::io::Read + std::io::Seek>(
+    workbook: &mut Xlsx<R>,
     sheet: &str,
 ) -> Result<Vec<Cell>, String> {
     let mut reader = workbook

@@ -1,11 +1,17 @@
 //! Checks an .xls before calamine opens it. An .xls is an OLE compound file: sectors linked into
 //! chains by a FAT. calamine 0.38 follows a chain without looking for a loop (so a chain that
-//! points back at itself grows memory until the process dies), trusts sector numbers up to one
-//! past the last complete sector (a panic), reserves room for the rows × columns a DIMENSIONS
-//! record declares, and lays a sheet out as the full rectangle between its extreme cells — all
-//! ways a few KB abort the whole process, which no `catch_unwind` can stop. So every chain is
-//! followed here first (within bounds, without loops), and the workbook stream's records are
-//! scanned for the extent of each sheet.
+//! points back at itself grows memory until the process dies), reserves room for the rows ×
+//! columns a DIMENSIONS record declares, and lays a sheet out as the full rectangle between its
+//! extreme cells — all ways a few KB abort the whole process, which no `catch_unwind` can stop. So
+//! every chain is followed here first (within bounds, without loops), and the workbook stream's
+//! records are scanned for the extent of each sheet.
+//!
+//! What Excel accepts is accepted here too: a chain may end in a free sector as well as an
+//! end-of-chain mark, and may name the sector just past the file's last one (writers leave such
+//! slack; calamine reads it as empty), a last sector may be cut short. Only a chain that loops or
+//! leaves the file is refused. An encrypted workbook (a FILEPASS record, or the streams of an
+//! encrypted .xlsx) is recognised before anything else is looked at, so it always gets the
+//! password message; a code page calamine does not know is reported, to be read as Windows-1252.
 
 use super::limits::{Limits, over_limit};
 use crate::error::ErrorKind;
@@ -17,10 +23,10 @@ const MINI_CUTOFF: u64 = 4096;
 const MINI_SECTOR: usize = 64;
 
 fn damaged(detail: &str) -> ErrorKind {
-    ErrorKind::Unreadable {
-        format: "xls",
-        detail: format!("复合文档结构损坏（{detail}），文件可能被截断或篡改"),
-    }
+    ErrorKind::damaged(
+        "xls",
+        format!("复合文档结构损坏：{detail}，文件可能被截断或篡改"),
+    )
 }
 
 fn u16_at(bytes: &[u8], at: usize) -> u16 {
@@ -35,54 +41,120 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
     })
 }
 
+/// What the check learned that the reader needs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct XlsFacts {
+    /// The code page to read the workbook with when calamine does not know the one its CODEPAGE
+    /// record names (instead of refusing it): UTF-16 for a BIFF8 workbook, whose texts are
+    /// Unicode whatever the record says; for older ones Windows-1252 (BIFF2–3 write 32769 for
+    /// it) or Mac Roman (32768).
+    pub codepage: Option<u16>,
+    /// Bytes to change in a copy of the file before calamine reads it: (offset, value). A
+    /// DIMENSIONS record declaring more cells than the limit is zeroed there, since calamine
+    /// reserves what it declares — the cells themselves are what is judged.
+    pub patches: Vec<(usize, u8)>,
+}
+
+impl XlsFacts {
+    /// The file as calamine should read it: the bytes themselves, or a copy with the patches.
+    pub fn patched<'b>(&self, bytes: &'b [u8]) -> std::borrow::Cow<'b, [u8]> {
+        if self.patches.is_empty() {
+            return std::borrow::Cow::Borrowed(bytes);
+        }
+        let mut copy = bytes.to_vec();
+        for &(at, value) in &self.patches {
+            if let Some(byte) = copy.get_mut(at) {
+                *byte = value;
+            }
+        }
+        std::borrow::Cow::Owned(copy)
+    }
+}
+
+/// A stream's bytes and where each of its pieces (sectors or mini sectors) lies in the file.
+#[derive(Default)]
+struct Stream {
+    data: Vec<u8>,
+    piece: usize,
+    offsets: Vec<usize>,
+}
+
+impl Stream {
+    /// Where the stream's byte `at` lies in the file.
+    fn file_offset(&self, at: usize) -> Option<usize> {
+        Some(self.offsets.get(at / self.piece)? + at % self.piece)
+    }
+}
+
 /// The file's sectors, the FAT, and the sector size.
 struct Sectors<'a> {
     bytes: &'a [u8],
     size: usize,
+    /// Sectors that start inside the file (the last may be cut short).
     count: u32,
     fat: Vec<u32>,
 }
 
 impl<'a> Sectors<'a> {
-    fn sector(&self, id: u32) -> Result<&'a [u8], ErrorKind> {
-        if id >= self.count {
-            return Err(damaged(&format!("扇区 {id} 超出文件末尾")));
+    /// A sector's bytes as far as the file holds them: the sector just past the end of a file
+    /// is empty (as calamine reads it); `None` for one further out.
+    fn sector(&self, id: u32) -> Option<&'a [u8]> {
+        let start = (id as usize).checked_add(1)?.checked_mul(self.size)?;
+        if start > self.bytes.len() {
+            return None;
         }
-        let start = (id as usize + 1) * self.size;
-        Ok(&self.bytes[start..start + self.size])
+        Some(&self.bytes[start..(start + self.size).min(self.bytes.len())])
     }
 
-    /// The sectors of a chain, checked: every one inside the file, no loop. With `limit`, the
-    /// chain is followed only as far as that many sectors, as calamine follows it.
+    /// A sector that must be there (a FAT or DIFAT sector).
+    fn required(&self, id: u32) -> Result<&'a [u8], ErrorKind> {
+        self.sector(id)
+            .ok_or_else(|| damaged(&format!("扇区 {id} 超出文件末尾")))
+    }
+
+    /// The sectors of a chain, checked: every one inside the file (or the empty one just past
+    /// it), no loop. With `limit`, the chain is followed only as far as that many sectors, as
+    /// calamine follows it. A free sector ends a chain as an end-of-chain mark does.
     fn chain(&self, start: u32, limit: Option<usize>) -> Result<Vec<u32>, ErrorKind> {
         let mut ids = Vec::new();
         let mut id = start;
-        while id != END_OF_CHAIN && limit.is_none_or(|limit| ids.len() < limit) {
-            if id >= self.count || id as usize >= self.fat.len() {
-                return Err(damaged(&format!("扇区链指向不存在的扇区 {id}")));
+        while id != END_OF_CHAIN && id != FREE_SECTOR && limit.is_none_or(|limit| ids.len() < limit)
+        {
+            if self.sector(id).is_none() {
+                return Err(damaged(&format!("扇区链指向文件之外的扇区 {id}")));
             }
-            if ids.len() >= self.count as usize {
+            if ids.len() > self.count as usize {
                 return Err(damaged("扇区链首尾相连，形成循环"));
             }
             ids.push(id);
-            id = self.fat[id as usize];
+            // A sector the FAT does not describe ends its chain (calamine stops there too).
+            id = self.fat.get(id as usize).copied().unwrap_or(END_OF_CHAIN);
         }
         Ok(ids)
     }
 
-    fn read_chain(&self, start: u32, size: Option<u64>) -> Result<Vec<u8>, ErrorKind> {
+    fn read_chain(&self, start: u32, size: Option<u64>) -> Result<Stream, ErrorKind> {
         let limit = size.map(|size| {
             size.div_ceil(self.size as u64)
                 .min(u64::from(self.count) + 1) as usize
         });
-        let mut data = Vec::new();
+        let mut stream = Stream {
+            piece: self.size,
+            ..Stream::default()
+        };
         for id in self.chain(start, limit)? {
-            data.extend_from_slice(self.sector(id)?);
+            stream.offsets.push((id as usize + 1) * self.size);
+            let sector = self.sector(id).unwrap_or_default();
+            stream.data.extend_from_slice(sector);
+            // A sector cut short by the end of the file keeps the pieces aligned.
+            stream.data.resize(stream.offsets.len() * self.size, 0);
         }
         if let Some(size) = size {
-            data.truncate(size.min(data.len() as u64) as usize);
+            stream
+                .data
+                .truncate(size.min(stream.data.len() as u64) as usize);
         }
-        Ok(data)
+        Ok(stream)
     }
 }
 
@@ -94,7 +166,7 @@ struct Entry {
 }
 
 /// Checks the compound file's structure and the extent of each sheet in its workbook stream.
-pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
+pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<XlsFacts, ErrorKind> {
     if bytes.len() < 512 {
         return Err(damaged("文件头不完整"));
     }
@@ -106,7 +178,7 @@ pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
     if bytes.len() < size {
         return Err(damaged("文件头不完整"));
     }
-    let count = ((bytes.len() - size) / size) as u32;
+    let count = (bytes.len() - size).div_ceil(size) as u32;
     let mut sectors = Sectors {
         bytes,
         size,
@@ -123,22 +195,23 @@ pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
         if steps > count as usize + 1 {
             return Err(damaged("DIFAT 链形成循环"));
         }
-        let sector = sectors.sector(difat)?;
+        let sector = sectors.required(difat)?;
         let entries = size / 4 - 1;
         fat_sectors.extend((0..entries).map(|i| u32_at(sector, 4 * i)));
         difat = u32_at(sector, size - 4);
     }
     for id in fat_sectors.into_iter().filter(|id| *id < 0xFFFF_FFFA) {
-        let sector = sectors.sector(id)?;
+        let sector = sectors.required(id)?;
         sectors
             .fat
-            .extend((0..size / 4).map(|i| u32_at(sector, 4 * i)));
+            .extend((0..sector.len() / 4).map(|i| u32_at(sector, 4 * i)));
     }
 
     // The directory, read as calamine reads it: every 128-byte entry, named by its 64 name bytes
     // up to the first NUL (the name length and the entry type are not looked at).
     let directory = sectors.read_chain(u32_at(bytes, 48), None)?;
     let entries: Vec<Entry> = directory
+        .data
         .chunks_exact(128)
         .map(|e| {
             let (name, _, _) = encoding_rs::UTF_16LE.decode(&e[..64]);
@@ -158,55 +231,109 @@ pub fn check_xls(bytes: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
     let Some(root) = entries.first() else {
         return Err(damaged("没有目录"));
     };
+    let named = |wanted: &str| entries.iter().find(|e| e.name.eq_ignore_ascii_case(wanted));
+    // An encrypted .xlsx is a compound file holding the encrypted package.
+    if named("EncryptionInfo").is_some() || named("EncryptedPackage").is_some() {
+        return Err(ErrorKind::Encrypted);
+    }
     // The mini stream (the first entry's chain) and the mini FAT, when the header has one.
     let mini_fat_sectors = u64::from(u32_at(bytes, 64));
     let (mini_stream, mini_fat) = if mini_fat_sectors > 0 {
         let mini_stream = sectors.read_chain(root.start, Some(root.size))?;
         let mini_fat_bytes = mini_fat_sectors.saturating_mul(size as u64);
-        let data = sectors.read_chain(u32_at(bytes, 60), Some(mini_fat_bytes))?;
+        let data = sectors
+            .read_chain(u32_at(bytes, 60), Some(mini_fat_bytes))?
+            .data;
         let mini_fat = (0..data.len() / 4).map(|i| u32_at(&data, 4 * i)).collect();
         (mini_stream, mini_fat)
     } else {
-        (Vec::new(), Vec::new())
+        (Stream::default(), Vec::new())
     };
     // The workbook stream, as calamine finds it: the first entry named Workbook, else Book.
-    let named = |wanted: &str| entries.iter().find(|e| e.name.eq_ignore_ascii_case(wanted));
     let Some(entry) = named("Workbook").or_else(|| named("Book")) else {
-        return Ok(()); // calamine says what is missing
+        return Ok(XlsFacts::default()); // calamine says what is missing
     };
     let stream = if entry.size < MINI_CUTOFF {
         mini_chain(&mini_stream, &mini_fat, entry.start, entry.size)?
     } else {
         sectors.read_chain(entry.start, Some(entry.size))?
     };
-    check_extents(&stream, limits)
+    let mut facts = check_globals(&stream.data)?;
+    for at in check_extents(&stream.data, limits)? {
+        facts
+            .patches
+            .extend((at.0..at.1).filter_map(|i| Some((stream.file_offset(i)?, 0))));
+    }
+    Ok(facts)
+}
+
+/// The workbook globals, up to their end: a FILEPASS record means the workbook is encrypted (its
+/// records after it are scrambled, so nothing else is judged); the CODEPAGE record is checked
+/// against the code pages calamine knows.
+fn check_globals(stream: &[u8]) -> Result<XlsFacts, ErrorKind> {
+    let mut facts = XlsFacts::default();
+    let mut biff8 = true;
+    for (kind, data, _) in records(stream) {
+        match kind {
+            // BOF: the version, as calamine reads it (BIFF5 is 0x0500, or 0 with type 0x1000).
+            0x0809 if data.len() >= 4 => {
+                let (version, kind) = (u16_at(data, 0), u16_at(data, 2));
+                let older = matches!(version, 0x0200 | 0x0002 | 0x0007 | 0x0300 | 0x0400 | 0x0500);
+                biff8 = !(older || version == 0 && kind == 0x1000);
+            }
+            0x002F => return Err(ErrorKind::Encrypted),
+            0x0042 if data.len() >= 2 => {
+                let codepage = u16_at(data, 0);
+                if codepage::to_encoding(codepage).is_none() {
+                    facts.codepage = Some(match codepage {
+                        _ if biff8 => 1200,
+                        0x8000 => 10000,
+                        _ => 1252,
+                    });
+                }
+            }
+            0x000A => break,
+            _ => {}
+        }
+    }
+    Ok(facts)
 }
 
 /// A stream in the mini stream, its chain checked the same way.
 fn mini_chain(
-    mini_stream: &[u8],
+    mini_stream: &Stream,
     mini_fat: &[u32],
     start: u32,
     size: u64,
-) -> Result<Vec<u8>, ErrorKind> {
-    let sectors = (mini_stream.len() / MINI_SECTOR) as u32;
-    let mut data = Vec::new();
+) -> Result<Stream, ErrorKind> {
+    let sectors = mini_stream.data.len().div_ceil(MINI_SECTOR) as u32;
+    let mut stream = Stream {
+        piece: MINI_SECTOR,
+        ..Stream::default()
+    };
     let mut id = start;
-    let mut steps = 0;
-    while id != END_OF_CHAIN && (data.len() as u64) < size {
-        if id >= sectors || id as usize >= mini_fat.len() {
+    while id != END_OF_CHAIN && id != FREE_SECTOR && (stream.data.len() as u64) < size {
+        if id >= sectors {
             return Err(damaged(&format!("小扇区链指向不存在的扇区 {id}")));
         }
-        steps += 1;
-        if steps > sectors as usize {
+        if stream.offsets.len() > sectors as usize {
             return Err(damaged("小扇区链形成循环"));
         }
         let at = id as usize * MINI_SECTOR;
-        data.extend_from_slice(&mini_stream[at..at + MINI_SECTOR]);
-        id = mini_fat[id as usize];
+        let end = (at + MINI_SECTOR).min(mini_stream.data.len());
+        stream.data.extend_from_slice(&mini_stream.data[at..end]);
+        stream
+            .data
+            .resize((stream.offsets.len() + 1) * MINI_SECTOR, 0);
+        stream
+            .offsets
+            .push(mini_stream.file_offset(at).unwrap_or(usize::MAX));
+        id = mini_fat.get(id as usize).copied().unwrap_or(END_OF_CHAIN);
     }
-    data.truncate(size.min(data.len() as u64) as usize);
-    Ok(data)
+    stream
+        .data
+        .truncate(size.min(stream.data.len() as u64) as usize);
+    Ok(stream)
 }
 
 /// How many cells calamine 0.38 reserves for a DIMENSIONS record, computed as it does (its
@@ -241,16 +368,17 @@ fn reserved_cells(data: &[u8]) -> Option<u64> {
 }
 
 /// The records of a BIFF stream from its start, as calamine's record iterator reads them:
-/// (type, data), ending quietly where the stream is cut (calamine stops there with an error).
-/// CONTINUE records come through as records of their own type, which nothing here looks at.
-fn records(stream: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
+/// (type, data, where the data starts), ending quietly where the stream is cut (calamine stops
+/// there with an error). CONTINUE records come through as records of their own type, which
+/// nothing here looks at.
+fn records(stream: &[u8]) -> impl Iterator<Item = (u16, &[u8], usize)> {
     let mut at = 0;
     std::iter::from_fn(move || {
         let kind = u16_at(stream, at);
         let len = u16_at(stream, at + 2) as usize;
         let data = stream.get(at + 4..at + 4 + len)?;
         at += 4 + len;
-        Some((kind, data))
+        Some((kind, data, at - len))
     })
 }
 
@@ -276,20 +404,23 @@ impl Extent {
 
 /// Scans the workbook stream as calamine reads it: the sheets' offsets from the BOUNDSHEET
 /// records of the globals, then each sheet's records from its offset (nested substreams such as
-/// embedded charts skipped). calamine reserves the cells a DIMENSIONS record declares and lays
-/// the cells and formulas out as full rectangles; each must stay within the limit.
-fn check_extents(stream: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
+/// embedded charts skipped). calamine lays the cells and formulas out as full rectangles; each
+/// must stay within the limit. It also reserves the cells a DIMENSIONS record declares: a
+/// declaration over the limit is returned (the stream range of its data), to be zeroed in the
+/// copy calamine reads, never a reason to refuse the file.
+fn check_extents(stream: &[u8], limits: &Limits) -> Result<Vec<(usize, usize)>, ErrorKind> {
     let limit = limits.max_cells_per_sheet.saturating_mul(10);
     let too_large = |what: &str, area: u64| {
         over_limit(
             what,
             area.to_string(),
-            limit.to_string(),
+            format!("{limit}（--max-cells 的 10 倍）"),
             Some("--max-cells"),
         )
     };
+    let mut declarations = Vec::new();
     let mut offsets = Vec::new();
-    for (kind, data) in records(stream) {
+    for (kind, data, _) in records(stream) {
         match kind {
             0x0085 if data.len() >= 4 => offsets.push(u32_at(data, 0) as usize),
             0x000A => break,
@@ -302,7 +433,7 @@ fn check_extents(stream: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
         };
         let (mut cells, mut formulas) = (Extent::default(), Extent::default());
         let (mut seen_bof, mut depth) = (false, 0usize);
-        for (kind, data) in records(sheet) {
+        for (kind, data, at) in records(sheet) {
             if depth > 0 {
                 match kind {
                     0x0809 => depth += 1,
@@ -320,7 +451,7 @@ fn check_extents(stream: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
                 0x0200 => {
                     let area = reserved_cells(data).unwrap_or(0);
                     if area > limit {
-                        return Err(too_large("工作表声明的范围（行数×列数）", area));
+                        declarations.push((offset + at, offset + at + data.len()));
                     }
                 }
                 // Number, Label, RString, BoolErr, RK, LabelSst.
@@ -345,7 +476,7 @@ fn check_extents(stream: &[u8], limits: &Limits) -> Result<(), ErrorKind> {
             return Err(too_large("工作表的使用范围（行数×列数）", area));
         }
     }
-    Ok(())
+    Ok(declarations)
 }
 
 #[cfg(test)]
@@ -383,12 +514,49 @@ mod tests {
     #[test]
     fn a_truncated_xls_is_refused() {
         let bytes = corpus_xls();
-        for cut in [600, bytes.len() / 2, bytes.len() - 100] {
-            assert!(
-                check_xls(&bytes[..cut], &Limits::default()).is_err(),
-                "cut at {cut}"
-            );
+        for cut in [600, bytes.len() / 2] {
+            let err = check_xls(&bytes[..cut], &Limits::default()).unwrap_err();
+            assert!(err.to_string().contains("文件之外"), "cut at {cut}: {err}");
         }
+    }
+
+    /// The corpus file with its directory chain's last sector pointing at the sector just past
+    /// the end of the file (whose FAT entry ends the chain), and the file cut short inside its
+    /// last sector: slack Excel and calamine read.
+    #[test]
+    fn slack_at_the_end_of_a_chain_is_accepted() {
+        let mut bytes = corpus_xls();
+        let size = 512;
+        let count = (bytes.len() - size) / size;
+        let first_fat = u32_at(&bytes, 76) as usize;
+        let fat_entry = |id: usize| (first_fat + 1) * size + 4 * id;
+        // Walk the directory chain to its last sector.
+        let mut last = u32_at(&bytes, 48) as usize;
+        while u32_at(&bytes, fat_entry(last)) != END_OF_CHAIN {
+            last = u32_at(&bytes, fat_entry(last)) as usize;
+        }
+        assert!(
+            count < 128,
+            "the phantom sector's entry is in the first FAT sector"
+        );
+        let at = fat_entry(last);
+        bytes[at..at + 4].copy_from_slice(&(count as u32).to_le_bytes());
+        let at = fat_entry(count);
+        bytes[at..at + 4].copy_from_slice(&END_OF_CHAIN.to_le_bytes());
+        assert_eq!(
+            check_xls(&bytes, &Limits::default()).unwrap(),
+            XlsFacts::default()
+        );
+        // A chain ending in a free sector instead of an end-of-chain mark.
+        let at = fat_entry(last);
+        bytes[at..at + 4].copy_from_slice(&FREE_SECTOR.to_le_bytes());
+        assert_eq!(
+            check_xls(&bytes, &Limits::default()).unwrap(),
+            XlsFacts::default()
+        );
+        // Two sectors past the end leaves the file.
+        bytes[at..at + 4].copy_from_slice(&(count as u32 + 1).to_le_bytes());
+        assert!(check_xls(&bytes, &Limits::default()).is_err());
     }
 
     fn record(stream: &mut Vec<u8>, kind: u16, data: &[u8]) {
@@ -440,8 +608,27 @@ mod tests {
             None,
         );
         assert!(check_extents(&formulas, &Limits::default()).is_err());
+    }
+
+    #[test]
+    fn a_large_declared_range_is_zeroed_for_calamine_not_refused() {
         let dims = vec![0u8, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0x7F, 0, 0, 0xFF, 0, 0, 0];
-        assert!(check_extents(&workbook(&[(0x0200, dims)], None), &Limits::default()).is_err());
+        let stream = workbook(&[(0x0200, dims.clone()), (0x0203, number(3, 2))], None);
+        let declared = check_extents(&stream, &Limits::default()).unwrap();
+        assert_eq!(declared.len(), 1);
+        let (start, end) = declared[0];
+        assert_eq!(&stream[start..end], dims.as_slice());
+        let mut zeroed = stream.clone();
+        zeroed[start..end].fill(0);
+        assert_eq!(reserved_cells(&zeroed[start..end]), Some(1));
+        // A declaration within the limit is left alone.
+        let small = vec![0u8, 0, 0, 0, 20, 0, 0, 0, 0, 0, 6, 0, 0, 0];
+        let stream = workbook(&[(0x0200, small)], None);
+        assert!(
+            check_extents(&stream, &Limits::default())
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]

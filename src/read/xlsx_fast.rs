@@ -18,11 +18,9 @@ use std::io::{Cursor, Read};
 use calamine::{ExcelDateTime, ExcelDateTimeType};
 
 use super::grid::{Cell, CellValue};
-use super::limits::check_string_count;
 use super::number_format::{self, NumberKind};
 use super::workbook::{GridError, SheetInfo, datetime, text_value};
 use super::xml_scan::{Bail, Scanner, Tag, Token, decode, decode_into, local, unescape_excel};
-use crate::error::ErrorKind;
 
 /// Workbook parts larger than this (inflated) are left to calamine.
 const MAX_BOOK_PART: u64 = 256 * 1024 * 1024;
@@ -62,35 +60,26 @@ pub struct Book {
 }
 
 impl Book {
-    /// Reads the workbook's structure, shared strings and number formats; `Ok(None)` when
-    /// anything is not as the fast reader expects (calamine then reads the workbook), `Err` for a
-    /// shared-strings count no part of its size can hold (refused as when calamine opens it).
-    pub fn open(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Option<Book>, ErrorKind> {
-        match Book::try_open(archive) {
-            Ok(book) => Ok(Some(book)),
-            Err(Stop::Bail) => Ok(None),
-            Err(Stop::Limit(GridError::Limit(kind))) => Err(kind),
-            Err(Stop::Limit(GridError::Damaged(_))) => Ok(None),
-        }
+    /// Reads the workbook's structure, shared strings and number formats; `None` when anything
+    /// is not as the fast reader expects (calamine then reads the workbook). The declared string
+    /// counts are not looked at: the strings are read as they come.
+    pub fn open(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Option<Book> {
+        Book::try_open(archive).ok()
     }
 
-    fn try_open(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Book, Stop> {
+    fn try_open(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Book, Bail> {
         check_package(&part(archive, "_rels/.rels")?.ok_or(Bail)?)?;
         let relationships =
             relationships(&part(archive, "xl/_rels/workbook.xml.rels")?.ok_or(Bail)?)?;
         let workbook = part(archive, "xl/workbook.xml")?.ok_or(Bail)?;
         let (sheets, is_1904) = workbook_sheets(&workbook, &relationships)?;
         for sheet in &sheets {
-            if archive.index_for_name(&sheet.path).is_none() {
-                return Err(Stop::Bail);
+            if sheet.info.is_worksheet && archive.index_for_name(&sheet.path).is_none() {
+                return Err(Bail);
             }
         }
         let strings = match part(archive, "xl/sharedStrings.xml")? {
-            Some(xml) => {
-                check_string_count(&xml, xml.len() as u64)
-                    .map_err(|kind| Stop::Limit(GridError::Limit(kind)))?;
-                shared_strings(&xml)?
-            }
+            Some(xml) => shared_strings(&xml)?,
             None => Vec::new(),
         };
         let formats = match part(archive, "xl/styles.xml")? {
@@ -278,23 +267,31 @@ pub struct Agreement {
     pub book_bailed: bool,
 }
 
-/// Reads every sheet of an .xlsx with both readers: `Err` names the first difference (in the
-/// sheet list or a sheet's cells) where both read it. For the tests and the fuzz target.
+/// Reads every sheet of an .xlsx with both readers (calamine on the copy jixiao gives it, see
+/// `xlsx_compat`): `Err` names the first difference — in the sheet list, in a sheet's cells, or
+/// a workbook or sheet only one of them reads (the fast reader must give up where calamine
+/// fails). For the tests and the fuzz target.
 pub fn check_against_calamine(bytes: &[u8]) -> Result<Agreement, String> {
     use calamine::Reader;
     let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Ok(Agreement::default());
     };
-    let Ok(Some(book)) = Book::open(&mut archive) else {
+    let Some(book) = Book::open(&mut archive) else {
         return Ok(Agreement {
             book_bailed: true,
             ..Agreement::default()
         });
     };
-    let Ok(Ok(mut calamine)) =
-        crate::panic_guard::guarded(|| calamine::Xlsx::new(Cursor::new(bytes)))
-    else {
-        return Ok(Agreement::default());
+    let copy = match super::xlsx_compat::calamine_copy(&mut archive) {
+        Ok(Some(copy)) => std::borrow::Cow::Owned(copy),
+        Ok(None) => std::borrow::Cow::Borrowed(bytes),
+        Err(e) => return Err(format!("only the fast reader opens the workbook: {e}")),
+    };
+    let mut calamine = match crate::panic_guard::guarded(|| calamine::Xlsx::new(Cursor::new(copy)))
+    {
+        Ok(Ok(calamine)) => calamine,
+        Ok(Err(e)) => return Err(format!("only the fast reader opens the workbook: {e}")),
+        Err(panic) => return Err(format!("only the fast reader opens the workbook: {panic}")),
     };
     let theirs: Vec<(String, bool, bool)> =
         super::workbook::sheet_infos(calamine.sheets_metadata())
@@ -310,7 +307,10 @@ pub fn check_against_calamine(bytes: &[u8]) -> Result<Agreement, String> {
         return Err(format!("sheets differ: fast {ours:?}, calamine {theirs:?}"));
     }
     let mut agreement = Agreement::default();
-    for (name, ..) in &ours {
+    for (name, is_worksheet, _) in &ours {
+        if !is_worksheet {
+            continue;
+        }
         let Some(xml) = book
             .path(name)
             .and_then(|path| super::xlsx_merges::sheet_xml(&mut archive, path))
@@ -335,7 +335,14 @@ pub fn check_against_calamine(bytes: &[u8]) -> Result<Agreement, String> {
                 agreement.same += 1;
             }
             (Err(_), _) => agreement.bailed += 1,
-            (Ok(_), _) => {}
+            (Ok(_), Ok(Err(e))) => {
+                return Err(format!("sheet {name}: only the fast reader reads it: {e}"));
+            }
+            (Ok(_), Err(panic)) => {
+                return Err(format!(
+                    "sheet {name}: only the fast reader reads it: {panic}"
+                ));
+            }
         }
     }
     Ok(agreement)
@@ -479,9 +486,10 @@ fn sheet(tag: &Tag<'_>, relationships: &Relationships) -> Result<Sheet, Bail> {
         Some(absolute) => absolute.to_owned(),
         None => format!("xl/{target}"),
     };
+    // Chart, dialog and macro sheets hold no cells to read: listed, never read.
     let is_worksheet = match kind.rsplit(|&b| b == b'/').next() {
         Some(b"worksheet") => true,
-        Some(b"chartsheet" | b"dialogsheet") => false,
+        Some(b"chartsheet" | b"dialogsheet" | b"xlMacrosheet" | b"xlIntlMacrosheet") => false,
         _ => return Err(Bail),
     };
     Ok(Sheet {

@@ -791,7 +791,7 @@ impl TemplateSet {
         self.templates.iter().find(|t| t.id == id)
     }
 
-    /// Every template's titles, for messages.
+    /// The first few templates' titles, for messages.
     pub fn title_list(&self) -> String {
         let mut titles: Vec<&str> = self
             .templates
@@ -799,6 +799,8 @@ impl TemplateSet {
             .filter_map(|t| t.titles.first().map(String::as_str))
             .collect();
         titles.dedup();
+        // A few are enough to say what is looked for (a message stays short).
+        titles.truncate(4);
         titles.join("、")
     }
 }
