@@ -117,7 +117,7 @@ fn stages(c: &mut Criterion) {
             file: file.into(),
             status: FileStatus::Converted,
             format: Some("xlsx"),
-            forms: vec![normalized],
+            records: vec![normalized.into()],
             issues: Vec::new(),
             message: String::new(),
             detail: None,

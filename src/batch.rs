@@ -9,6 +9,7 @@ use std::sync::{Condvar, Mutex, mpsc};
 
 use walkdir::WalkDir;
 
+use crate::model::{FormKind, Record};
 use crate::normalize::Normalizer;
 pub use crate::outcome::{FileOutcome, FileStatus};
 use crate::outcome::{IssueKind, SheetIssue, capped};
@@ -226,7 +227,7 @@ fn without_forms(
         file: input.shown.clone(),
         status,
         format: None,
-        forms: Vec::new(),
+        records: Vec::new(),
         issues: Vec::new(),
         message: capped(message),
         detail,
@@ -271,10 +272,10 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
     let result = crate::panic_guard::guarded(|| {
         let mut read = read::read_file(&input.path, &input.shown, templates, &pipeline.limits)?;
         if let Some(normalizer) = normalizer {
-            for form in &mut read.forms {
-                normalizer.normalize(form);
+            for record in &mut read.records {
+                normalizer.normalize_record(record);
                 if let Some(reviewer) = &pipeline.reviewer {
-                    reviewer.review(form, normalizer.dictionary());
+                    reviewer.review_record(record, normalizer.dictionary());
                 }
             }
         }
@@ -302,23 +303,18 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
             return without_forms(input, FileStatus::Rejected, message, Some(detail));
         }
     };
-    let status = if read.forms.is_empty() {
+    let status = if read.records.is_empty() {
         FileStatus::Rejected
     } else {
         FileStatus::Converted
     };
-    let evaluations = read
-        .forms
-        .iter()
-        .filter(|f| f.kind == crate::model::FormKind::SelfEvaluation)
-        .count();
-    let message = outcome_message(read.forms.len(), evaluations, &read.issues);
+    let message = outcome_message(&read.records, &read.issues);
     let detail = (!read.details.is_empty()).then(|| read.details.join("; "));
     FileOutcome {
         file: input.shown.clone(),
         status,
         format: Some(read.format.name()),
-        forms: read.forms,
+        records: read.records,
         issues: read.issues,
         message: capped(message),
         detail,
@@ -432,20 +428,28 @@ impl Drop for StopOnExit<'_> {
     }
 }
 
-/// The manifest line: how many forms (target forms and self-evaluations apart, when there are
-/// self-evaluations), and every sheet or form that yielded nothing — a reason shared by several
-/// sheets said once, with their count.
-fn outcome_message(forms: usize, evaluations: usize, issues: &[SheetIssue]) -> String {
+/// The manifest line: how many forms (counted by kind when there are forms other than target
+/// forms), and every sheet or form that yielded nothing — a reason shared by several sheets said
+/// once, with their count.
+fn outcome_message(records: &[Record], issues: &[SheetIssue]) -> String {
     let mut parts = Vec::new();
-    if evaluations > 0 && evaluations == forms {
-        parts.push(format!("读取 {forms} 张绩效自评表"));
-    } else if evaluations > 0 {
-        parts.push(format!(
-            "读取 {forms} 张表（绩效目标表 {} 张，绩效自评表 {evaluations} 张）",
-            forms - evaluations
-        ));
-    } else if forms > 0 {
-        parts.push(format!("读取 {forms} 张表"));
+    let forms = records.len();
+    let counts: Vec<(FormKind, usize)> = FormKind::ALL
+        .into_iter()
+        .map(|kind| (kind, records.iter().filter(|r| r.kind() == kind).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    match counts.as_slice() {
+        [] => {}
+        [(FormKind::Target, _)] => parts.push(format!("读取 {forms} 张表")),
+        [(kind, _)] => parts.push(format!("读取 {forms} 张{}", kind.label())),
+        _ => {
+            let each: Vec<String> = counts
+                .iter()
+                .map(|(kind, n)| format!("{} {n} 张", kind.label()))
+                .collect();
+            parts.push(format!("读取 {forms} 张表（{}）", each.join("，")));
+        }
     }
     // Sheets without a form are normal in a converted workbook (a 说明 sheet); only say so
     // when nothing was read, or for forms that were found but not used.
@@ -585,7 +589,7 @@ mod tests {
                 reason: "工作表为空".into(),
             })
             .collect();
-        let message = outcome_message(0, 0, &issues);
+        let message = outcome_message(&[], &issues);
         assert_eq!(message.matches("工作表为空").count(), 1, "{message}");
         assert!(message.starts_with("40 个工作表"), "{message}");
         let long = "很长的原因".repeat(100);

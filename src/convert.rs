@@ -3,25 +3,27 @@
 //! lines and the manifest. Nothing is held to the end but the per-department totals; the outputs
 //! are renamed into place only when the run's own reconciliation has passed.
 //!
-//! Self-evaluations are set aside as they stream past (in a working file, not in memory); at the
-//! end each is held against the target form of the same project — whose file is read again, so
-//! no target is kept in memory for it — and written to the evaluation outputs.
+//! Every other kind of form (see `model::kind`) is set aside as it streams past, in a working file
+//! of its kind (not in memory); at the end each kind is written to its own outputs — a kind held
+//! against the approved target (self-evaluations) after the target form of the same project has
+//! been read again from its file, so no target is kept in memory for it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::batch::{self, FileOutcome, FileStatus, InputFile, Pipeline};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{FormKind, Project};
+use crate::model::{FormKind, Project, Record};
 use crate::normalize::link::link;
 use crate::write::csv_out::{CsvEncoding, CsvUnit, INDICATOR_HEADER, project_header, rows_bytes};
-use crate::write::evaluations::{EVALUATION_INDICATOR_HEADER, EvaluationTotals, evaluation_header};
+use crate::write::evaluations::EvaluationTotals;
 use crate::write::manifest::MANIFEST_HEADER;
 use crate::write::output::{OutputDir, io_error, output_error};
 use crate::write::render::{IssueRow, Rendered, Renderer, Sheet, XRow};
 use crate::write::review_out::review_csv_header;
 use crate::write::rows::{fnv1a, project_id};
+use crate::write::set_aside::{SetAsideTotals, files_of};
 use crate::write::summary::SummaryWorkbook;
 use crate::write::totals::{DepartmentTotal, DepartmentTotals, RunningSum};
 
@@ -99,9 +101,8 @@ struct Writers {
     truncated: u64,
     /// Rows of review.csv.
     review_rows: u64,
-    /// Rows of evaluations.csv and lines of evaluations.jsonl, when any.
-    evaluation_rows: u64,
-    evaluation_jsonl_lines: u64,
+    /// Of each kind written at the end: rows of its CSV and lines of its JSON lines file.
+    set_aside_rows: BTreeMap<FormKind, (u64, u64)>,
 }
 
 /// A text output (CSV or JSON lines) that rendered bytes are appended to.
@@ -149,8 +150,10 @@ struct RunState {
     running: RunningSum,
     targets: TargetIndex,
     writers: Option<Writers>,
-    /// Self-evaluations set aside until the end (when writing).
-    spill: Option<Spill>,
+    /// The records of each kind set aside until the end (when writing).
+    spills: BTreeMap<FormKind, Spill>,
+    /// How many records of each kind were set aside.
+    set_aside: BTreeMap<FormKind, u64>,
 }
 
 /// Where each target form was first found: project id hash → the file, to recognise duplicates
@@ -169,7 +172,7 @@ impl TargetIndex {
     }
 }
 
-/// Self-evaluations set aside as JSON lines in a working file of the output folder.
+/// Records of one kind set aside as JSON lines in a working file of the output folder.
 struct Spill {
     path: PathBuf,
     file: BufWriter<std::fs::File>,
@@ -193,7 +196,8 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         running: RunningSum::default(),
         targets: TargetIndex::default(),
         writers,
-        spill: None,
+        spills: BTreeMap::new(),
+        set_aside: BTreeMap::new(),
     };
     let renderer = job.write.then_some(Renderer {
         encoding: job.csv_encoding,
@@ -236,11 +240,16 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         .into_iter()
         .flatten()
         .collect();
-    let mut evaluation_totals = EvaluationTotals::with_grades(grades);
-    if let (Some(spill), Some(out)) = (state.spill.take(), out.as_mut()) {
-        let writers = state.writers.as_mut().expect("a spill only when writing");
-        let pass = EvaluationPass {
+    let mut set_aside_totals = SetAsideTotals {
+        evaluations: EvaluationTotals::with_grades(grades),
+    };
+    for (kind, spill) in std::mem::take(&mut state.spills) {
+        let (Some(out), Some(writers)) = (out.as_mut(), state.writers.as_mut()) else {
+            break;
+        };
+        let pass = SetAsidePass {
             job,
+            kind,
             targets: &state.targets,
             renderer: renderer.expect("a renderer when writing"),
         };
@@ -248,7 +257,7 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
             spill,
             out,
             writers,
-            &mut evaluation_totals,
+            &mut set_aside_totals,
             &mut state.report,
         )?;
     }
@@ -258,62 +267,69 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
     report.totals = state.totals.grand_total();
     if let (Some(writers), Some(mut out)) = (state.writers, out) {
         report.truncated_cells = writers.truncated;
-        finish_writers(writers, &state.totals, &evaluation_totals, &mut out)?;
+        finish_writers(writers, &state.totals, &set_aside_totals, &mut out)?;
         report.outputs = out.commit()?;
     }
     Ok(report)
 }
 
-/// The end of a run with self-evaluations: each is held against its target and written out.
-struct EvaluationPass<'a> {
+/// The end of a run for one kind set aside: each record held against its target (for the kinds
+/// that are) and written to the kind's outputs.
+struct SetAsidePass<'a> {
     job: &'a ConvertJob,
+    kind: FormKind,
     targets: &'a TargetIndex,
     renderer: Renderer,
 }
 
-impl EvaluationPass<'_> {
+impl SetAsidePass<'_> {
     fn run(
         &self,
         spill: Spill,
         out: &mut OutputDir,
         writers: &mut Writers,
-        totals: &mut EvaluationTotals,
+        totals: &mut SetAsideTotals,
         report: &mut ConvertReport,
     ) -> Result<()> {
         let Spill { path, file } = spill;
         file.into_inner().map_err(|e| io_error(&path, e.error()))?;
         let reader = std::fs::File::open(&path).map_err(|e| io_error(&path, &e))?;
         let lines = BufReader::new(reader).lines();
-        let mut outputs = EvaluationOutputs::open(out, self.job)?;
-        let work = |line: &std::io::Result<String>| -> Result<(Project, Rendered)> {
+        let mut outputs = KindOutputs::open(out, self.job, self.kind)?;
+        let work = |line: &std::io::Result<String>| -> Result<(Record, Rendered)> {
             let line = line.as_ref().map_err(|e| io_error(&path, e))?;
-            let mut evaluation: Project = serde_json::from_str(line)
+            let mut record: Record = serde_json::from_str::<Project>(line)
+                .map(Record::Project)
                 .map_err(|e| output_error(&path, format!("工作文件无法读回：{e}")))?;
-            self.link_to_target(&mut evaluation);
+            if self.kind.held_against_target()
+                && let Some(project) = record.as_project_mut()
+            {
+                self.link_to_target(project);
+            }
             let rendered = self
                 .renderer
-                .render_evaluation(&evaluation)
+                .render_set_aside(&record)
                 .map_err(|e| output_error(&self.job.out, e))?;
-            Ok((evaluation, rendered))
+            Ok((record, rendered))
         };
         batch::for_each_ordered(lines, self.job.jobs, work, |result| {
-            let (evaluation, rendered) = result?;
-            totals.add(&evaluation);
-            report.warnings += evaluation.warnings.len() as u64;
-            if evaluation
-                .evaluation
-                .as_ref()
-                .is_some_and(|e| e.target.is_some())
-            {
+            let (record, rendered) = result?;
+            totals.add(&record);
+            report.warnings += record.warnings().len() as u64;
+            let linked = record
+                .as_project()
+                .and_then(|p| p.evaluation.as_ref())
+                .is_some_and(|e| e.target.is_some());
+            if linked {
                 report.linked += 1;
             }
-            writers.append_evaluation(rendered, &mut outputs)
+            writers.append_set_aside(rendered, &mut outputs)
         })?;
         outputs.finish(writers, out)
     }
 
     /// Reads the target form of the same project again (from the file it was found in) and holds
-    /// the self-evaluation against it. No target in the batch: left unlinked.
+    /// the form against it. No target in the batch: left unlinked.
     fn link_to_target(&self, evaluation: &mut Project) {
         let id = project_id(evaluation);
         let Some(file) = self.targets.file_of(&id) else {
@@ -326,17 +342,17 @@ impl EvaluationPass<'_> {
         };
         let outcome = self.job.pipeline.process(&input);
         let target = outcome
-            .forms
-            .iter()
-            .find(|f| f.kind == FormKind::Target && project_id(f) == id);
+            .projects()
+            .find(|f| f.kind.is_project_target() && project_id(f) == id);
         if let Some(target) = target {
             link(evaluation, target, id);
         }
     }
 }
 
-/// The three evaluation outputs, made only when a batch holds self-evaluations.
-struct EvaluationOutputs {
+/// The three outputs of a kind set aside, made only when a batch holds that kind.
+struct KindOutputs {
+    kind: FormKind,
     jsonl: TextOutput,
     csv: TextOutput,
     indicators: TextOutput,
@@ -344,33 +360,31 @@ struct EvaluationOutputs {
     jsonl_lines: u64,
 }
 
-impl EvaluationOutputs {
-    fn open(out: &mut OutputDir, job: &ConvertJob) -> Result<EvaluationOutputs> {
+impl KindOutputs {
+    fn open(out: &mut OutputDir, job: &ConvertJob, kind: FormKind) -> Result<KindOutputs> {
+        let files = files_of(kind, job.csv_unit).ok_or_else(|| {
+            output_error(out.path(), format!("{}没有单独的输出文件", kind.label()))
+        })?;
         let header = |row: Vec<String>, name: &str| {
             rows_bytes(&[row], job.csv_encoding)
                 .map_err(|e| output_error(&out.path().join(name), e))
         };
-        let csv_header = header(evaluation_header(job.csv_unit), "evaluations.csv")?;
-        let indicators_header = header(
-            EVALUATION_INDICATOR_HEADER.map(String::from).into(),
-            "evaluation_indicators.csv",
-        )?;
-        Ok(EvaluationOutputs {
-            jsonl: TextOutput::create(out, "evaluations.jsonl", None)?,
-            csv: TextOutput::create(out, "evaluations.csv", Some(csv_header))?,
-            indicators: TextOutput::create(
-                out,
-                "evaluation_indicators.csv",
-                Some(indicators_header),
-            )?,
+        let csv_header = header(files.csv.1, files.csv.0)?;
+        let indicators_header = header(files.indicators.1, files.indicators.0)?;
+        Ok(KindOutputs {
+            kind,
+            jsonl: TextOutput::create(out, files.jsonl, None)?,
+            csv: TextOutput::create(out, files.csv.0, Some(csv_header))?,
+            indicators: TextOutput::create(out, files.indicators.0, Some(indicators_header))?,
             rows: 0,
             jsonl_lines: 0,
         })
     }
 
     fn finish(self, writers: &mut Writers, out: &mut OutputDir) -> Result<()> {
-        writers.evaluation_rows = self.rows;
-        writers.evaluation_jsonl_lines = self.jsonl_lines;
+        writers
+            .set_aside_rows
+            .insert(self.kind, (self.rows, self.jsonl_lines));
         self.jsonl.finish(out)?;
         self.csv.finish(out)?;
         self.indicators.finish(out)
@@ -415,8 +429,7 @@ fn open_writers(out: &mut OutputDir, job: &ConvertJob) -> Result<Writers> {
         manifest_rows: 0,
         truncated: 0,
         review_rows: 0,
-        evaluation_rows: 0,
-        evaluation_jsonl_lines: 0,
+        set_aside_rows: BTreeMap::new(),
     })
 }
 
@@ -438,18 +451,24 @@ impl RunState {
         if let (Some(writers), Some(rendered)) = (&mut self.writers, rendered) {
             writers.append(rendered)?;
         }
-        let evaluations = outcome.forms.iter().filter(|f| f.kind != FormKind::Target);
+        let others = outcome
+            .records
+            .iter()
+            .filter(|r| !r.kind().is_project_target());
         let mut out = out;
-        for evaluation in evaluations {
-            self.report.evaluations += 1;
+        for record in others {
+            *self.set_aside.entry(record.kind()).or_default() += 1;
+            if record.kind() == FormKind::SelfEvaluation {
+                self.report.evaluations += 1;
+            }
             if let Some(out) = out.as_deref_mut() {
-                self.set_aside(evaluation, out)?;
+                self.set_aside(record, out)?;
             }
         }
         let targets = &mut self.targets;
         let file_index = targets.first_files.len() as u32;
         let mut file_recorded = false;
-        for project in outcome.forms.iter().filter(|f| f.kind == FormKind::Target) {
+        for project in outcome.projects().filter(|p| p.kind.is_project_target()) {
             self.report.forms += 1;
             self.report.warnings += project.warnings.len() as u64;
             self.totals.add(project);
@@ -489,19 +508,20 @@ impl RunState {
         Ok(())
     }
 
-    /// Sets a self-evaluation aside in the working file.
-    fn set_aside(&mut self, evaluation: &Project, out: &mut OutputDir) -> Result<()> {
-        let spill = match &mut self.spill {
-            Some(spill) => spill,
-            None => {
-                let (path, file) = out.create_scratch("evaluations.spill")?;
-                self.spill.insert(Spill {
+    /// Sets a record aside in the working file of its kind.
+    fn set_aside(&mut self, record: &Record, out: &mut OutputDir) -> Result<()> {
+        let spill = match self.spills.entry(record.kind()) {
+            std::collections::btree_map::Entry::Occupied(spill) => spill.into_mut(),
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                let name = format!("{}.spill", record.kind().as_str());
+                let (path, file) = out.create_scratch(&name)?;
+                slot.insert(Spill {
                     path,
                     file: BufWriter::with_capacity(256 * 1024, file),
                 })
             }
         };
-        let mut line = serde_json::to_vec(evaluation).map_err(|e| output_error(&spill.path, e))?;
+        let mut line = serde_json::to_vec(record).map_err(|e| output_error(&spill.path, e))?;
         line.push(b'\n');
         spill
             .file
@@ -553,17 +573,23 @@ impl RunState {
                     w.review_rows
                 ));
             }
-            let evaluation_counts = [
-                ("自评明细", w.workbook.rows(Sheet::EvaluationDetails)),
-                ("evaluations.csv", w.evaluation_rows),
-                ("evaluations.jsonl", w.evaluation_jsonl_lines),
-            ];
-            for (name, count) in evaluation_counts {
-                if count != r.evaluations {
-                    failures.push(format!(
-                        "{name} 有 {count} 行，应为 {} 张自评表",
-                        r.evaluations
-                    ));
+            for kind in FormKind::ALL {
+                let Some(files) = files_of(kind, CsvUnit::Yuan) else {
+                    continue;
+                };
+                let expected = self.set_aside.get(&kind).copied().unwrap_or(0);
+                let (rows, lines) = w.set_aside_rows.get(&kind).copied().unwrap_or((0, 0));
+                let mut counts = vec![(files.csv.0, rows), (files.jsonl, lines)];
+                if let Some(sheet) = Sheet::details_of(kind) {
+                    counts.push((sheet.name(), w.workbook.rows(sheet)));
+                }
+                for (name, count) in counts {
+                    if count != expected {
+                        failures.push(format!(
+                            "{name} 有 {count} 行，应为 {expected} 张{}",
+                            kind.label()
+                        ));
+                    }
                 }
             }
         }
@@ -606,11 +632,11 @@ impl Writers {
         Ok(())
     }
 
-    /// Appends one rendered self-evaluation to the workbook and the evaluation outputs.
-    fn append_evaluation(
+    /// Appends one rendered record of a kind set aside to the workbook and its kind's outputs.
+    fn append_set_aside(
         &mut self,
         mut rendered: Rendered,
-        outputs: &mut EvaluationOutputs,
+        outputs: &mut KindOutputs,
     ) -> Result<()> {
         for row in std::mem::take(&mut rendered.rows) {
             self.append_row(row)?;
@@ -628,7 +654,7 @@ impl Writers {
 fn finish_writers(
     writers: Writers,
     totals: &DepartmentTotals,
-    evaluations: &EvaluationTotals,
+    set_aside: &SetAsideTotals,
     out: &mut OutputDir,
 ) -> Result<()> {
     writers.projects.finish(out)?;
@@ -640,7 +666,7 @@ fn finish_writers(
     }
     let path: &Path = &writers.summary_path;
     let workbook = writers.workbook;
-    workbook_call(path, || workbook.finish(totals, evaluations, path))?;
+    workbook_call(path, || workbook.finish(totals, set_aside, path))?;
     crate::pause::point("written:summary.xlsx");
     Ok(())
 }

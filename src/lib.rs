@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod convert;
+pub mod data_files;
 pub mod error;
 pub mod keywords;
 pub mod model;

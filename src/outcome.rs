@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::model::{FormKind, Project};
+use crate::model::{FormKind, Project, Record};
 
 /// A sheet or form that yielded no project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -85,8 +85,8 @@ pub struct FileOutcome {
     pub status: FileStatus,
     /// The format it was read as, when it was.
     pub format: Option<&'static str>,
-    /// The forms read: target forms and self-evaluations, in sheet order.
-    pub forms: Vec<Project>,
+    /// The records read (target forms, self-evaluations …), in sheet order.
+    pub records: Vec<Record>,
     /// Sheets and forms that yielded nothing, with reasons.
     pub issues: Vec<SheetIssue>,
     /// One line for the manifest: why, in words a clerk follows (at most
@@ -114,9 +114,9 @@ impl FileOutcome {
     /// The template ids of the forms read, without repeats, in order of first use.
     pub fn templates(&self) -> Vec<&str> {
         let mut ids: Vec<&str> = Vec::new();
-        for form in &self.forms {
-            if !ids.contains(&form.template.as_str()) {
-                ids.push(&form.template);
+        for record in &self.records {
+            if !ids.contains(&record.template()) {
+                ids.push(record.template());
             }
         }
         ids
@@ -124,6 +124,11 @@ impl FileOutcome {
 
     /// How many forms of a kind were read.
     pub fn count(&self, kind: FormKind) -> usize {
-        self.forms.iter().filter(|f| f.kind == kind).count()
+        self.records.iter().filter(|r| r.kind() == kind).count()
+    }
+
+    /// The project forms read (of every kind), in sheet order.
+    pub fn projects(&self) -> impl Iterator<Item = &Project> {
+        self.records.iter().filter_map(Record::as_project)
     }
 }

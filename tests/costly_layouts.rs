@@ -55,8 +55,8 @@ fn thousands_of_header_rows_far_right_get_their_blocks_in_one_sweep() {
         }
     });
     let read = read_within_bound("远在右边.xlsx", &bytes).unwrap();
-    assert_eq!(read.forms.len(), 1, "{:?}", read.issues);
-    let indicators = &read.forms[0].indicators;
+    assert_eq!(read.records.len(), 1, "{:?}", read.issues);
+    let indicators = &read.projects().next().unwrap().indicators;
     assert_eq!(indicators.len(), rows as usize / 2);
     let (long_term, annual) = indicators.split_at(rows as usize / 4);
     assert!(long_term.iter().all(|i| i.block == Block::LongTerm));
@@ -96,8 +96,8 @@ fn a_wide_small_table_costs_its_cells() {
         }
     });
     let read = read_within_bound("实施内容很宽.xlsx", &bytes).unwrap();
-    assert_eq!(read.forms.len(), 1, "{:?}", read.issues);
-    let plan = &read.forms[0].extras["项目实施进度计划"];
+    assert_eq!(read.records.len(), 1, "{:?}", read.issues);
+    let plan = &read.projects().next().unwrap().extras["项目实施进度计划"];
     let lines: Vec<&str> = plan.lines().collect();
     assert_eq!(
         lines.len(),
@@ -160,7 +160,7 @@ fn the_fuzzed_form_with_a_header_twenty_thousand_columns_wide_is_read_in_seconds
     let path = fixture("fuzz/indicator-table-rows-times-columns-hang.xls");
     let bytes = std::fs::read(path).unwrap();
     let read = read_within_bound("hang.xls", &bytes).unwrap();
-    assert!(read.forms.is_empty());
+    assert!(read.records.is_empty());
     assert!(
         read.issues
             .iter()
@@ -209,7 +209,7 @@ fn a_value_billions_of_columns_right_of_its_label_is_one_step_away() {
     for reference in ["ZZZZZZ2", "FXSHRXW2"] {
         let bytes = crate::hostile_files::with_sheet(sheet(reference));
         let read = read_within_bound(reference, &bytes).unwrap();
-        let form = &read.forms[0];
+        let form = read.projects().next().unwrap();
         assert_eq!(form.project_name, "远处的项目", "{reference}");
     }
 }

@@ -36,7 +36,7 @@ fn projects_in(dir: &Path) -> Vec<Project> {
         let Ok(read) = read_workbook(&bytes, &name, &templates, &Limits::default()) else {
             continue;
         };
-        for mut form in read.forms {
+        for mut form in read.into_projects() {
             normalizer.normalize(&mut form);
             if form.kind == FormKind::Target {
                 projects.push(form);
@@ -75,9 +75,10 @@ fn round_trip(project: &Project, layout: Layout) -> Result<Project, String> {
         &Limits::default(),
     )
     .map_err(|e| e.to_string())?;
-    let mut forms = read.forms;
+    let issues = read.issues.clone();
+    let mut forms = read.into_projects();
     if forms.len() != 1 {
-        return Err(format!("{} forms read ({:?})", forms.len(), read.issues));
+        return Err(format!("{} forms read ({:?})", forms.len(), issues));
     }
     let mut form = forms.remove(0);
     Normalizer::builtin().normalize(&mut form);

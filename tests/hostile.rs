@@ -406,12 +406,12 @@ fn a_workbook_cut_at_every_byte_never_panics_and_never_yields_a_form() {
             std::panic::catch_unwind(|| read_workbook(prefix, "cut.xlsx", &templates, &limits));
         match result {
             Err(_) => panic!("reading the first {cut} bytes panicked"),
-            Ok(Ok(read)) => assert!(read.forms.is_empty(), "{cut} bytes yielded a form"),
+            Ok(Ok(read)) => assert!(read.records.is_empty(), "{cut} bytes yielded a form"),
             Ok(Err(_)) => {}
         }
     }
     let whole = read_workbook(&sample, "whole.xlsx", &templates, &limits).unwrap();
-    assert_eq!(whole.forms.len(), 1);
+    assert_eq!(whole.records.len(), 1);
 }
 
 #[cfg(unix)]

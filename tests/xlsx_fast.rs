@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use jixiao::read::xlsx_fast::{Agreement, check_against_calamine};
+use jixiao::read::differential::{Agreement, check_against_calamine};
 
 use crate::harness::{fixture, repo};
 use crate::hostile_files::{parts, rewrite, sample_bytes, sheet_xml, with_sheet, zip_parts};

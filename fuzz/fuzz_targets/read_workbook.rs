@@ -39,27 +39,30 @@ fuzz_target!(|bytes: &[u8]| {
     });
     let limits = Limits { max_seconds_per_file: 10.0, ..Limits::default() };
     let Ok(mut read) = read_workbook(bytes, "fuzz.xlsx", &TEMPLATES, &limits) else { return };
-    for form in &mut read.forms {
-        NORMALIZER.normalize(form);
-        REVIEWER.review(form, NORMALIZER.dictionary());
+    for record in &mut read.records {
+        NORMALIZER.normalize_record(record);
+        REVIEWER.review_record(record, NORMALIZER.dictionary());
     }
     let outcome = FileOutcome {
         file: "fuzz.xlsx".into(),
-        status: if read.forms.is_empty() { FileStatus::Rejected } else { FileStatus::Converted },
+        status: if read.records.is_empty() { FileStatus::Rejected } else { FileStatus::Converted },
         format: Some(read.format.name()),
-        forms: read.forms,
+        records: read.records,
         issues: read.issues,
         message: String::new(),
+        detail: None,
     };
     let renderer = Renderer { encoding: CsvEncoding::Gb18030, unit: CsvUnit::Yuan };
     let _ = renderer.render(&outcome);
     let targets: Vec<&Project> =
-        outcome.forms.iter().filter(|f| f.kind == FormKind::Target).collect();
-    for form in outcome.forms.iter().filter(|f| f.kind == FormKind::SelfEvaluation) {
-        let mut evaluation = form.clone();
-        for target in &targets {
-            link(&mut evaluation, target, "fuzz".into());
+        outcome.projects().filter(|f| f.kind == FormKind::Target).collect();
+    for record in outcome.records.iter().filter(|r| !r.kind().is_project_target()) {
+        let mut record = record.clone();
+        if let Some(evaluation) = record.as_project_mut() {
+            for target in &targets {
+                link(evaluation, target, "fuzz".into());
+            }
         }
-        let _ = renderer.render_evaluation(&evaluation);
+        let _ = renderer.render_set_aside(&record);
     }
 });

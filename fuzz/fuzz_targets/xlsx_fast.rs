@@ -57,7 +57,7 @@ fuzz_target!(|input: &[u8]| {
         writer.write_all(data).expect("written");
     }
     let bytes = writer.finish().expect("a zip").into_inner();
-    if let Err(difference) = jixiao::read::xlsx_fast::check_against_calamine(&bytes) {
+    if let Err(difference) = jixiao::read::differential::check_against_calamine(&bytes) {
         panic!("the fast reader and calamine differ: {difference}");
     }
 });

@@ -6,7 +6,7 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use jixiao::batch::{self, FileStatus};
-use jixiao::model::{FormKind, Project};
+use jixiao::model::{FormKind, Project, Record};
 use jixiao::write::form::Layout;
 use jixiao::write::forms_out::{self, FormsOptions, WrittenForm};
 use jixiao::write::output::{OutputDir, output_error};
@@ -182,11 +182,10 @@ fn load(args: &Args) -> Result<(Vec<Project>, usize), String> {
             if outcome.status == FileStatus::Rejected {
                 eprintln!("jixiao: {}：{}", outcome.file, outcome.message);
             }
-            for form in outcome.forms {
-                if form.kind == FormKind::Target {
-                    projects.push(form);
-                } else {
-                    skipped += 1;
+            for record in outcome.records {
+                match record {
+                    Record::Project(form) if form.kind.is_project_target() => projects.push(form),
+                    _ => skipped += 1,
                 }
             }
         }

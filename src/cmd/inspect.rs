@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use jixiao::batch::{self, FileOutcome, FileStatus};
-use jixiao::model::{FundKind, Project};
+use jixiao::model::{FundKind, Project, Record};
 use serde_json::{Map, Value, json};
 
 /// Arguments of `jixiao inspect`.
@@ -39,9 +39,16 @@ fn file_view(outcome: &FileOutcome) -> Value {
         "status": outcome.status.as_str(),
         "format": outcome.format,
         "message": outcome.message,
-        "forms": outcome.forms.iter().map(form_view).collect::<Vec<_>>(),
+        "forms": outcome.records.iter().map(record_view).collect::<Vec<_>>(),
         "issues": outcome.issues,
     })
+}
+
+/// A record with each field shown with its cell.
+pub fn record_view(record: &Record) -> Value {
+    match record {
+        Record::Project(project) => form_view(project),
+    }
 }
 
 /// A project with each field shown as `{ "value": …, "cell": "B3" }`.

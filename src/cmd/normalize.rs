@@ -35,7 +35,7 @@ pub fn run(args: Args) -> Result<i32, String> {
             any_rejected = true;
             eprintln!("jixiao: {}：{}", outcome.file, outcome.message);
         }
-        for form in &outcome.forms {
+        for form in outcome.projects() {
             report.add(form, &dictionary);
         }
         if !args.unmapped {
@@ -43,7 +43,7 @@ pub fn run(args: Args) -> Result<i32, String> {
                 "file": outcome.file,
                 "status": outcome.status.as_str(),
                 "message": outcome.message,
-                "forms": outcome.forms,
+                "forms": outcome.records,
             }));
         }
     }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use jixiao::batch::{self, FileOutcome, FileStatus};
-use jixiao::model::{FindingLevel, FormKind, Project};
+use jixiao::model::{FindingLevel, Project};
 use jixiao::write::csv_out::{CsvEncoding, rows_bytes};
 use jixiao::write::review_out::{review_csv_header, review_csv_rows};
 use jixiao::write::rows::{department_group, neutralize, project_id};
@@ -70,8 +70,8 @@ pub fn run(args: Args) -> Result<i32, String> {
                 unread += 1;
                 eprintln!("jixiao: {}：{}", outcome.file, outcome.message);
             }
-            for form in &outcome.forms {
-                if form.kind != FormKind::Target {
+            for form in outcome.projects() {
+                if !form.kind.is_project_target() {
                     evaluations += 1;
                     continue;
                 }

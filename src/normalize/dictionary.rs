@@ -12,6 +12,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use super::evaluation::EvaluationRules;
+use crate::data_files::{DataKind, files_of_kind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keywords::{FastMap, FastSet, Keywords};
 use crate::model::{Comparator, Direction};
@@ -158,11 +159,9 @@ impl Dictionary {
 
     /// Adds every dictionary file (`kind = "dictionary"`) of a folder, in name order.
     pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
-        for (shown, text) in crate::template::toml_files(dir)? {
-            if crate::template::is_dictionary(&text) {
-                self.merge_text(&text)
-                    .map_err(|e| Error::in_file(&shown, ErrorKind::Template(e)))?;
-            }
+        for (shown, text) in files_of_kind(dir, DataKind::Dictionary)? {
+            self.merge_text(&text)
+                .map_err(|e| Error::in_file(&shown, ErrorKind::Template(e)))?;
         }
         Ok(())
     }

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::Result;
-use crate::model::{MeasureKind, NormalizedIndicator, Project, Warning, WarningCode};
+use crate::model::{MeasureKind, NormalizedIndicator, Project, Record, Warning, WarningCode};
 use crate::text::{clean_inline, fold_width};
 pub use dictionary::Dictionary;
 use dictionary::NameMap;
@@ -67,7 +67,14 @@ impl Normalizer {
         &self.dictionary
     }
 
-    /// Normalizes a project in place.
+    /// Normalizes a record of any kind in place.
+    pub fn normalize_record(&self, record: &mut Record) {
+        match record {
+            Record::Project(project) => self.normalize(project),
+        }
+    }
+
+    /// Normalizes a project's form in place.
     pub fn normalize(&self, project: &mut Project) {
         project
             .warnings

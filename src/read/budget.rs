@@ -6,7 +6,7 @@
 use indexmap::IndexMap;
 
 use super::columns::{ColumnSet, table_rows};
-use super::extract::FormContext;
+use super::context::FormContext;
 use super::grid::{CellValue, Region, a1};
 use super::values::{
     Amount, Number, cell_text, inline_text, parse_amount, parse_number, parse_rate,

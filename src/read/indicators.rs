@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 
 use super::columns::{ColumnReader, ColumnSet, table_rows};
-use super::extract::FormContext;
+use super::context::FormContext;
 use super::grid::{Cell, CellValue, Grid, Region, a1};
 use super::limits::over_limit;
 use super::locate::labels_in;

@@ -5,6 +5,8 @@
 
 mod budget;
 mod columns;
+mod context;
+pub mod differential;
 pub mod explain;
 pub mod extract;
 pub mod grid;
@@ -13,6 +15,7 @@ pub mod limits;
 pub mod locate;
 mod number_format;
 mod ods_scan;
+mod sheet;
 pub mod values;
 pub mod workbook;
 mod xls_check;
@@ -24,7 +27,7 @@ mod xml_scan;
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{Project, Source, Warning, WarningCode};
+use crate::model::{Project, Record, Source, Warning, WarningCode};
 pub use crate::outcome::{IssueKind, SheetIssue};
 use crate::template::{TemplateSet, any_matches};
 pub use extract::FormOutcome;
@@ -40,12 +43,29 @@ pub use xls_check::XlsFacts;
 pub struct WorkbookRead {
     /// The format it was read as.
     pub format: Format,
-    /// The forms, in sheet order, top to bottom.
-    pub forms: Vec<Project>,
+    /// The records read, in sheet order, top to bottom.
+    pub records: Vec<Record>,
     /// Sheets and forms that yielded no project, with the reason.
     pub issues: Vec<SheetIssue>,
     /// The reading library's own words behind unreadable sheets (for `--verbose` and the log).
     pub details: Vec<String>,
+}
+
+impl WorkbookRead {
+    /// The project forms read, in sheet order.
+    pub fn projects(&self) -> impl Iterator<Item = &Project> {
+        self.records.iter().filter_map(Record::as_project)
+    }
+
+    /// The project forms read, taken out.
+    pub fn into_projects(self) -> Vec<Project> {
+        self.records
+            .into_iter()
+            .map(|record| match record {
+                Record::Project(project) => project,
+            })
+            .collect()
+    }
 }
 
 /// Reads a file from disk; `shown` is the path as the user should see it. The file's size is
@@ -89,7 +109,7 @@ pub fn read_workbook(
     let mut workbook = Workbook::open(bytes, format, archive, &xls, limits).map_err(located)?;
     let mut read = WorkbookRead {
         format,
-        forms: Vec::new(),
+        records: Vec::new(),
         issues: Vec::new(),
         details: Vec::new(),
     };
@@ -115,10 +135,10 @@ pub fn read_workbook(
         deadline.check().map_err(located)?;
         let grid = match workbook.grid(&sheet.name, limits, &deadline) {
             Ok(grid) => grid,
-            Err(workbook::GridError::Limit(kind)) => {
+            Err(sheet::GridError::Limit(kind)) => {
                 return Err(located(kind).in_sheet(&sheet.name));
             }
-            Err(workbook::GridError::Damaged(detail)) => {
+            Err(sheet::GridError::Damaged(detail)) => {
                 let reason = explain::explain(format.name(), &detail);
                 read.issues.push(issue(
                     IssueKind::UnreadableSheet,
@@ -128,12 +148,12 @@ pub fn read_workbook(
                 continue;
             }
         };
-        let before = read.forms.len();
+        let before = read.records.len();
         read_sheet(&grid, file, &sheet.name, templates, &deadline, &mut read)
             .map_err(|kind| located(kind).in_sheet(&sheet.name))?;
         if sheet.hidden {
-            for form in &mut read.forms[before..] {
-                form.warnings.push(Warning {
+            for record in &mut read.records[before..] {
+                record.warnings_mut().push(Warning {
                     code: WarningCode::HiddenSheet,
                     message: format!("表格位于隐藏的工作表“{}”中", sheet.name),
                     cell: None,
@@ -176,7 +196,7 @@ fn read_sheet(
         };
         let form_labels = locate::labels_in(&labels, region.first_row, region.last_row);
         match choose_template(grid, region, form_labels, &source, deadline)? {
-            FormOutcome::Form(project) => read.forms.push(*project),
+            FormOutcome::Form(project) => read.records.push(Record::Project(*project)),
             // A form found by its labels alone that yields nothing is no form at all.
             FormOutcome::Blank | FormOutcome::Unfit { .. } if !region.titled => {
                 read.issues.push(no_form(grid, sheet, templates));

@@ -7,18 +7,17 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
-use calamine::{
-    Data, DataRef, Dimensions, Ods, Reader, SheetType, SheetVisible, Xls, XlsOptions, Xlsb, Xlsx,
-};
+use calamine::{Data, DataRef, Dimensions, Ods, Reader, Xls, XlsOptions, Xlsb, Xlsx};
 
 use super::explain::unreadable;
 use super::grid::{Cell, CellValue, Grid, Region};
 use super::limits::{Deadline, Limits, over_limit};
+pub use super::sheet::{GridError, SheetInfo};
+use super::sheet::{datetime, iso_date, push_ref, sheet_infos, text_value};
 use super::xls_check::XlsFacts;
 use super::xlsx_fast::{self, Stop};
 use super::{ods_scan, xlsx_compat, xlsx_merges};
 use crate::error::ErrorKind;
-use crate::model::Date;
 
 /// The formats jixiao reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,17 +135,6 @@ fn contains_utf16(bytes: &[u8], needle: &str) -> bool {
     memchr::memmem::find(bytes, &pattern).is_some()
 }
 
-/// A sheet's name and what kind of sheet it is.
-#[derive(Debug, Clone)]
-pub struct SheetInfo {
-    /// The name.
-    pub name: String,
-    /// False for chart, dialog and macro sheets, which hold no cells.
-    pub is_worksheet: bool,
-    /// True for hidden and very hidden sheets.
-    pub hidden: bool,
-}
-
 /// An .xlsx: read by the fast reader (`xlsx_fast`), by calamine where the fast reader gives up.
 pub struct XlsxBook<'a> {
     bytes: &'a [u8],
@@ -238,21 +226,6 @@ impl<'a> XlsxBook<'a> {
             },
         };
         Ok(Grid::new(cells, merges))
-    }
-}
-
-/// Why a sheet could not be turned into a grid.
-#[derive(Debug)]
-pub enum GridError {
-    /// The sheet is damaged; other sheets may still be read.
-    Damaged(String),
-    /// A limit was passed; the file is rejected.
-    Limit(ErrorKind),
-}
-
-impl From<String> for GridError {
-    fn from(detail: String) -> Self {
-        GridError::Damaged(detail)
     }
 }
 
@@ -488,24 +461,6 @@ fn range_cells(
     Ok(cells)
 }
 
-fn push_ref(cells: &mut Vec<Cell>, row: u32, col: u32, data: &DataRef<'_>) {
-    let value = match data {
-        DataRef::SharedString(text) => text_value(text),
-        DataRef::String(text) => text_value(text),
-        DataRef::Int(i) => Some(CellValue::Number(*i as f64)),
-        DataRef::Float(f) => Some(CellValue::Number(*f)),
-        DataRef::Bool(b) => Some(CellValue::Bool(*b)),
-        DataRef::DateTime(dt) => Some(datetime(dt)),
-        DataRef::DateTimeIso(iso) => Some(iso_date(iso)),
-        DataRef::DurationIso(text) => text_value(text),
-        DataRef::Error(e) => Some(CellValue::Error(e.to_string())),
-        DataRef::Empty => None,
-    };
-    if let Some(value) = value {
-        cells.push(Cell { row, col, value });
-    }
-}
-
 fn convert(data: &Data) -> Option<CellValue> {
     match data {
         Data::String(text) => text_value(text),
@@ -518,60 +473,6 @@ fn convert(data: &Data) -> Option<CellValue> {
         Data::Error(e) => Some(CellValue::Error(e.to_string())),
         Data::Empty => None,
     }
-}
-
-/// The cells calamine's reader yields for a sheet of an .xlsx (no limits: for checks).
-pub(super) fn calamine_cells<R: std::io::Read + std::io::Seek>(
-    workbook: &mut Xlsx<R>,
-    sheet: &str,
-) -> Result<Vec<Cell>, String> {
-    let mut reader = workbook
-        .worksheet_cells_reader(sheet)
-        .map_err(|e| e.to_string())?;
-    let mut cells = Vec::new();
-    while let Some(cell) = reader.next_cell().map_err(|e| e.to_string())? {
-        let (row, col) = cell.get_position();
-        push_ref(&mut cells, row, col, cell.get_value());
-    }
-    Ok(cells)
-}
-
-/// calamine's sheet list as jixiao's.
-pub(super) fn sheet_infos(metadata: &[calamine::Sheet]) -> Vec<SheetInfo> {
-    metadata
-        .iter()
-        .map(|sheet| SheetInfo {
-            name: sheet.name.clone(),
-            is_worksheet: sheet.typ == SheetType::WorkSheet,
-            hidden: sheet.visible != SheetVisible::Visible,
-        })
-        .collect()
-}
-
-/// A text cell's value: `None` for a blank text.
-pub(super) fn text_value(text: &str) -> Option<CellValue> {
-    if text.trim().is_empty() {
-        None
-    } else {
-        Some(CellValue::Text(text.to_owned()))
-    }
-}
-
-/// A date (or a plain number, for an elapsed time or a date out of range) as a cell value.
-pub(super) fn datetime(dt: &calamine::ExcelDateTime) -> CellValue {
-    if dt.is_datetime() {
-        let (year, month, day, ..) = dt.to_ymd_hms_milli();
-        if let Some(date) = Date::new(i32::from(year), u32::from(month), u32::from(day)) {
-            return CellValue::Date(date);
-        }
-    }
-    CellValue::Number(dt.as_f64())
-}
-
-fn iso_date(iso: &str) -> CellValue {
-    iso.get(..10)
-        .and_then(Date::parse_iso)
-        .map_or_else(|| CellValue::Text(iso.to_owned()), CellValue::Date)
 }
 
 /// Reads a whole file into memory, so it is read from disk exactly once.

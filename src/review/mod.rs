@@ -10,7 +10,7 @@ pub mod rules;
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{FindingLevel, FormKind, Project, Review};
+use crate::model::{FindingLevel, Project, Record, Review};
 use crate::normalize::Dictionary;
 pub use rules::{Conclusions, RuleSet, RuleSources};
 
@@ -48,9 +48,17 @@ impl Reviewer {
         &self.rules.conclusions
     }
 
+    /// Reviews a normalized record in place: the kinds the rules are for (project target
+    /// forms); others are left as they are.
+    pub fn review_record(&self, record: &mut Record, dictionary: &Dictionary) {
+        match record {
+            Record::Project(project) => self.review(project, dictionary),
+        }
+    }
+
     /// Reviews a normalized target form in place (self-evaluations are not reviewed).
     pub fn review(&self, project: &mut Project, dictionary: &Dictionary) {
-        if project.kind != FormKind::Target {
+        if !project.kind.is_project_target() {
             return;
         }
         let mut findings = Vec::new();

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
+use crate::data_files::{DataKind, files_of_kind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keywords::Keywords;
 use crate::model::FindingLevel;
@@ -200,11 +201,9 @@ impl RuleSources {
 
     /// Adds every review file (`kind = "review"`) of a folder, in name order.
     pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
-        for (shown, text) in crate::template::toml_files(dir)? {
-            if is_review_file(&text) {
-                self.merge_text(&text)
-                    .map_err(|e| Error::in_file(&shown, ErrorKind::Template(e)))?;
-            }
+        for (shown, text) in files_of_kind(dir, DataKind::Review)? {
+            self.merge_text(&text)
+                .map_err(|e| Error::in_file(&shown, ErrorKind::Template(e)))?;
         }
         Ok(())
     }
@@ -259,13 +258,6 @@ impl RuleSources {
             rules,
         })
     }
-}
-
-/// True for a review rules file.
-pub fn is_review_file(text: &str) -> bool {
-    text.lines()
-        .map(str::trim)
-        .any(|l| l.starts_with("kind = \"review\""))
 }
 
 fn compile(def: &RuleDef) -> std::result::Result<Rule, String> {

@@ -8,6 +8,7 @@ pub mod def;
 
 use std::path::Path;
 
+use crate::data_files::{DataKind, files_of_kind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keywords::{FastMap, FastSet};
 use crate::model::{Block, FormKind, FundKind, MoneyUnit};
@@ -724,10 +725,7 @@ impl TemplateSet {
     /// Adds every `*.toml` in `dir` (sorted by name); one with a built-in id replaces it.
     /// Dictionary files (`kind = "dictionary"`) are left to the normalizer.
     pub fn add_dir(&mut self, dir: &Path) -> Result<()> {
-        for (shown, text) in toml_files(dir)? {
-            if is_dictionary(&text) || crate::review::rules::is_review_file(&text) {
-                continue;
-            }
+        for (shown, text) in files_of_kind(dir, DataKind::Template)? {
             let template =
                 parse(&text).map_err(|e| Error::in_file(&shown, ErrorKind::Template(e)))?;
             self.insert(template);
@@ -805,32 +803,6 @@ impl TemplateSet {
     }
 }
 
-/// The `*.toml` files of a folder, sorted by name, as (path shown, text).
-pub fn toml_files(dir: &Path) -> Result<Vec<(String, String)>> {
-    let template_error = |path: &Path, e: std::io::Error| {
-        Error::in_file(
-            path.display().to_string(),
-            ErrorKind::Template(e.to_string()),
-        )
-    };
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| template_error(dir, e))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
-        })
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(|e| template_error(&path, e))?;
-            Ok((path.display().to_string(), text))
-        })
-        .collect()
-}
-
 /// Parses and compiles one template file's text.
 pub fn parse(text: &str) -> std::result::Result<Template, String> {
     let def: TemplateDef = toml::from_str(text).map_err(|e| {
@@ -846,13 +818,6 @@ pub fn parse(text: &str) -> std::result::Result<Template, String> {
         }
     })?;
     Template::compile(def)
-}
-
-/// True for a dictionary file (the normalizer's `normalize.toml`), which lives beside templates.
-pub fn is_dictionary(text: &str) -> bool {
-    text.lines()
-        .map(str::trim)
-        .any(|l| l.starts_with("[dictionary]") || l.starts_with("kind = \"dictionary\""))
 }
 
 #[cfg(test)]

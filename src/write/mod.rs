@@ -2,6 +2,7 @@
 //! JSON lines (rendered in render.rs) and the manifest — plus the form renderer used for samples
 //! and tests.
 
+pub mod cells;
 pub mod csv_out;
 pub mod evaluations;
 pub mod form;
@@ -11,6 +12,7 @@ pub mod output;
 pub mod render;
 pub mod review_out;
 pub mod rows;
+pub mod set_aside;
 pub mod summary;
 pub mod totals;
 

@@ -5,6 +5,7 @@
 
 use rust_decimal::Decimal;
 
+pub use super::cells::XCell;
 use super::csv_out::{CsvEncoding, CsvUnit, FUND_HEADERS, indicator_rows, project_row, rows_bytes};
 use super::evaluations::{
     COMPARISON_HEADERS, EVALUATION_DETAIL_HEADERS, evaluation_indicator_rows, evaluation_row,
@@ -14,7 +15,7 @@ use super::manifest::manifest_row;
 use super::review_out::{REVIEW_HEADERS, review_rows};
 use super::rows::{department_group, display_width, fit_cell, project_id};
 use super::totals::indicator_count;
-use crate::model::{Date, FormKind, FundKind, Project};
+use crate::model::{FormKind, FundKind, Project, Record};
 use crate::outcome::{FileOutcome, FileStatus};
 
 /// The list sheets of the summary workbook.
@@ -75,21 +76,14 @@ impl Sheet {
     pub fn of_evaluations(self) -> bool {
         matches!(self, Sheet::EvaluationDetails | Sheet::Comparison)
     }
-}
 
-/// A workbook cell, ready to write.
-#[derive(Debug, Clone, PartialEq)]
-pub enum XCell {
-    /// Text (already cut to fit a cell).
-    Text(String),
-    /// An amount in 万元, shown `#,##0.00`.
-    Money(Option<Decimal>),
-    /// A plain number.
-    Number(Option<Decimal>),
-    /// A date.
-    Date(Option<Date>),
-    /// A fraction shown as a percentage (0.9537 → 95.37%).
-    Percent(Option<Decimal>),
+    /// The sheet listing one row per form of a kind written at the end, if it has one.
+    pub fn details_of(kind: FormKind) -> Option<Sheet> {
+        match kind {
+            FormKind::SelfEvaluation => Some(Sheet::EvaluationDetails),
+            FormKind::Target => None,
+        }
+    }
 }
 
 /// A row of a list sheet, with the display width of each cell.
@@ -282,8 +276,9 @@ impl Renderer {
         let mut project_rows = Vec::new();
         let mut indicator_csv_rows = Vec::new();
         let mut review_csv_rows = Vec::new();
-        // Self-evaluations are rendered once they are held against their targets, at the end.
-        for project in outcome.forms.iter().filter(|f| f.kind == FormKind::Target) {
+        // Other kinds are rendered at the end (self-evaluations once held against their targets).
+        let targets = outcome.projects().filter(|p| p.kind.is_project_target());
+        for project in targets {
             out.projects += 1;
             project_rows.push(project_row(project, self.unit));
             indicator_csv_rows.extend(indicator_rows(project));
@@ -299,6 +294,14 @@ impl Renderer {
         out.review_csv = rows_bytes(&review_csv_rows, encoding)?;
         out.manifest = manifest_row(outcome, encoding)?;
         Ok(out)
+    }
+
+    /// Renders a record of a kind written at the end of a run, for its own outputs.
+    pub fn render_set_aside(&self, record: &Record) -> std::io::Result<Rendered> {
+        match (record.kind(), record) {
+            (FormKind::SelfEvaluation, Record::Project(project)) => self.render_evaluation(project),
+            (FormKind::Target, _) => Ok(Rendered::default()),
+        }
     }
 
     /// Renders a self-evaluation (linked to its target, or not) for the evaluation outputs.

@@ -1,7 +1,7 @@
 //! What a target form's review contributes to the outputs: a row per finding in the 审核 sheet
 //! and in review.csv (the same columns, with the project's id first and the rule's id last).
 
-use super::render::XCell;
+use super::cells::XCell;
 use super::rows::{department_group, neutralize, project_id};
 use crate::model::{Finding, Project};
 

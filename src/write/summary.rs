@@ -19,6 +19,7 @@ use super::render::{
     DETAIL_CONCLUSION_COL, DETAIL_FIRST_FUND_COL, Sheet, XCell, XRow, detail_headers,
 };
 use super::rows::{display_width, fit_cell, unique_sheet_name};
+use super::set_aside::SetAsideTotals;
 use super::totals::DepartmentTotals;
 use crate::model::{Date, FundKind};
 
@@ -206,12 +207,12 @@ impl SummaryWorkbook {
     pub fn finish(
         mut self,
         totals: &DepartmentTotals,
-        evaluations: &EvaluationTotals,
+        set_aside: &SetAsideTotals,
         path: &Path,
     ) -> Result<(), XlsxError> {
         self.write_summary_sheet(totals)?;
         if let Some(index) = self.evaluation_summary {
-            self.write_evaluation_summary(index, evaluations)?;
+            self.write_evaluation_summary(index, &set_aside.evaluations)?;
         }
         for sheet in Sheet::ALL {
             if !self.list(sheet).sheets.is_empty() {

@@ -1,0 +1,97 @@
+//! The fast .xlsx reader checked against calamine, sheet by sheet: the same sheets, the same
+//! cells, and never a workbook or sheet only one of them reads. For the tests and the fuzz target.
+
+use std::io::Cursor;
+
+use super::xlsx_fast::Book;
+
+/// How the fast reader fared on a workbook, checked against calamine.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Agreement {
+    /// Sheets both readers read, with the same cells.
+    pub same: usize,
+    /// Sheets the fast reader gave up on (calamine reads them).
+    pub bailed: usize,
+    /// True when the fast reader gave up on the whole workbook.
+    pub book_bailed: bool,
+}
+
+/// Reads every sheet of an .xlsx with both readers (calamine on the copy jixiao gives it, see
+/// `xlsx_compat`): `Err` names the first difference — in the sheet list, in a sheet's cells, or
+/// a workbook or sheet only one of them reads (the fast reader must give up where calamine
+/// fails). For the tests and the fuzz target.
+pub fn check_against_calamine(bytes: &[u8]) -> Result<Agreement, String> {
+    use calamine::Reader;
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(Agreement::default());
+    };
+    let Some(book) = Book::open(&mut archive) else {
+        return Ok(Agreement {
+            book_bailed: true,
+            ..Agreement::default()
+        });
+    };
+    let copy = match super::xlsx_compat::calamine_copy(&mut archive) {
+        Ok(Some(copy)) => std::borrow::Cow::Owned(copy),
+        Ok(None) => std::borrow::Cow::Borrowed(bytes),
+        Err(e) => return Err(format!("only the fast reader opens the workbook: {e}")),
+    };
+    let mut calamine = match crate::panic_guard::guarded(|| calamine::Xlsx::new(Cursor::new(copy)))
+    {
+        Ok(Ok(calamine)) => calamine,
+        Ok(Err(e)) => return Err(format!("only the fast reader opens the workbook: {e}")),
+        Err(panic) => return Err(format!("only the fast reader opens the workbook: {panic}")),
+    };
+    let theirs: Vec<(String, bool, bool)> = super::sheet::sheet_infos(calamine.sheets_metadata())
+        .into_iter()
+        .map(|s| (s.name, s.is_worksheet, s.hidden))
+        .collect();
+    let ours: Vec<(String, bool, bool)> = book
+        .sheets()
+        .into_iter()
+        .map(|s| (s.name, s.is_worksheet, s.hidden))
+        .collect();
+    if ours != theirs {
+        return Err(format!("sheets differ: fast {ours:?}, calamine {theirs:?}"));
+    }
+    let mut agreement = Agreement::default();
+    for (name, is_worksheet, _) in &ours {
+        if !is_worksheet {
+            continue;
+        }
+        let Some(xml) = book
+            .path(name)
+            .and_then(|path| super::xlsx_merges::sheet_xml(&mut archive, path))
+        else {
+            agreement.bailed += 1;
+            continue;
+        };
+        let fast = book.cells(&xml, &mut || Ok(()));
+        let slow =
+            crate::panic_guard::guarded(|| super::sheet::calamine_cells(&mut calamine, name));
+        match (fast, slow) {
+            (Ok(fast), Ok(Ok(slow))) => {
+                if let Some(at) =
+                    (0..fast.len().max(slow.len())).find(|&i| fast.get(i) != slow.get(i))
+                {
+                    return Err(format!(
+                        "sheet {name}: cell {at} differs: fast {:?}, calamine {:?}",
+                        fast.get(at),
+                        slow.get(at)
+                    ));
+                }
+                agreement.same += 1;
+            }
+            (Err(_), _) => agreement.bailed += 1,
+            (Ok(_), Ok(Err(e))) => {
+                return Err(format!("sheet {name}: only the fast reader reads it: {e}"));
+            }
+            (Ok(_), Err(panic)) => {
+                return Err(format!(
+                    "sheet {name}: only the fast reader reads it: {panic}"
+                ));
+            }
+        }
+    }
+    Ok(agreement)
+}

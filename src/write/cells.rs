@@ -1,0 +1,21 @@
+//! A cell of the summary workbook's list sheets, ready to write: the vocabulary the renderers of
+//! each sheet share.
+
+use rust_decimal::Decimal;
+
+use crate::model::Date;
+
+/// A workbook cell, ready to write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum XCell {
+    /// Text (already cut to fit a cell).
+    Text(String),
+    /// An amount in 万元, shown `#,##0.00`.
+    Money(Option<Decimal>),
+    /// A plain number.
+    Number(Option<Decimal>),
+    /// A date.
+    Date(Option<Date>),
+    /// A fraction shown as a percentage (0.9537 → 95.37%).
+    Percent(Option<Decimal>),
+}
