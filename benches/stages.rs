@@ -91,7 +91,17 @@ fn stages(c: &mut Criterion) {
             cell: "A1".into(),
         };
         let deadline = Limits::default().deadline();
-        let extract = || extract_form(&grid, &regions[0], &labels, source.clone(), deadline);
+        let footers = templates.footers();
+        let extract = || {
+            extract_form(
+                &grid,
+                &regions[0],
+                &labels,
+                source.clone(),
+                footers,
+                deadline,
+            )
+        };
         group.bench_function("extract", |b| {
             b.iter(|| match extract() {
                 Ok(FormOutcome::Form(project)) => project.indicators.len(),

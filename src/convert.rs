@@ -157,10 +157,12 @@ struct RunState {
 }
 
 /// Where each target form was first found: project id hash → the file, to recognise duplicates
-/// and to find a self-evaluation's target again.
+/// and to find a self-evaluation's target again; and by project code and year, which a linking
+/// tries first.
 #[derive(Default)]
 struct TargetIndex {
     seen: HashMap<u64, u32>,
+    codes: HashMap<u64, u32>,
     first_files: Vec<Box<str>>,
 }
 
@@ -170,6 +172,18 @@ impl TargetIndex {
         let index = *self.seen.get(&fnv1a(id.as_bytes()))?;
         self.first_files.get(index as usize).map(|f| f.as_ref())
     }
+
+    /// The file a project code (of a year) was first found in.
+    fn file_of_code(&self, key: &str) -> Option<&str> {
+        let index = *self.codes.get(&fnv1a(key.as_bytes()))?;
+        self.first_files.get(index as usize).map(|f| f.as_ref())
+    }
+}
+
+/// A project's budget-system code with its year ("2025|51010025T000010263357"), when it has one.
+fn code_key(project: &Project) -> Option<String> {
+    let code = project.project_code.as_deref().filter(|c| !c.is_empty())?;
+    Some(format!("{}|{code}", project.year.map_or(0, |y| y)))
 }
 
 /// Records of one kind set aside as JSON lines in a working file of the output folder.
@@ -329,11 +343,18 @@ impl SetAsidePass<'_> {
     }
 
     /// Reads the target form of the same project again (from the file it was found in) and holds
-    /// the form against it. No target in the batch: left unlinked.
+    /// the form against it: the target of the same project code and year first, else of the same
+    /// year, 主管部门 and 项目名称. No target in the batch: left unlinked.
     fn link_to_target(&self, evaluation: &mut Project) {
+        let by_code =
+            code_key(evaluation).and_then(|key| Some((self.targets.file_of_code(&key)?, key)));
         let id = project_id(evaluation);
-        let Some(file) = self.targets.file_of(&id) else {
-            return;
+        let (file, code) = match by_code {
+            Some((file, key)) => (file, Some(key)),
+            None => match self.targets.file_of(&id) {
+                Some(file) => (file, None),
+                None => return,
+            },
         };
         let input = InputFile {
             path: PathBuf::from(file),
@@ -341,11 +362,16 @@ impl SetAsidePass<'_> {
             skip: None,
         };
         let outcome = self.job.pipeline.process(&input);
-        let target = outcome
-            .projects()
-            .find(|f| f.kind.is_project_target() && project_id(f) == id);
+        let target = outcome.projects().find(|f| {
+            f.kind.is_project_target()
+                && match &code {
+                    Some(key) => code_key(f).as_ref() == Some(key),
+                    None => project_id(f) == id,
+                }
+        });
         if let Some(target) = target {
-            link(evaluation, target, id);
+            let target_id = project_id(target);
+            link(evaluation, target, target_id);
         }
     }
 }
@@ -469,6 +495,20 @@ impl RunState {
         let file_index = targets.first_files.len() as u32;
         let mut file_recorded = false;
         for project in outcome.projects().filter(|p| p.kind.is_project_target()) {
+            if let Some(key) = code_key(project) {
+                let index = file_index;
+                let recorded = &mut file_recorded;
+                targets
+                    .codes
+                    .entry(fnv1a(key.as_bytes()))
+                    .or_insert_with(|| {
+                        if !*recorded {
+                            targets.first_files.push(outcome.file.as_str().into());
+                            *recorded = true;
+                        }
+                        index
+                    });
+            }
             self.report.forms += 1;
             self.report.warnings += project.warnings.len() as u64;
             self.totals.add(project);

@@ -1,6 +1,6 @@
 //! The data files of a templates folder (`--templates DIR`): every `*.toml`, and which of the three
-//! kinds of data each holds — a template, a dictionary file (`kind = "dictionary"`) or a review
-//! rules file (`kind = "review"`). The template loader, the normalizer's dictionary and the review
+//! kinds of data each holds — a template, a dictionary file (`kind = "dictionary"`), a review
+//! rules file (`kind = "review"`) or footer labels (`kind = "footers"`). The template loader, the normalizer's dictionary and the review
 //! each take their own kind from one listing, so none of them needs to know the others.
 
 use std::path::Path;
@@ -16,6 +16,8 @@ pub enum DataKind {
     Dictionary,
     /// Review rules.
     Review,
+    /// Footer labels (`kind = "footers"`).
+    Footers,
 }
 
 impl DataKind {
@@ -27,6 +29,8 @@ impl DataKind {
             DataKind::Dictionary
         } else if lines().any(|l| l.starts_with("kind = \"review\"")) {
             DataKind::Review
+        } else if lines().any(|l| l.starts_with("kind = \"footers\"")) {
+            DataKind::Footers
         } else {
             DataKind::Template
         }

@@ -454,11 +454,11 @@ fn the_review_command_prints_words_csv_and_a_closing_count() {
     let mut reader = csv::Reader::from_reader(run.stdout.trim_start_matches('\u{feff}').as_bytes());
     let header = reader.headers().unwrap().clone();
     assert_eq!(header.get(0), Some("项目编号"));
-    assert_eq!(header.get(10), Some("规则编号"));
+    assert_eq!(header.get(13), Some("规则编号"));
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     // Six forms pass (one row each), three are sent back with four findings.
     assert_eq!(rows.iter().filter(|r| &r[3] == "通过").count(), 6);
-    assert_eq!(rows.iter().filter(|r| !r[10].is_empty()).count(), 5);
+    assert_eq!(rows.iter().filter(|r| !r[13].is_empty()).count(), 5);
 }
 
 #[test]
@@ -485,7 +485,10 @@ fn convert_writes_the_review_sheet_review_csv_and_counts_per_department() {
             "说明",
             "来源文件",
             "工作表",
-            "单元格"
+            "单元格",
+            "项目编码",
+            "填报人",
+            "联系电话"
         ]
     );
     let csv = std::fs::read_to_string(out.join("review.csv")).unwrap();

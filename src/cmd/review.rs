@@ -152,6 +152,14 @@ fn text_block(form: &Project) -> String {
         form.source.sheet,
         form.source.cell
     );
+    let contact = &form.contact;
+    if !review.findings.is_empty() && (contact.person.is_some() || contact.phone.is_some()) {
+        let who: Vec<&str> = [contact.person.as_deref(), contact.phone.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        text.push_str(&format!("  联系：{}\n", who.join(" ")));
+    }
     for finding in &review.findings {
         let mark = match finding.level {
             FindingLevel::Error => "✗",
@@ -186,6 +194,9 @@ fn pass_row(form: &Project, conclusion: &str) -> Vec<String> {
         text(&form.source.file),
         text(&form.source.sheet),
         form.source.cell.clone(),
+        text(form.project_code.as_deref().unwrap_or("")),
+        text(form.contact.person.as_deref().unwrap_or("")),
+        text(form.contact.phone.as_deref().unwrap_or("")),
         String::new(),
     ]
 }

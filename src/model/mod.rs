@@ -24,7 +24,7 @@ pub mod warning;
 pub use date::{Date, days_in_month, spreadsheet_decimal};
 pub use evaluation::{Comparison, Evaluation, EvaluationFunds, TargetLink};
 pub use funds::{FundKind, FundLine, Funds, MoneyUnit, Rate};
-pub use identity::Source;
+pub use identity::{Contact, Source};
 pub use indicator::{
     Block, Comparator, Direction, Indicator, Measure, MeasureKind, NormalizedIndicator,
 };

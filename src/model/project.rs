@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::{Date, Evaluation, FormKind, Funds, Indicator, Review, Source, Warning};
+use super::{Contact, Date, Evaluation, FormKind, Funds, Indicator, Review, Source, Warning};
 
 /// One project's form (a target form or a self-evaluation), read from one place in one
 /// workbook.
@@ -22,8 +22,11 @@ pub struct Project {
     pub template: String,
     /// The budget year the form is for (from "(2023年度)"), when the form states it.
     pub year: Option<i32>,
-    /// 项目名称.
+    /// 项目名称 (without a budget-system code written before it).
     pub project_name: String,
+    /// 项目编码: the budget system's code of the project (from a cell of its own, or split off a
+    /// name written "CODE-名称"); `null` when the form has none. Ties a project across years.
+    pub project_code: Option<String>,
     /// 主管部门, as written (blank when the form leaves it blank).
     pub department: String,
     /// Code prefix split off 主管部门 ("[610001]…", "219-…"), when there was one.
@@ -46,6 +49,8 @@ pub struct Project {
     pub overall_goal: String,
     /// 年度总体目标 (年度目标 on the 2020 form).
     pub annual_goal: String,
+    /// Whom to call about the form.
+    pub contact: Contact,
     /// The indicator table, in the order of the form.
     pub indicators: Vec<Indicator>,
     /// What a self-evaluation says of the year (budget execution, goals reached, scores); absent

@@ -75,6 +75,8 @@ pub enum WarningCode {
     IndicatorAdded,
     /// 实际完成值 does not reach the target.
     NotAchieved,
+    /// A value repeated on every row of a project (a flat export's amounts) differs between rows.
+    RepeatedValueDiffers,
 }
 
 impl WarningCode {
@@ -108,6 +110,7 @@ impl WarningCode {
             WarningCode::IndicatorDropped => "indicator_dropped",
             WarningCode::IndicatorAdded => "indicator_added",
             WarningCode::NotAchieved => "not_achieved",
+            WarningCode::RepeatedValueDiffers => "repeated_value_differs",
         }
     }
 }

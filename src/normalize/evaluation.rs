@@ -117,7 +117,10 @@ pub fn check(project: &Project, rules: &EvaluationRules) -> (Vec<Warning>, Optio
     let fund_score = evaluation.funds.total.as_ref().and_then(|l| l.score);
     let weights: Vec<Decimal> = project.indicators.iter().filter_map(|i| i.weight).collect();
     let scores: Vec<Decimal> = project.indicators.iter().filter_map(|i| i.score).collect();
-    if fund_weight.is_some() || !weights.is_empty() {
+    // Only a form with its budget execution can be held to 100 points (an export of the
+    // indicators alone leaves the budget's points out).
+    let has_budget = evaluation.funds != Default::default() || !evaluation.other_lines.is_empty();
+    if has_budget && (fund_weight.is_some() || !weights.is_empty()) {
         let sum = fund_weight.unwrap_or_default() + weights.iter().sum::<Decimal>();
         if sum != rules.full_score {
             warn(

@@ -80,6 +80,22 @@ impl Normalizer {
             .warnings
             .retain(|w| !OWN_CODES.contains(&w.code) && !evaluation::CODES.contains(&w.code));
         project.project_name = fold_width(project.project_name.trim());
+        // A project code written before the name ("CODE-名称") is the code; the name is the rest.
+        project.project_code = project
+            .project_code
+            .as_deref()
+            .map(|code| fold_width(code.trim()))
+            .filter(|code| !code.is_empty());
+        let (code, name) = names::split_project_code(&project.project_name);
+        if let Some(code) = code
+            && project
+                .project_code
+                .as_ref()
+                .is_none_or(|known| *known == code)
+        {
+            project.project_code = Some(code);
+            project.project_name = name;
+        }
         let (code, name) = names::split_code(&project.department);
         project.department = name;
         if code.is_some() {
@@ -107,6 +123,9 @@ impl Normalizer {
                         cell: Some(indicator.cell.clone()),
                     });
                 }
+            }
+            if let Some(direction) = indicator.direction.as_deref().and_then(canonical_direction) {
+                indicator.direction = Some(direction.to_owned());
             }
             let wording = fold_width(&clean_inline(&indicator.level3));
             let level3 = d.level3.exact(&wording).map_or(wording, str::to_owned);
@@ -230,6 +249,33 @@ impl UnmappedReport {
             .map(|(kind, text, count)| (UNMAPPED_KINDS[kind], text, count))
             .collect()
     }
+}
+
+/// A 计算符号 / 运算符号 / 指标性质 as one of ≥ > = < ≤ 定性 定量（其他） 不适用, whichever way the form
+/// or the budget system wrote it: the system's codes (1 ≥, 2 ＞, 3 ＝, 4 ＜, 5 ≤, 6 定性,
+/// 9 定量（其他）, 10 不适用), glyphs half- or full-width, ">=" and "<=". Other words (正向指标 …)
+/// are kept as written (`None`).
+pub fn canonical_direction(written: &str) -> Option<&'static str> {
+    let folded: String = fold_width(written.trim())
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            c => c,
+        })
+        .collect();
+    Some(match folded.as_str() {
+        "1" | "≥" | "≧" | ">=" | "=>" => "≥",
+        "2" | ">" => ">",
+        "3" | "=" | "==" => "=",
+        "4" | "<" => "<",
+        "5" | "≤" | "≦" | "<=" | "=<" => "≤",
+        "6" | "定性" => "定性",
+        "9" | "定量(其他)" => "定量（其他）",
+        "10" | "不适用" => "不适用",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

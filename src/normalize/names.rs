@@ -13,6 +13,29 @@ pub fn split_code(text: &str) -> (Option<String>, String) {
     (None, folded)
 }
 
+/// Splits a budget-system project code off a project name written "CODE-名称"
+/// ("51092324T000010263357-2023年全县安可替代补助资金项目"): a code of at least six letters and
+/// digits (digits among them), then "-", "—" or spaces, then a name with Chinese in it. Any
+/// other name comes back whole, with no code.
+pub fn split_project_code(text: &str) -> (Option<String>, String) {
+    let folded = fold_width(text.trim());
+    let code: String = folded
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let rest = &folded[code.len()..];
+    let name = rest.trim_start_matches(['-', '—', '–', '_', ' ']);
+    let separated = name.len() < rest.len();
+    if code.chars().count() >= 6
+        && code.chars().any(|c| c.is_ascii_digit())
+        && separated
+        && name.chars().any(is_cjk)
+    {
+        return (Some(code), name.trim().to_owned());
+    }
+    (None, folded)
+}
+
 const OPEN: &[char] = &['[', '【', '(', '（', '〔', '［'];
 const CLOSE: &[char] = &[']', '】', ')', '）', '〕', '］'];
 const SEPARATORS: &[char] = &['-', '_', ':', '：', '.', '、', '—', ' ', '|'];
@@ -86,6 +109,31 @@ fn trailing_code(text: &str) -> Option<(Option<String>, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_project_code_before_the_name_is_split_off() {
+        assert_eq!(
+            split_project_code("51092324T000010263357-2023年全县安可替代补助资金项目"),
+            (
+                Some("51092324T000010263357".into()),
+                "2023年全县安可替代补助资金项目".into()
+            )
+        );
+        assert_eq!(
+            split_project_code("310112250004 社区公共空间微更新")
+                .0
+                .as_deref(),
+            Some("310112250004")
+        );
+        for name in [
+            "2023-2025年道路养护",
+            "G318-国道养护",
+            "社区公共空间微更新",
+            "ABCDEFG-名称",
+        ] {
+            assert_eq!(split_project_code(name).0, None, "{name}");
+        }
+    }
 
     fn split(text: &str) -> (Option<&str>, String) {
         let (code, name) = split_code(text);

@@ -9,9 +9,9 @@ use super::columns::{ColumnSet, table_rows};
 use super::grid::{Cell, CellValue, Grid, Region, a1};
 use super::limits::Deadline;
 use super::locate::{FormRegion, LabelCell};
-use super::values::{Amount, cell_text, inline_text, parse_amount};
-use crate::model::{MoneyUnit, Warning, WarningCode};
-use crate::template::{Alias, FieldSpec, Position, Template, any_matches};
+use super::values::{Amount, DateRead, cell_text, inline_text, parse_amount, parse_date};
+use crate::model::{Contact, MoneyUnit, Warning, WarningCode};
+use crate::template::{Alias, FieldSpec, Footers, Position, Template, any_matches};
 use crate::text::{clean_inline, fold_char};
 
 /// A located form and what is known about it while it is read.
@@ -19,6 +19,8 @@ pub(super) struct FormContext<'g, 't, 'l> {
     pub grid: &'g Grid,
     pub region: &'g FormRegion<'t>,
     pub template: &'t Template,
+    /// The labels of footer lines.
+    pub footers: &'g Footers,
     /// Candidate labels in the form's rows, in row order.
     pub labels: &'l [LabelCell<'g>],
     /// Per label: true when it is one of the template's labels (and so never a value).
@@ -54,6 +56,7 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
         grid: &'g Grid,
         region: &'g FormRegion<'t>,
         labels: &'l [LabelCell<'g>],
+        footers: &'g Footers,
         deadline: Deadline,
     ) -> Self {
         let cells = grid.rows(region.first_row, region.last_row);
@@ -86,6 +89,7 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
             grid,
             region,
             template,
+            footers,
             labels,
             known,
             hits,
@@ -204,12 +208,18 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
     }
 
     /// Labels that end an inline value: those of every field read inline.
-    fn inline_stoppers(&self) -> Vec<&'t Alias> {
+    /// The labels that end an inline value: the template's inline fields and every footer label
+    /// ("填报人：张三  联系电话：…" in one cell gives 张三).
+    fn inline_stoppers(&self) -> Vec<&'g Alias>
+    where
+        't: 'g,
+    {
         self.template
             .fields
             .iter()
             .filter(|f| f.at.contains(&Position::Inline))
             .flat_map(|f| f.aliases.iter())
+            .chain(self.footers.all())
             .collect()
     }
 
@@ -278,6 +288,50 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
             }
         }
         None
+    }
+
+    /// The form's contact, wherever the form says it: "label：value" in any cell of the form's rows
+    /// (a footer line, several labels in one cell) or a label cell with the value on its right.
+    /// The person is the first of the footer file's person labels found (填报人, else 联系人, else
+    /// 项目负责人), the name only. Returns the cells read, keyed `contact.person` ….
+    pub(super) fn read_contact(&self) -> (Contact, Vec<(String, String)>) {
+        let footers = self.footers;
+        let stoppers: Vec<&Alias> = self.inline_stoppers();
+        let find = |aliases: &[Alias]| -> Option<(CellValue, String)> {
+            aliases.iter().find_map(|alias| {
+                let inline = self.colon_cells.iter().find_map(|(cell, folded)| {
+                    let value = folded.value_after(alias, &stoppers)?;
+                    Some((non_empty_text(value)?, a1(cell.row, cell.col)))
+                });
+                inline.or_else(|| {
+                    self.labels
+                        .iter()
+                        .filter(|l| alias.matches(&l.folded))
+                        .find_map(|label| {
+                            let found = self.right_of(label);
+                            Some((found.value?, found.cell))
+                        })
+                })
+            })
+        };
+        let mut contact = Contact::default();
+        let mut cells = Vec::new();
+        if let Some((value, cell)) = find(&footers.person) {
+            contact.person = person_name(&cell_text(&value));
+            cells.push(("contact.person".to_owned(), cell));
+        }
+        if let Some((value, cell)) = find(&footers.phone) {
+            contact.phone = Some(clean_inline(&cell_text(&value))).filter(|p| !p.is_empty());
+            cells.push(("contact.phone".to_owned(), cell));
+        }
+        if let Some((value, cell)) = find(&footers.filed) {
+            contact.filed = match parse_date(Some(&value), false) {
+                DateRead::Full(date) | DateRead::Partial(date) => Some(date),
+                DateRead::Blank | DateRead::Invalid => None,
+            };
+            cells.push(("contact.filed".to_owned(), cell));
+        }
+        (contact, cells)
     }
 
     /// The first value right of a label (after its merged region), unless that is another label.
@@ -428,6 +482,25 @@ impl<'t> Folded<'t> {
         let (start, end) = (to_original(value_start), to_original(value_end));
         Some(clean_inline(&self.text[start..end.max(start)]))
     }
+}
+
+/// A person's name as a form writes it after 填报人: brackets (（签字）) and a phone number after
+/// it left out, spaces between characters closed up.
+fn person_name(text: &str) -> Option<String> {
+    let mut name = String::new();
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' | '（' | '[' | '【' => depth += 1,
+            ')' | '）' | ']' | '】' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            c if c.is_ascii_digit() => break,
+            c if crate::text::is_space(c) => {}
+            c => name.push(c),
+        }
+    }
+    let name = name.trim_matches(|c: char| matches!(c, ':' | '：' | '、' | ',' | '，' | '-'));
+    (!name.is_empty()).then(|| name.to_owned())
 }
 
 fn non_empty_text(text: String) -> Option<CellValue> {

@@ -18,7 +18,7 @@ use super::values::{
 };
 use crate::error::ErrorKind;
 use crate::model::{Evaluation, FormKind, Funds, MoneyUnit, Project, Source, WarningCode};
-use crate::template::{EvaluationField, FieldSpec, Target};
+use crate::template::{EvaluationField, FieldSpec, Footers, Target};
 use crate::text::{clean_block, clean_inline};
 
 /// What became of a located form.
@@ -49,10 +49,11 @@ pub fn extract_form<'g>(
     region: &'g FormRegion<'_>,
     labels: &[LabelCell<'g>],
     source: Source,
+    footers: &Footers,
     deadline: Deadline,
 ) -> Result<FormOutcome, ErrorKind> {
     deadline.check()?;
-    let mut ctx = FormContext::new(grid, region, labels, deadline);
+    let mut ctx = FormContext::new(grid, region, labels, footers, deadline);
     let template = ctx.template;
     if let Some(reason) = &template.refuse {
         return Ok(FormOutcome::Rejected {
@@ -137,6 +138,8 @@ pub fn extract_form<'g>(
     if let Some(evaluation) = &mut evaluation {
         complete_total_score(evaluation, &indicators);
     }
+    let (contact, contact_cells) = ctx.read_contact();
+    form.cells.extend(contact_cells);
     let year = find_title_year(grid, region);
     if !region.titled {
         let message = format!(
@@ -188,6 +191,7 @@ pub fn extract_form<'g>(
         template: region.template.id.clone(),
         year,
         project_name: form.project_name,
+        project_code: form.project_code,
         department: form.department,
         department_code: form.department_code,
         implementing_unit_code: form.implementing_unit_code,
@@ -198,6 +202,7 @@ pub fn extract_form<'g>(
         funds: form.funds,
         overall_goal: form.overall_goal,
         annual_goal: form.annual_goal,
+        contact,
         indicators,
         evaluation,
         review: None,
@@ -238,6 +243,7 @@ fn complete_total_score(evaluation: &mut Evaluation, indicators: &[crate::model:
 #[derive(Default)]
 struct FormFields {
     project_name: String,
+    project_code: Option<String>,
     department: String,
     department_code: Option<String>,
     implementing_unit: String,
@@ -270,6 +276,7 @@ impl FormFields {
         let cell = || Some(found.cell.clone());
         match target {
             Target::ProjectName => self.project_name = clean_inline(&text()),
+            Target::ProjectCode => self.project_code = non_empty(clean_inline(&text())),
             Target::Department => self.department = clean_inline(&text()),
             Target::DepartmentCode => self.department_code = non_empty(clean_inline(&text())),
             Target::ImplementingUnit => self.implementing_unit = clean_inline(&text()),

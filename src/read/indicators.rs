@@ -16,6 +16,7 @@ use super::values::{Number, cell_text, inline_text, parse_number};
 use crate::error::ErrorKind;
 use crate::model::{Block, Indicator, WarningCode};
 use crate::template::{TableSpec, any_matches};
+use crate::text::fold_label;
 
 /// More indicators than any real form has (they have tens): past this the sheet is not a form
 /// but a table of data, and reading on would only exhaust memory.
@@ -344,9 +345,12 @@ fn read_table(
     for cells in table_rows(grid, header.row, header.first_col(), last_row) {
         ctx.deadline.check()?;
         let row = cells[0].row;
+        // A row of the template's end labels ends the table, and so does a footer line
+        // (signatures, contacts, dates, review opinions) in any template.
         let ends_table = labels_in(ctx.labels, row, row)
             .iter()
-            .any(|l| any_matches(&table.end_labels, &l.folded));
+            .any(|l| any_matches(&table.end_labels, &l.folded))
+            || first_text(cells).is_some_and(|text| ctx.footers.starts_line(&fold_label(text)));
         if ends_table {
             break;
         }
@@ -358,6 +362,14 @@ fn read_table(
         out.extend(group.out);
     }
     Ok(())
+}
+
+/// The text of a row's leftmost text cell.
+fn first_text(cells: &[Cell]) -> Option<&str> {
+    cells.iter().find_map(|cell| match &cell.value {
+        CellValue::Text(text) if !text.trim().is_empty() => Some(text.as_str()),
+        _ => None,
+    })
 }
 
 /// Reads one row of one column group.

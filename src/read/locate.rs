@@ -83,7 +83,10 @@ pub fn locate_forms<'t>(
     labels: &[LabelCell<'_>],
     templates: &'t TemplateSet,
 ) -> Vec<FormRegion<'t>> {
-    let registered: Vec<&'t Template> = templates.iter().filter(|t| !t.fallback).collect();
+    let registered: Vec<&'t Template> = templates
+        .iter()
+        .filter(|t| !t.fallback && t.flat.is_none())
+        .collect();
     let fallback: Vec<&'t Template> = templates.iter().filter(|t| t.fallback).collect();
     let mut titles = find_titles(labels, templates, false);
     // The generic reading finds titles only where no registered template claims any.

@@ -9,6 +9,7 @@ mod context;
 pub mod differential;
 pub mod explain;
 pub mod extract;
+mod flat;
 pub mod grid;
 mod indicators;
 pub mod limits;
@@ -29,7 +30,7 @@ use std::path::Path;
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{Project, Record, Source, Warning, WarningCode};
 pub use crate::outcome::{IssueKind, SheetIssue};
-use crate::template::{TemplateSet, any_matches};
+use crate::template::{Footers, TemplateSet, any_matches};
 pub use extract::FormOutcome;
 use grid::Grid;
 pub use limits::{Deadline, Limits};
@@ -183,6 +184,26 @@ fn read_sheet(
         return Ok(());
     }
     let labels = locate::label_cells(grid.cells());
+    // A flat export of the budget system: many projects, one row per indicator.
+    if let Some(header) = flat::find_header(&labels, templates) {
+        let source = Source {
+            file: file.to_owned(),
+            sheet: sheet.to_owned(),
+            cell: String::new(),
+        };
+        let projects = flat::read_flat(grid, &header, &source, deadline)?;
+        if projects.is_empty() {
+            read.issues.push(SheetIssue {
+                sheet: sheet.to_owned(),
+                cell: None,
+                kind: IssueKind::BlankForm,
+                reason: "系统导出表只有表头，没有数据行".into(),
+            });
+        }
+        read.records
+            .extend(projects.into_iter().map(Record::Project));
+        return Ok(());
+    }
     let regions = locate::locate_forms(grid, &labels, templates);
     if regions.is_empty() {
         read.issues.push(no_form(grid, sheet, templates));
@@ -195,7 +216,8 @@ fn read_sheet(
             cell: region.anchor_cell(),
         };
         let form_labels = locate::labels_in(&labels, region.first_row, region.last_row);
-        match choose_template(grid, region, form_labels, &source, deadline)? {
+        let footers = templates.footers();
+        match choose_template(grid, region, form_labels, &source, footers, deadline)? {
             FormOutcome::Form(project) => read.records.push(Record::Project(*project)),
             // A form found by its labels alone that yields nothing is no form at all.
             FormOutcome::Blank | FormOutcome::Unfit { .. } if !region.titled => {
@@ -241,6 +263,7 @@ fn choose_template<'t>(
     region: &FormRegion<'t>,
     labels: &[locate::LabelCell<'_>],
     source: &Source,
+    footers: &Footers,
     deadline: &Deadline,
 ) -> std::result::Result<FormOutcome, ErrorKind> {
     let mut best: Option<(Fit, FormOutcome)> = None;
@@ -255,7 +278,8 @@ fn choose_template<'t>(
             };
             &attempt
         };
-        let outcome = extract::extract_form(grid, region, labels, source.clone(), *deadline)?;
+        let outcome =
+            extract::extract_form(grid, region, labels, source.clone(), footers, *deadline)?;
         let fit = Fit::of(&outcome, region.template);
         if fit.clean || region.template.refuse.is_some() {
             return Ok(outcome);

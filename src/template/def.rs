@@ -13,7 +13,8 @@ pub struct TemplateDef {
     pub id: String,
     /// A name users read.
     pub name: String,
-    /// Title texts the form is found by.
+    /// Title texts the form is found by (none for a flat export, found by its header row).
+    #[serde(default)]
     pub titles: Vec<String>,
     /// What the form is: `target` (default) or `self_evaluation`.
     #[serde(default)]
@@ -52,6 +53,9 @@ pub struct TemplateDef {
     /// A self-evaluation's budget execution table (预算执行情况).
     #[serde(default)]
     pub budget: Option<BudgetDef>,
+    /// A flat export: one row per indicator, read by column families (no title, no fields).
+    #[serde(default)]
+    pub flat: Option<super::flat::FlatDef>,
 }
 
 fn default_money_unit() -> String {

@@ -5,6 +5,8 @@
 //! into a [`Template`]: labels folded for matching, field names checked.
 
 pub mod def;
+pub mod flat;
+pub mod footers;
 
 use std::path::Path;
 
@@ -15,6 +17,8 @@ use crate::model::{Block, FormKind, FundKind, MoneyUnit};
 use crate::text::fold_label;
 pub use def::Position;
 use def::{BudgetDef, OneOrMany, TableDef, TemplateDef};
+pub use flat::{FlatColumn, FlatSpec};
+pub use footers::Footers;
 
 /// The templates built into the binary, as (file name, text).
 const BUILTIN: &[(&str, &str)] = &[
@@ -33,6 +37,7 @@ const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/department.toml"),
     ),
     ("generic.toml", include_str!("../../templates/generic.toml")),
+    ("flat.toml", include_str!("../../templates/flat.toml")),
 ];
 
 /// Characters a title cell may hold besides the title (a year, "（单位：万元）").
@@ -43,6 +48,8 @@ const DEFAULT_TITLE_SLACK: usize = 16;
 pub enum Target {
     /// 项目名称
     ProjectName,
+    /// 项目编码 / 项目代码, in a cell of its own
+    ProjectCode,
     /// 主管部门
     Department,
     /// 主管部门编码, in a cell of its own
@@ -120,6 +127,7 @@ impl Target {
     pub fn parse(name: &str) -> Option<Target> {
         Some(match name {
             "project_name" => Target::ProjectName,
+            "project_code" => Target::ProjectCode,
             "department" => Target::Department,
             "department_code" => Target::DepartmentCode,
             "implementing_unit" => Target::ImplementingUnit,
@@ -143,7 +151,7 @@ impl Target {
     }
 
     /// The field names a template may write in `into`.
-    pub const NAMES: &'static str = "project_name, department, department_code, \
+    pub const NAMES: &'static str = "project_name, project_code, department, department_code, \
         implementing_unit, implementing_unit_code, category, start_date, end_date, period, \
         overall_goal, annual_goal, funds.total, funds.fiscal, funds.other, funds.annual_total, \
         funds.appropriation, funds.carryover, funds.annual_other, evaluation.goal_expected, \
@@ -155,6 +163,7 @@ impl Target {
     pub fn key(&self) -> String {
         match self {
             Target::ProjectName => "project_name".into(),
+            Target::ProjectCode => "project_code".into(),
             Target::Department => "department".into(),
             Target::DepartmentCode => "department_code".into(),
             Target::ImplementingUnit => "implementing_unit".into(),
@@ -356,6 +365,8 @@ pub struct Template {
     pub fallback: bool,
     /// The budget execution table of a self-evaluation.
     pub budget: Option<BudgetSpec>,
+    /// A flat export's column families, for a flat template (which has no title or fields).
+    pub flat: Option<FlatSpec>,
     /// The default unit of amounts.
     pub money_unit: MoneyUnit,
     /// Labels that may name the unit.
@@ -379,7 +390,8 @@ impl Template {
             return Err("id 不能为空".into());
         }
         let titles: Vec<String> = def.titles.iter().map(|t| fold_label(t)).collect();
-        if titles.iter().all(|t| t.is_empty()) {
+        let flat = def.flat.as_ref().map(FlatSpec::compile).transpose()?;
+        if titles.iter().all(|t| t.is_empty()) && flat.is_none() {
             return Err("titles 至少要有一个表头标题".into());
         }
         let money_unit = MoneyUnit::from_label(&def.money_unit)
@@ -444,10 +456,13 @@ impl Template {
         }
         let table = match &def.indicators {
             Some(t) => TableSpec::compile(t)?,
-            None if def.refuse.is_some() => TableSpec::compile(&TableDef::default())?,
+            None if def.refuse.is_some() || flat.is_some() => {
+                TableSpec::compile(&TableDef::default())?
+            }
             None => return Err("缺少 [indicators]（绩效指标表的表头文字）".into()),
         };
         if def.refuse.is_none()
+            && flat.is_none()
             && (table.level3.is_empty() || table.values.iter().all(|(a, _)| a.is_empty()))
         {
             return Err("indicators 需要 level3 和 values 的表头文字".into());
@@ -499,6 +514,7 @@ impl Template {
             refuse: def.refuse,
             fallback: def.fallback,
             budget,
+            flat,
             money_unit,
             unit_labels: aliases(&def.unit_labels),
             fields,
@@ -670,6 +686,8 @@ impl TableSpec {
 #[derive(Debug, Clone)]
 pub struct TemplateSet {
     templates: Vec<Template>,
+    /// The labels of footer lines (built in, plus any footers file of a templates folder).
+    footers: Footers,
     /// Every template's titles in one automaton (built on first use, dropped on a change).
     titles: std::sync::OnceLock<TitleIndex>,
 }
@@ -718,8 +736,14 @@ impl TemplateSet {
             .collect();
         TemplateSet {
             templates,
+            footers: Footers::builtin(),
             titles: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The labels of footer lines.
+    pub fn footers(&self) -> &Footers {
+        &self.footers
     }
 
     /// Adds every `*.toml` in `dir` (sorted by name); one with a built-in id replaces it.
@@ -729,6 +753,11 @@ impl TemplateSet {
             let template =
                 parse(&text).map_err(|e| Error::in_file(&shown, ErrorKind::Template(e)))?;
             self.insert(template);
+        }
+        for (shown, text) in files_of_kind(dir, DataKind::Footers)? {
+            let footers = Footers::parse(&text)
+                .map_err(|e| Error::in_file(&shown, ErrorKind::Template(e)))?;
+            self.footers.extend(footers);
         }
         Ok(())
     }

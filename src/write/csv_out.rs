@@ -174,7 +174,18 @@ pub fn project_header(unit: CsvUnit) -> Vec<String> {
             .iter()
             .map(|h| format!("{h}（{}）", unit.label())),
     );
-    header.extend(["指标数", "警告", "模板", "来源文件", "工作表", "单元格"].map(String::from));
+    header.extend(
+        [
+            "指标数",
+            "警告",
+            "模板",
+            "来源文件",
+            "工作表",
+            "单元格",
+            "项目编码",
+        ]
+        .map(String::from),
+    );
     header
 }
 
@@ -248,6 +259,7 @@ pub fn project_row(project: &Project, unit: CsvUnit) -> Vec<String> {
         text(&project.source.file),
         text(&project.source.sheet),
         project.source.cell.clone(),
+        text(project.project_code.as_deref().unwrap_or("")),
     ]);
     row
 }

@@ -43,6 +43,7 @@ pub fn evaluation_header(unit: CsvUnit) -> Vec<String> {
             "来源文件",
             "工作表",
             "单元格",
+            "项目编码",
         ]
         .map(String::from),
     );
@@ -73,7 +74,7 @@ pub const EVALUATION_INDICATOR_HEADER: [&str; 19] = [
 ];
 
 /// The columns of 自评明细 (amounts in 万元; 执行率 as a percentage).
-pub const EVALUATION_DETAIL_HEADERS: [&str; 17] = [
+pub const EVALUATION_DETAIL_HEADERS: [&str; 18] = [
     "主管部门",
     "实施单位",
     "项目名称",
@@ -91,6 +92,7 @@ pub const EVALUATION_DETAIL_HEADERS: [&str; 17] = [
     "工作表",
     "单元格",
     "项目编号",
+    "项目编码",
 ];
 
 /// Columns of 自评明细 the 自评汇总 formulas read: 主管部门 (A), 全年预算数, 全年执行数, 总分, 等级.
@@ -200,6 +202,7 @@ pub fn evaluation_row(project: &Project, unit: CsvUnit) -> Vec<String> {
         text(&project.source.file),
         text(&project.source.sheet),
         project.source.cell.clone(),
+        text(project.project_code.as_deref().unwrap_or("")),
     ]
 }
 

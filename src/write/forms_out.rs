@@ -141,6 +141,9 @@ pub fn next_year(project: &Project, layout: Layout) -> Project {
     };
     next.start_date = shift(project.start_date);
     next.end_date = shift(project.end_date);
+    // Whom to call is asked again: the person and date cleared, the phone kept.
+    next.contact.person = None;
+    next.contact.filed = None;
     for key in ["填报人", "填报日期", "单位负责人"] {
         next.extras.shift_remove(key);
     }

@@ -159,6 +159,7 @@ pub fn detail_headers() -> Vec<String> {
             "单元格",
             "项目编号",
             "审核结论",
+            "项目编码",
         ]
         .map(String::from),
     );
@@ -345,6 +346,7 @@ impl Renderer {
             text(&project.source.sheet),
             text(&project.source.cell),
             text(&project_id(project)),
+            text(project.project_code.as_deref().unwrap_or("")),
         ];
         out.rows.push(XRow::new(
             Sheet::EvaluationDetails,
@@ -441,6 +443,7 @@ impl Renderer {
                     .as_ref()
                     .map_or("", |r| r.conclusion.as_str()),
             ),
+            text(project.project_code.as_deref().unwrap_or("")),
         ]);
         out.rows
             .push(XRow::new(Sheet::Details, cells, &mut out.truncated));

@@ -6,7 +6,7 @@ use super::rows::{department_group, neutralize, project_id};
 use crate::model::{Finding, Project};
 
 /// The columns of the 审核 sheet.
-pub const REVIEW_HEADERS: [&str; 9] = [
+pub const REVIEW_HEADERS: [&str; 12] = [
     "主管部门",
     "项目名称",
     "结论",
@@ -16,6 +16,9 @@ pub const REVIEW_HEADERS: [&str; 9] = [
     "来源文件",
     "工作表",
     "单元格",
+    "项目编码",
+    "填报人",
+    "联系电话",
 ];
 
 /// The columns of review.csv: the 审核 sheet's, with 项目编号 first and 规则编号 last.
@@ -49,6 +52,9 @@ pub fn review_rows(project: &Project) -> Vec<Vec<XCell>> {
                 text(&project.source.file),
                 text(&project.source.sheet),
                 text(f.cell.as_deref().unwrap_or(&project.source.cell)),
+                text(project.project_code.as_deref().unwrap_or("")),
+                text(project.contact.person.as_deref().unwrap_or("")),
+                text(project.contact.phone.as_deref().unwrap_or("")),
             ]
         })
         .collect()
@@ -73,6 +79,9 @@ pub fn review_csv_rows(project: &Project) -> Vec<Vec<String>> {
                 f.cell
                     .clone()
                     .unwrap_or_else(|| project.source.cell.clone()),
+                text(project.project_code.as_deref().unwrap_or("")),
+                text(project.contact.person.as_deref().unwrap_or("")),
+                text(project.contact.phone.as_deref().unwrap_or("")),
                 f.rule.clone(),
             ]
         })

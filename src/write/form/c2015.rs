@@ -65,7 +65,7 @@ pub(super) fn write(w: &mut FormWriter<'_>, p: &Project) -> Result<(), XlsxError
     w.text(0, 0, 0, 7, Layout::C2015.title(), &title)?;
     w.text(1, 0, 1, 7, &year_line(p), &subtitle)?;
     w.label(2, 0, 2, 0, "项目名称")?;
-    w.value(2, 1, 7, &p.project_name, "项目名称")?;
+    w.value(2, 1, 7, &super::coded_name(p), "项目名称")?;
     w.label(3, 0, 3, 0, "主管部门及代码")?;
     let department = coded(p.department_code.as_deref(), &p.department);
     w.value(3, 1, 3, &department, "主管部门及代码（如 [173]中国科学院）")?;

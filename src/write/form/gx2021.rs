@@ -16,7 +16,7 @@ pub(super) fn write(w: &mut FormWriter<'_>, p: &Project) -> Result<(), XlsxError
     w.text(0, 0, 0, 5, Layout::Gx2021.title(), &title)?;
     w.text(1, 0, 1, 5, &year_line(p), &subtitle)?;
     w.label(2, 0, 2, 0, "项目名称")?;
-    w.value(2, 1, 5, &p.project_name, "项目名称")?;
+    w.value(2, 1, 5, &super::coded_name(p), "项目名称")?;
     w.label(3, 0, 3, 0, "主管部门")?;
     let department = coded(p.department_code.as_deref(), &p.department);
     w.value(3, 1, 2, &department, "主管部门")?;

@@ -202,6 +202,18 @@ impl Layout {
         }
         p.extras
             .retain(|key, _| self.extras().contains(&key.as_str()));
+        // The written form names whom to call in its contact line, and where the layout has them
+        // in the cells of 填报人 / 联系人 / 项目负责人 and 联系电话: read back, a contact the project
+        // did not state is the one those cells give.
+        let held = |key: &str| p.extras.get(key).filter(|v| !v.trim().is_empty()).cloned();
+        if p.contact.person.is_none() {
+            p.contact.person = held("填报人")
+                .or_else(|| held("联系人"))
+                .or_else(|| held("项目负责人"));
+        }
+        if p.contact.phone.is_none() {
+            p.contact.phone = held("联系电话");
+        }
         let columns = self.columns();
         for indicator in &mut p.indicators {
             if !columns.unit {
@@ -704,6 +716,14 @@ pub fn write_layout(
         Layout::Gx2021 => gx2021::write(&mut writer, project)?,
         Layout::Sc2023 => sc2023::write(&mut writer, project)?,
     }
+    if let Some(line) = contact_line(project).filter(|_| !writer.blank()) {
+        // One row under the form, across it: the form's contact, as departments sign it.
+        let row = writer.sheet.rows;
+        let last = writer.sheet.cols.saturating_sub(1);
+        let format = writer.formats.plain.clone();
+        writer.text(row, 0, row, last, &line, &format)?;
+        writer.sheet.rows += 1;
+    }
     for (row, height) in &writer.heights {
         writer.ws.set_row_height(writer.row0 + row, *height)?;
     }
@@ -742,6 +762,40 @@ fn year_line(project: &Project) -> String {
     project
         .year
         .map_or_else(|| "(    年度)".to_owned(), |y| format!("({y}年度)"))
+}
+
+/// The project name as the budget system writes it when the project has a code
+/// ("51092324T000010263357-2023年全县安可替代补助资金项目"), so a reader splits it again.
+fn coded_name(project: &Project) -> String {
+    match project.project_code.as_deref().filter(|c| !c.is_empty()) {
+        Some(code) if !project.project_name.is_empty() => {
+            format!("{code}-{}", project.project_name)
+        }
+        _ => project.project_name.clone(),
+    }
+}
+
+/// The contact line under a form ("联系人：张三    电话：…    报送日期：2025年10月20日"), with the
+/// parts the project has; `None` when it has none. Its labels are footer labels no layout keeps
+/// as a field of its own (a layout's 填报人 / 联系电话 / 填报日期 cells stay its own).
+fn contact_line(project: &Project) -> Option<String> {
+    let c = &project.contact;
+    let mut parts = Vec::new();
+    if let Some(person) = &c.person {
+        parts.push(format!("联系人：{person}"));
+    }
+    if let Some(phone) = &c.phone {
+        parts.push(format!("电话：{phone}"));
+    }
+    if let Some(date) = c.filed {
+        parts.push(format!(
+            "报送日期：{}年{}月{}日",
+            date.year(),
+            date.month(),
+            date.day()
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("    "))
 }
 
 /// A name with its code as the forms write it ("[173]中国科学院"), so a reader splits it again.

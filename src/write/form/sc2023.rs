@@ -30,7 +30,7 @@ pub(super) fn write(w: &mut FormWriter<'_>, p: &Project) -> Result<(), XlsxError
     };
     w.text(2, 4, 2, 6, unit, &plain)?;
     w.label(3, 0, 3, 0, "项目名称")?;
-    w.value(3, 1, 6, &p.project_name, "项目名称")?;
+    w.value(3, 1, 6, &super::coded_name(p), "项目名称")?;
     w.label(4, 0, 4, 0, "主管部门")?;
     let department = dashed(p.department_code.as_deref(), &p.department);
     w.value(

@@ -19,7 +19,7 @@ pub(super) fn write(w: &mut FormWriter<'_>, p: &Project) -> Result<(), XlsxError
     w.text(2, 0, 2, 0, "表6", &plain)?;
     w.text(3, 0, 3, 6, "填报单位(盖章)", &plain)?;
     w.label(4, 0, 4, 0, "项目名称")?;
-    w.value(4, 1, 3, &p.project_name, "项目名称")?;
+    w.value(4, 1, 3, &super::coded_name(p), "项目名称")?;
     w.label(4, 4, 4, 4, "项目属性")?;
     let options = Layout::Sd2020.category_options();
     w.choice(4, 5, 6, options, p.category.as_deref(), false, "项目属性")?;

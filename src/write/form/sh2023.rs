@@ -22,7 +22,7 @@ pub(super) fn write(w: &mut FormWriter<'_>, p: &Project) -> Result<(), XlsxError
     w.text(0, 0, 0, last, Layout::Sh2023.title(), &title)?;
     w.text(1, 0, 1, last, &year_line(p), &subtitle)?;
     w.label(2, 0, 2, 0, "项目名称")?;
-    w.value(2, 1, 2, &p.project_name, "项目名称")?;
+    w.value(2, 1, 2, &super::coded_name(p), "项目名称")?;
     w.label(2, 3, 2, 3, "项目类别")?;
     let options = Layout::Sh2023.category_options();
     w.choice(

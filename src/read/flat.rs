@@ -1,0 +1,442 @@
+//! Reading a flat export of the budget system (a template with `[flat]`): the header row found
+//! near the top of a sheet by its column families, then every row under it, grouped into one
+//! record per project — by 项目编码, or by 项目名称 + 单位 where there is no code column — each
+//! indicator with its own row as its cell. Amounts repeated on every row of a project are taken
+//! once (a repeat that differs is a warning); a row that leaves the project columns blank (merged,
+//! or written only on a project's first row) belongs to the project above it.
+
+use indexmap::IndexMap;
+use rust_decimal::Decimal;
+
+use super::grid::{CellValue, Grid, a1};
+use super::limits::{Deadline, over_limit};
+use super::locate::LabelCell;
+use super::values::{Amount, Number, find_year, inline_text, parse_amount, parse_number};
+use crate::error::ErrorKind;
+use crate::model::{
+    Block, Evaluation, FormKind, FundKind, Indicator, MoneyUnit, Project, Source, Warning,
+    WarningCode,
+};
+use crate::template::{FlatColumn, Template, TemplateSet};
+
+/// More indicator rows than one project of an export has.
+const MAX_ROWS_PER_PROJECT: usize = 10_000;
+
+/// A flat header row: its template, row and the column of each family.
+pub(super) struct FlatHeader<'t> {
+    template: &'t Template,
+    row: u32,
+    first_col: u32,
+    /// (column, family, unit of an amount column), by column.
+    columns: Vec<(u32, FlatColumn, MoneyUnit)>,
+}
+
+impl FlatHeader<'_> {
+    fn col(&self, family: FlatColumn) -> Option<(u32, MoneyUnit)> {
+        self.columns
+            .iter()
+            .find(|(_, f, _)| *f == family)
+            .map(|(col, _, unit)| (*col, *unit))
+    }
+
+    /// The kind of the records: a target export becomes a self-evaluation one when it has
+    /// 实际完成值 or 得分 columns.
+    fn kind(&self) -> FormKind {
+        let evaluation = self.columns.iter().any(|(_, f, _)| f.of_evaluation());
+        if self.template.kind == FormKind::Target && evaluation {
+            FormKind::SelfEvaluation
+        } else {
+            self.template.kind
+        }
+    }
+}
+
+/// The header row of a flat export near the top of a sheet, if a flat template finds one: the
+/// first row holding every family its template requires.
+pub(super) fn find_header<'t>(
+    labels: &[LabelCell<'_>],
+    templates: &'t TemplateSet,
+) -> Option<FlatHeader<'t>> {
+    for template in templates.iter() {
+        let Some(spec) = &template.flat else {
+            continue;
+        };
+        let mut rows = labels.iter().filter(|l| l.row < spec.header_within);
+        let mut current: Option<u32> = None;
+        let mut columns: Vec<(u32, FlatColumn, MoneyUnit)> = Vec::new();
+        loop {
+            let label = rows.next();
+            if label.is_none_or(|l| Some(l.row) != current) {
+                if let Some(row) = current
+                    && spec
+                        .required
+                        .iter()
+                        .all(|need| columns.iter().any(|(_, f, _)| f == need))
+                {
+                    let first_col = columns.iter().map(|(c, _, _)| *c).min().unwrap_or(0);
+                    return Some(FlatHeader {
+                        template,
+                        row,
+                        first_col,
+                        columns,
+                    });
+                }
+                columns.clear();
+                current = label.map(|l| l.row);
+            }
+            let Some(label) = label else { break };
+            let Some(family) = spec.column_of(&label.folded) else {
+                continue;
+            };
+            if columns.iter().any(|(_, f, _)| *f == family) {
+                continue;
+            }
+            let unit = if label.folded.contains("万元") {
+                MoneyUnit::Wan
+            } else if label.folded.contains('元') {
+                MoneyUnit::Yuan
+            } else {
+                template.money_unit
+            };
+            columns.push((label.col, family, unit));
+        }
+    }
+    None
+}
+
+/// One project's rows as they are read.
+struct Gathering {
+    project: Project,
+    first_row: u32,
+    last_row: u32,
+    /// The first amount read per fund kind, with its cell, to compare repeats against.
+    amounts: Vec<(FundKind, Decimal, String)>,
+}
+
+/// Reads every project of a flat sheet.
+pub(super) fn read_flat(
+    grid: &Grid,
+    header: &FlatHeader<'_>,
+    source: &Source,
+    deadline: &Deadline,
+) -> Result<Vec<Project>, ErrorKind> {
+    let kind = header.kind();
+    let title_year = grid
+        .rows(0, header.row.saturating_sub(1))
+        .iter()
+        .find_map(|cell| match &cell.value {
+            CellValue::Text(text) => find_year(text),
+            _ => None,
+        });
+    let value = |row: u32, family: FlatColumn| -> Option<&CellValue> {
+        let (col, _) = header.col(family)?;
+        let region = grid.region(row, col);
+        grid.raw(region.first_row, region.first_col)
+    };
+    let text = |row: u32, family: FlatColumn| -> String {
+        value(row, family).map(inline_text).unwrap_or_default()
+    };
+    let mut projects: IndexMap<String, Gathering> = IndexMap::new();
+    let mut previous: Option<String> = None;
+    let last_row = grid.cells().last().map_or(0, |c| c.row);
+    let mut row = header.row;
+    while row < last_row {
+        row += 1;
+        if row.is_multiple_of(1024) {
+            deadline.check()?;
+        }
+        if grid.rows(row, row).is_empty() {
+            continue;
+        }
+        let code = text(row, FlatColumn::ProjectCode);
+        let name = text(row, FlatColumn::ProjectName);
+        let unit = text(row, FlatColumn::ImplementingUnit);
+        let level3 = text(row, FlatColumn::Level3);
+        let indicator_value = text(row, FlatColumn::Value);
+        let key = if !code.is_empty() {
+            Some(format!("code:{code}"))
+        } else if !name.is_empty() {
+            Some(format!("name:{name}\u{1f}{unit}"))
+        } else {
+            None
+        };
+        let key = match key.or_else(|| previous.clone()) {
+            Some(key) if !(level3.is_empty() && indicator_value.is_empty() && name.is_empty()) => {
+                key
+            }
+            _ => continue,
+        };
+        previous = Some(key.clone());
+        let gathering = projects.entry(key).or_insert_with(|| Gathering {
+            project: Project {
+                kind,
+                source: Source {
+                    cell: a1(row, header.first_col),
+                    ..source.clone()
+                },
+                template: header.template.id.clone(),
+                evaluation: (kind == FormKind::SelfEvaluation).then(Evaluation::default),
+                ..Project::default()
+            },
+            first_row: row,
+            last_row: row,
+            amounts: Vec::new(),
+        });
+        gathering.last_row = row;
+        fill_identity(gathering, header, row, &text, value, title_year);
+        read_amounts(gathering, header, row, value);
+        if !level3.is_empty() || !indicator_value.is_empty() {
+            if gathering.project.indicators.len() >= MAX_ROWS_PER_PROJECT {
+                return Err(over_limit(
+                    &format!("工作表“{}”中一个项目的指标行数", source.sheet),
+                    format!("{MAX_ROWS_PER_PROJECT} 行以上"),
+                    format!("{MAX_ROWS_PER_PROJECT} 行"),
+                    None,
+                ));
+            }
+            let indicator = read_indicator(header, row, &text, value, &mut gathering.project);
+            gathering.project.indicators.push(indicator);
+        }
+    }
+    Ok(projects
+        .into_values()
+        .map(|mut g| {
+            let range = format!(
+                "{}:{}",
+                a1(g.first_row, header.first_col),
+                a1(
+                    g.last_row,
+                    header.columns.iter().map(|c| c.0).max().unwrap_or(0)
+                )
+            );
+            g.project.cells.insert("rows".into(), range);
+            if g.project.year.is_none() {
+                g.project.warnings.push(Warning {
+                    code: WarningCode::MissingYear,
+                    message: "导出表中没有年度列，表头上方也没有写明年度".into(),
+                    cell: Some(a1(header.row, header.first_col)),
+                });
+            }
+            g.project
+        })
+        .collect())
+}
+
+/// The project's identity from its first row that has it (codes split off "code-name" names by
+/// the normalizer).
+fn fill_identity<'g>(
+    g: &mut Gathering,
+    header: &FlatHeader<'_>,
+    row: u32,
+    text: &impl Fn(u32, FlatColumn) -> String,
+    value: impl Fn(u32, FlatColumn) -> Option<&'g CellValue>,
+    title_year: Option<i32>,
+) {
+    let p = &mut g.project;
+    let mut set = |slot: &mut String, family: FlatColumn, key: &str| {
+        if slot.is_empty() {
+            let found = text(row, family);
+            if !found.is_empty() {
+                *slot = found;
+                if let Some((col, _)) = header.col(family) {
+                    p.cells.insert(key.to_owned(), a1(row, col));
+                }
+            }
+        }
+    };
+    set(&mut p.project_name, FlatColumn::ProjectName, "project_name");
+    set(&mut p.department, FlatColumn::Department, "department");
+    set(
+        &mut p.implementing_unit,
+        FlatColumn::ImplementingUnit,
+        "implementing_unit",
+    );
+    let optional = |slot: &mut Option<String>, family: FlatColumn| {
+        if slot.is_none() {
+            *slot = Some(text(row, family)).filter(|t| !t.is_empty());
+        }
+    };
+    optional(&mut p.project_code, FlatColumn::ProjectCode);
+    optional(&mut p.department_code, FlatColumn::DepartmentCode);
+    optional(
+        &mut p.implementing_unit_code,
+        FlatColumn::ImplementingUnitCode,
+    );
+    if p.year.is_none() {
+        p.year = value(row, FlatColumn::Year)
+            .and_then(|v| match v {
+                CellValue::Number(n) if n.fract() == 0.0 && (1000.0..10000.0).contains(n) => {
+                    Some(*n as i32)
+                }
+                other => find_year(&inline_text(other)),
+            })
+            .or(title_year);
+    }
+}
+
+/// The amounts of a row: the first of each kind is the project's, a differing repeat a warning.
+fn read_amounts<'g>(
+    g: &mut Gathering,
+    header: &FlatHeader<'_>,
+    row: u32,
+    value: impl Fn(u32, FlatColumn) -> Option<&'g CellValue>,
+) {
+    let lines = [
+        (
+            FlatColumn::Total,
+            [FundKind::Total, FundKind::AnnualTotal],
+            "资金总额",
+        ),
+        (
+            FlatColumn::Fiscal,
+            [FundKind::Fiscal, FundKind::Appropriation],
+            "财政资金",
+        ),
+        (
+            FlatColumn::Other,
+            [FundKind::Other, FundKind::AnnualOther],
+            "其他资金",
+        ),
+    ];
+    for (family, kinds, label) in lines {
+        let Some((col, unit)) = header.col(family) else {
+            continue;
+        };
+        let cell = a1(row, col);
+        let amount = match parse_amount(value(row, family), unit) {
+            Amount::Value(amount) => amount,
+            Amount::Blank => continue,
+            Amount::Invalid => {
+                g.project.warnings.push(Warning {
+                    code: WarningCode::UnparsedAmount,
+                    message: format!("“{label}”不是金额"),
+                    cell: Some(cell),
+                });
+                continue;
+            }
+        };
+        match g.amounts.iter().find(|(k, _, _)| *k == kinds[0]) {
+            None => {
+                g.amounts.push((kinds[0], amount, cell.clone()));
+                for kind in kinds {
+                    g.project.funds.set(kind, Some(amount));
+                    g.project
+                        .cells
+                        .insert(format!("funds.{}", kind.name()), cell.clone());
+                }
+            }
+            Some((_, first, first_cell)) if *first != amount => {
+                let message = format!(
+                    "同一项目各行的“{label}”不一致：{first_cell} 为 {first}，此处为 {amount}；按第一行计"
+                );
+                g.project.warnings.push(Warning {
+                    code: WarningCode::RepeatedValueDiffers,
+                    message,
+                    cell: Some(cell),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// One indicator row.
+fn read_indicator<'g>(
+    header: &FlatHeader<'_>,
+    row: u32,
+    text: &impl Fn(u32, FlatColumn) -> String,
+    value: impl Fn(u32, FlatColumn) -> Option<&'g CellValue>,
+    project: &mut Project,
+) -> Indicator {
+    let optional = |family: FlatColumn| Some(text(row, family)).filter(|t| !t.is_empty());
+    let cell_of = |family: FlatColumn| header.col(family).map(|(col, _)| a1(row, col));
+    let mut number = |family: FlatColumn, what: &str| match parse_number(value(row, family)) {
+        Number::Value(n) => Some(n),
+        Number::Blank => None,
+        Number::Invalid => {
+            project.warnings.push(Warning {
+                code: WarningCode::UnparsedNumber,
+                message: format!("{what}不是数字：{}", text(row, family)),
+                cell: cell_of(family),
+            });
+            None
+        }
+    };
+    let weight = number(FlatColumn::Weight, "分值");
+    let score = number(FlatColumn::Score, "得分");
+    let block = match text(row, FlatColumn::Block).as_str() {
+        "1" | "总体" | "总体指标" | "中长期" | "长期" | "中期" | "总体目标" => {
+            Block::LongTerm
+        }
+        _ => Block::Annual,
+    };
+    let actual = optional(FlatColumn::Actual);
+    Indicator {
+        block,
+        level1: text(row, FlatColumn::Level1),
+        level2: text(row, FlatColumn::Level2),
+        level3: text(row, FlatColumn::Level3),
+        value: text(row, FlatColumn::Value),
+        unit: optional(FlatColumn::Unit),
+        direction: optional(FlatColumn::Direction),
+        weight,
+        note: optional(FlatColumn::Note),
+        level1_points: None,
+        actual_cell: if actual.is_some() {
+            cell_of(FlatColumn::Actual).unwrap_or_default()
+        } else {
+            String::new()
+        },
+        actual,
+        score,
+        deviation: optional(FlatColumn::Deviation),
+        cell: cell_of(FlatColumn::Level3).unwrap_or_else(|| a1(row, header.first_col)),
+        value_cell: cell_of(FlatColumn::Value).unwrap_or_default(),
+        normalized: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::grid::Cell;
+
+    fn text(row: u32, col: u32, t: &str) -> Cell {
+        Cell {
+            row,
+            col,
+            value: CellValue::Text(t.into()),
+        }
+    }
+
+    #[test]
+    fn a_header_row_names_its_columns_in_any_order() {
+        let templates = TemplateSet::builtin();
+        let cells = vec![
+            text(0, 0, "2025年项目绩效目标"),
+            text(1, 0, "指标值"),
+            text(1, 1, "三级指标名称"),
+            text(1, 2, "项 目 名 称"),
+            text(1, 3, "资金总额（元）"),
+            text(2, 0, "100"),
+        ];
+        let labels = super::super::locate::label_cells(&cells);
+        let header = find_header(&labels, &templates).expect("a flat header");
+        assert_eq!(header.row, 1);
+        assert_eq!(header.col(FlatColumn::Value).map(|c| c.0), Some(0));
+        assert_eq!(header.col(FlatColumn::ProjectName).map(|c| c.0), Some(2));
+        assert_eq!(
+            header.col(FlatColumn::Total),
+            Some((3, MoneyUnit::Yuan)),
+            "(元) in the header"
+        );
+        // A form's indicator header (no project column) is no flat export.
+        let form = vec![
+            text(5, 0, "一级指标"),
+            text(5, 1, "三级指标"),
+            text(5, 2, "指标值"),
+        ];
+        let labels = super::super::locate::label_cells(&form);
+        assert!(find_header(&labels, &templates).is_none());
+    }
+}
