@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes tests/fixtures/variants/: the "all" variants of tests/variants.rs (each field-corpus-2 form
+# Makes tests/fixtures/variants/ (and field-corpus-3/flat-variants/, see the end): the "all" variants of tests/variants.rs (each field-corpus-2 form
 # moved, re-labelled and in 元) saved by LibreOffice as .xls and .ods, so the tests read forms
 # written by other office software in those formats. Installs LibreOffice when it is missing.
 set -euo pipefail
@@ -18,3 +18,13 @@ for xlsx in "$work"/v*-all.xlsx; do
   done
 done
 ls "$out"
+
+# tests/fixtures/field-corpus-3/flat-variants/: the flat exports saved by LibreOffice as .xls and .ods.
+flat=tests/fixtures/field-corpus-3/flat-variants
+mkdir -p "$flat"
+for xlsx in tests/fixtures/field-corpus-3/flat/*.xlsx; do
+  for format in xls ods; do
+    soffice --headless --convert-to "$format" --outdir "$flat" "$xlsx" > /dev/null 2>&1
+  done
+done
+ls "$flat"

@@ -362,11 +362,18 @@ impl SetAsidePass<'_> {
             skip: None,
         };
         let outcome = self.job.pipeline.process(&input);
+        // By name, a target whose code differs is another project.
+        let own_code = evaluation.project_code.clone();
         let target = outcome.projects().find(|f| {
             f.kind.is_project_target()
                 && match &code {
                     Some(key) => code_key(f).as_ref() == Some(key),
-                    None => project_id(f) == id,
+                    None => {
+                        project_id(f) == id
+                            && (own_code.is_none()
+                                || f.project_code.is_none()
+                                || f.project_code == own_code)
+                    }
                 }
         });
         if let Some(target) = target {

@@ -152,6 +152,58 @@ fn a_department_of_150_projects_goes_out_as_one_workbook_and_reads_back_whole() 
     }
 }
 
+/// A project read generically (or from a flat export) has no layout of its own: it goes out in
+/// the layout that holds all it has — with long-term indicators, one with a long-term table.
+#[test]
+fn a_generic_project_goes_to_the_layout_that_holds_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = crate::forms::rng::Rng(0x006e_6e1c);
+    let project = (0..50)
+        .map(|serial| crate::forms::generated(&mut rng, serial))
+        .find(|p| {
+            p.indicators
+                .iter()
+                .any(|i| i.block == jixiao::model::Block::LongTerm)
+        })
+        .unwrap();
+    let mut project = project;
+    project.template = "generic".into();
+    let input = dir.path().join("projects.jsonl");
+    std::fs::write(&input, serde_json::to_string(&project).unwrap() + "\n").unwrap();
+    let forms = dir.path().join("forms");
+    jixiao([
+        OsStr::new("forms"),
+        input.as_os_str(),
+        OsStr::new("-o"),
+        forms.as_os_str(),
+    ])
+    .expect_code(0);
+    let again = dir.path().join("again");
+    jixiao([
+        OsStr::new("convert"),
+        forms.as_os_str(),
+        OsStr::new("-o"),
+        again.as_os_str(),
+    ])
+    .expect_code(0);
+    let read = projects_jsonl(&again.join("projects.jsonl"));
+    assert_eq!(read.len(), 1);
+    assert_ne!(
+        read[0]["template"], "sh2023",
+        "sh2023 has no long-term table"
+    );
+    let long_term = |p: &Value| {
+        p["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["block"] == "long_term")
+            .count()
+    };
+    let written = serde_json::to_value(&project).unwrap();
+    assert_eq!(long_term(&read[0]), long_term(&written));
+}
+
 #[test]
 fn fields_a_layout_cannot_hold_are_named_and_sheet_and_file_names_are_legal() {
     let dir = tempfile::tempdir().unwrap();

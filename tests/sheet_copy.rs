@@ -183,6 +183,12 @@ fn write_cell(
                 .write_number_with_format(row, col, number, format)
                 .unwrap();
         }
+        Data::DateTime(date) => {
+            let format = format.clone().set_num_format("yyyy\"年\"m\"月\"d\"日\"");
+            sheet
+                .write_number_with_format(row, col, date.as_f64(), &format)
+                .unwrap();
+        }
         other => panic!("a corpus cell of an unexpected type: {other:?}"),
     }
 }

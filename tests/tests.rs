@@ -10,6 +10,9 @@ mod field_corpus;
 // The wider form families and the self-evaluations (field-corpus-2) yield exactly their truth.
 mod field_corpus_2;
 
+// The budget system's flat exports (field-corpus-3/flat) and variants of them.
+mod flat;
+
 // Copies of real forms, cell by cell, to vary and edit.
 mod sheet_copy;
 
@@ -18,6 +21,12 @@ mod variants;
 
 // Layouts no template names read by their labels and marked; department-wide forms refused.
 mod generic;
+
+// 项目编码 from a cell or a "CODE-名称" name; linking by code first.
+mod project_codes;
+
+// Footer lines (signatures, contacts, 审核意见) never become indicators, in every layout.
+mod footers;
 
 // Self-evaluations: the checks, the grade, held against their targets, the evaluation outputs.
 mod evaluations;

@@ -139,8 +139,10 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
     }
 
     /// Finds a field's value: its label, then the value where the template says it sits — the
-    /// positions tried in order, the first that holds a value winning (when none does, the first
-    /// place looked at, so its cell is known).
+    /// positions tried in order, the first that holds a value winning. When the first label
+    /// naming the field has no value anywhere (a group label "总体目标" with its own sub-labels
+    /// 中期目标 / 年度目标 beside it), the next few labels are tried the same way; when none has
+    /// one, the first place looked at is returned, so its cell is known.
     pub(super) fn find(&self, field: usize, spec: &FieldSpec) -> Option<FoundValue> {
         let candidates = self.candidates(field, spec);
         if !spec.in_column_of.is_empty() {
@@ -148,10 +150,35 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
             return Some(self.in_column_of(&self.labels[index], &spec.in_column_of));
         }
         let mut first_empty = None;
+        let tried = candidates.len().clamp(1, 4);
+        for (attempt, candidate) in (0..tried).map(|i| (i, candidates.get(i))) {
+            let found = self.find_at(spec, candidate.copied(), attempt == 0);
+            match found {
+                Ok(found) => return Some(found),
+                Err(Some(found)) => {
+                    first_empty.get_or_insert(found);
+                }
+                Err(None) => {}
+            }
+        }
+        first_empty
+    }
+
+    /// A field's value at one of its labels, the positions tried in order (the inline search,
+    /// which looks at every cell, only with `inline`): `Ok` with a value, else the first place
+    /// looked at.
+    fn find_at(
+        &self,
+        spec: &FieldSpec,
+        candidate: Option<(usize, bool)>,
+        inline: bool,
+    ) -> Result<FoundValue, Option<FoundValue>> {
+        let mut first_empty = None;
         for position in &spec.at {
             let found = match position {
-                Position::Inline => self.find_inline(spec),
-                _ => candidates.first().map(|&(index, inline)| {
+                Position::Inline if inline => self.find_inline(spec),
+                Position::Inline => None,
+                _ => candidate.map(|(index, inline)| {
                     let label = &self.labels[index];
                     if inline {
                         let stoppers = self.inline_stoppers();
@@ -174,14 +201,14 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
                 }),
             };
             match found {
-                Some(found) if found.value.is_some() => return Some(found),
+                Some(found) if found.value.is_some() => return Ok(found),
                 Some(found) => {
                     first_empty.get_or_insert(found);
                 }
                 None => {}
             }
         }
-        first_empty
+        Err(first_empty)
     }
 
     /// The labels naming a field (as hits: label index, value inline after a colon), those in
@@ -207,7 +234,6 @@ impl<'g, 't, 'l> FormContext<'g, 't, 'l> {
         candidates
     }
 
-    /// Labels that end an inline value: those of every field read inline.
     /// The labels that end an inline value: the template's inline fields and every footer label
     /// ("填报人：张三  联系电话：…" in one cell gives 张三).
     fn inline_stoppers(&self) -> Vec<&'g Alias>

@@ -45,13 +45,14 @@ pub struct WrittenForm {
     pub cut: u32,
 }
 
-/// The layout a project is written in: the chosen one, or the one it was read with (a form
-/// read by the generic template is written in the sh2023 layout).
+/// The layout a project is written in: the chosen one, or the one it was read with; a project
+/// read by no layout of its own (the generic reading, a flat export) goes to the layout that holds
+/// all it has (see [`Layout::holding`]).
 pub fn layout_for(project: &Project, options: &FormsOptions) -> Layout {
     options
         .layout
         .or_else(|| Layout::of(&project.template))
-        .unwrap_or(Layout::Sh2023)
+        .unwrap_or_else(|| Layout::holding(project))
 }
 
 /// The files to write and the projects (indices) in each, in input order: one per 主管部门 (by

@@ -84,6 +84,19 @@ impl Layout {
         Layout::Sc2023,
     ];
 
+    /// The layout that holds most of what a project has: the fewest values left out — each
+    /// field the layout has no place for, and each indicator it drops (a project with long-term
+    /// indicators goes to a layout with a long-term table) — sh2023 on a tie.
+    pub fn holding(project: &Project) -> Layout {
+        Layout::ALL
+            .into_iter()
+            .min_by_key(|layout| {
+                let dropped = project.indicators.len() - layout.keep(project).indicators.len();
+                layout.left_out(project).len() + dropped
+            })
+            .unwrap_or(Layout::Sh2023)
+    }
+
     /// The template id.
     pub fn id(self) -> &'static str {
         match self {
@@ -683,7 +696,7 @@ pub fn write_form(
     project: &Project,
     style: &FormStyle,
 ) -> Result<u32, XlsxError> {
-    let layout = Layout::of(&project.template).unwrap_or(Layout::Sh2023);
+    let layout = Layout::of(&project.template).unwrap_or_else(|| Layout::holding(project));
     Ok(write_layout(ws, project, style, layout)?.rows)
 }
 
