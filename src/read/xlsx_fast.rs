@@ -114,6 +114,11 @@ impl Book {
         xml: &[u8],
         count: &mut dyn FnMut() -> Result<(), GridError>,
     ) -> Result<Vec<Cell>, Stop> {
+        // calamine's parser decodes the part as UTF-8 wherever it looks; bytes that are not (even
+        // in markup the fast reader passes over) are left to it.
+        if std::str::from_utf8(xml).is_err() {
+            return Err(Stop::Bail);
+        }
         let mut scanner = Scanner::new(xml);
         loop {
             match scanner.next_token()?.ok_or(Bail)? {
@@ -278,6 +283,10 @@ fn part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Result<Opti
         .take(MAX_BOOK_PART)
         .read_to_end(&mut bytes)
         .map_err(|_| Bail)?;
+    // A part that is not UTF-8 throughout is left to calamine, which decodes it as it parses.
+    if std::str::from_utf8(&bytes).is_err() {
+        return Err(Bail);
+    }
     Ok(Some(bytes))
 }
 
