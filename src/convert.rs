@@ -16,6 +16,7 @@ use crate::batch::{self, FileOutcome, FileStatus, InputFile, Pipeline};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{FormKind, Project, Record};
 use crate::normalize::link::link;
+use crate::normalize::reconcile::{ProjectSums, Reconciliation};
 use crate::write::csv_out::{CsvEncoding, CsvUnit, INDICATOR_HEADER, project_header, rows_bytes};
 use crate::write::evaluations::EvaluationTotals;
 use crate::write::manifest::MANIFEST_HEADER;
@@ -23,7 +24,9 @@ use crate::write::output::{OutputDir, io_error, output_error};
 use crate::write::render::{IssueRow, Rendered, Renderer, Sheet, XRow};
 use crate::write::review_out::review_csv_header;
 use crate::write::rows::{fnv1a, project_id};
-use crate::write::set_aside::{SetAsideTotals, files_of};
+use crate::write::set_aside::{
+    KindFiles, RECONCILIATION_FILE, SetAsideTotals, channel_of, files_of,
+};
 use crate::write::summary::SummaryWorkbook;
 use crate::write::totals::{DepartmentTotal, DepartmentTotals, RunningSum};
 
@@ -71,6 +74,8 @@ pub struct ConvertReport {
     pub evaluations: u64,
     /// Self-evaluations held against a target form of the batch.
     pub linked: u64,
+    /// Department-wide forms (部门整体支出绩效目标表 / 自评表) converted; never counted as projects.
+    pub department_forms: u64,
     /// Departments.
     pub departments: usize,
     /// The sums over all projects.
@@ -101,8 +106,10 @@ struct Writers {
     truncated: u64,
     /// Rows of review.csv.
     review_rows: u64,
-    /// Of each kind written at the end: rows of its CSV and lines of its JSON lines file.
-    set_aside_rows: BTreeMap<FormKind, (u64, u64)>,
+    /// Of each channel written at the end: rows of its CSV and lines of its JSON lines file.
+    set_aside_rows: BTreeMap<&'static str, (u64, u64)>,
+    /// Rows of reconciliation.csv, when written.
+    reconciliation_rows: Option<u64>,
 }
 
 /// A text output (CSV or JSON lines) that rendered bytes are appended to.
@@ -150,10 +157,13 @@ struct RunState {
     running: RunningSum,
     targets: TargetIndex,
     writers: Option<Writers>,
-    /// The records of each kind set aside until the end (when writing).
-    spills: BTreeMap<FormKind, Spill>,
+    /// The records of each channel (see `write::set_aside`) set aside until the end (when
+    /// writing), by the channel's JSON lines file.
+    spills: BTreeMap<&'static str, Spill>,
     /// How many records of each kind were set aside.
     set_aside: BTreeMap<FormKind, u64>,
+    /// What each department's project target forms add up to, for the reconciliation.
+    project_sums: ProjectSums,
 }
 
 /// Where each target form was first found: project id hash → the file, to recognise duplicates
@@ -212,6 +222,7 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         writers,
         spills: BTreeMap::new(),
         set_aside: BTreeMap::new(),
+        project_sums: ProjectSums::default(),
     };
     let renderer = job.write.then_some(Renderer {
         encoding: job.csv_encoding,
@@ -257,14 +268,16 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
     let mut set_aside_totals = SetAsideTotals {
         evaluations: EvaluationTotals::with_grades(grades),
     };
-    for (kind, spill) in std::mem::take(&mut state.spills) {
+    let mut reconciliation = Reconciliation::default();
+    for (channel, spill) in std::mem::take(&mut state.spills) {
         let (Some(out), Some(writers)) = (out.as_mut(), state.writers.as_mut()) else {
             break;
         };
         let pass = SetAsidePass {
             job,
-            kind,
+            channel,
             targets: &state.targets,
+            project_sums: &state.project_sums,
             renderer: renderer.expect("a renderer when writing"),
         };
         pass.run(
@@ -272,8 +285,20 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
             out,
             writers,
             &mut set_aside_totals,
+            &mut reconciliation,
             &mut state.report,
         )?;
+    }
+    if let (Some(out), Some(writers), Some(renderer)) =
+        (out.as_mut(), state.writers.as_mut(), renderer)
+    {
+        let rows = reconciliation.rows(&state.project_sums);
+        if !rows.is_empty() {
+            let rendered = renderer
+                .render_reconciliation(&rows)
+                .map_err(|e| output_error(&job.out, e))?;
+            writers.write_reconciliation(rendered, out, job)?;
+        }
     }
     state.reconcile()?;
     let mut report = state.report;
@@ -287,12 +312,14 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
     Ok(report)
 }
 
-/// The end of a run for one kind set aside: each record held against its target (for the kinds
-/// that are) and written to the kind's outputs.
+/// The end of a run for one channel set aside: each record held against its target (for the
+/// kinds that are), a department-wide target form against its department's project forms, and
+/// written to the channel's outputs.
 struct SetAsidePass<'a> {
     job: &'a ConvertJob,
-    kind: FormKind,
+    channel: &'static str,
     targets: &'a TargetIndex,
+    project_sums: &'a ProjectSums,
     renderer: Renderer,
 }
 
@@ -303,22 +330,32 @@ impl SetAsidePass<'_> {
         out: &mut OutputDir,
         writers: &mut Writers,
         totals: &mut SetAsideTotals,
+        reconciliation: &mut Reconciliation,
         report: &mut ConvertReport,
     ) -> Result<()> {
         let Spill { path, file } = spill;
         file.into_inner().map_err(|e| io_error(&path, e.error()))?;
         let reader = std::fs::File::open(&path).map_err(|e| io_error(&path, &e))?;
         let lines = BufReader::new(reader).lines();
-        let mut outputs = KindOutputs::open(out, self.job, self.kind)?;
-        let work = |line: &std::io::Result<String>| -> Result<(Record, Rendered)> {
+        let mut outputs = KindOutputs::open(out, self.job, self.channel)?;
+        let work = |line: &std::io::Result<String>| -> Result<Record> {
             let line = line.as_ref().map_err(|e| io_error(&path, e))?;
-            let mut record: Record = serde_json::from_str::<Project>(line)
-                .map(Record::Project)
-                .map_err(|e| output_error(&path, format!("工作文件无法读回：{e}")))?;
-            if self.kind.held_against_target()
+            let mut record = read_back(line).map_err(|e| output_error(&path, e))?;
+            if record.kind().held_against_target()
                 && let Some(project) = record.as_project_mut()
             {
                 self.link_to_target(project);
+            }
+            Ok(record)
+        };
+        // The reconciliation adds to each department-wide target form, in input order, on this
+        // thread; rendering follows it.
+        let mut reconciled = |record: Record| -> Result<(Record, Rendered)> {
+            let mut record = record;
+            if let Record::Department(form) = &mut record
+                && form.kind.reconciled()
+            {
+                reconciliation.add(form, self.project_sums);
             }
             let rendered = self
                 .renderer
@@ -327,7 +364,7 @@ impl SetAsidePass<'_> {
             Ok((record, rendered))
         };
         batch::for_each_ordered(lines, self.job.jobs, work, |result| {
-            let (record, rendered) = result?;
+            let (record, rendered) = reconciled(result?)?;
             totals.add(&record);
             report.warnings += record.warnings().len() as u64;
             let linked = record
@@ -383,32 +420,59 @@ impl SetAsidePass<'_> {
     }
 }
 
-/// The three outputs of a kind set aside, made only when a batch holds that kind.
+/// A record read back from a working file: a department-wide form or a project's.
+fn read_back(line: &str) -> std::result::Result<Record, String> {
+    #[derive(serde::Deserialize)]
+    struct Kind {
+        #[serde(default)]
+        kind: FormKind,
+    }
+    let kind: Kind = serde_json::from_str(line).map_err(|e| format!("工作文件无法读回：{e}"))?;
+    let record = if kind.kind.is_department() {
+        serde_json::from_str(line).map(Record::Department)
+    } else {
+        serde_json::from_str(line).map(Record::Project)
+    };
+    record.map_err(|e| format!("工作文件无法读回：{e}"))
+}
+
+/// The outputs of a channel set aside, made only when a batch holds its kinds.
 struct KindOutputs {
-    kind: FormKind,
+    channel: &'static str,
     jsonl: TextOutput,
     csv: TextOutput,
     indicators: TextOutput,
+    tasks: Option<TextOutput>,
     rows: u64,
     jsonl_lines: u64,
 }
 
 impl KindOutputs {
-    fn open(out: &mut OutputDir, job: &ConvertJob, kind: FormKind) -> Result<KindOutputs> {
-        let files = files_of(kind, job.csv_unit).ok_or_else(|| {
-            output_error(out.path(), format!("{}没有单独的输出文件", kind.label()))
-        })?;
+    fn open(out: &mut OutputDir, job: &ConvertJob, channel: &'static str) -> Result<KindOutputs> {
+        let files = FormKind::ALL
+            .into_iter()
+            .filter_map(|kind| files_of(kind, job.csv_unit))
+            .find(|files| files.jsonl == channel)
+            .ok_or_else(|| output_error(out.path(), format!("没有输出文件 {channel}")))?;
         let header = |row: Vec<String>, name: &str| {
             rows_bytes(&[row], job.csv_encoding)
                 .map_err(|e| output_error(&out.path().join(name), e))
         };
         let csv_header = header(files.csv.1, files.csv.0)?;
         let indicators_header = header(files.indicators.1, files.indicators.0)?;
+        let tasks = match files.tasks {
+            Some((name, columns)) => {
+                let tasks_header = header(columns, name)?;
+                Some(TextOutput::create(out, name, Some(tasks_header))?)
+            }
+            None => None,
+        };
         Ok(KindOutputs {
-            kind,
+            channel,
             jsonl: TextOutput::create(out, files.jsonl, None)?,
             csv: TextOutput::create(out, files.csv.0, Some(csv_header))?,
             indicators: TextOutput::create(out, files.indicators.0, Some(indicators_header))?,
+            tasks,
             rows: 0,
             jsonl_lines: 0,
         })
@@ -417,10 +481,14 @@ impl KindOutputs {
     fn finish(self, writers: &mut Writers, out: &mut OutputDir) -> Result<()> {
         writers
             .set_aside_rows
-            .insert(self.kind, (self.rows, self.jsonl_lines));
+            .insert(self.channel, (self.rows, self.jsonl_lines));
         self.jsonl.finish(out)?;
         self.csv.finish(out)?;
-        self.indicators.finish(out)
+        self.indicators.finish(out)?;
+        match self.tasks {
+            Some(tasks) => tasks.finish(out),
+            None => Ok(()),
+        }
     }
 }
 
@@ -463,6 +531,7 @@ fn open_writers(out: &mut OutputDir, job: &ConvertJob) -> Result<Writers> {
         truncated: 0,
         review_rows: 0,
         set_aside_rows: BTreeMap::new(),
+        reconciliation_rows: None,
     })
 }
 
@@ -491,8 +560,10 @@ impl RunState {
         let mut out = out;
         for record in others {
             *self.set_aside.entry(record.kind()).or_default() += 1;
-            if record.kind() == FormKind::SelfEvaluation {
-                self.report.evaluations += 1;
+            match record.kind() {
+                FormKind::SelfEvaluation => self.report.evaluations += 1,
+                kind if kind.is_department() => self.report.department_forms += 1,
+                _ => {}
             }
             if let Some(out) = out.as_deref_mut() {
                 self.set_aside(record, out)?;
@@ -502,6 +573,7 @@ impl RunState {
         let file_index = targets.first_files.len() as u32;
         let mut file_recorded = false;
         for project in outcome.projects().filter(|p| p.kind.is_project_target()) {
+            self.project_sums.add(project);
             if let Some(key) = code_key(project) {
                 let index = file_index;
                 let recorded = &mut file_recorded;
@@ -555,12 +627,14 @@ impl RunState {
         Ok(())
     }
 
-    /// Sets a record aside in the working file of its kind.
+    /// Sets a record aside in the working file of its channel.
     fn set_aside(&mut self, record: &Record, out: &mut OutputDir) -> Result<()> {
-        let spill = match self.spills.entry(record.kind()) {
+        let channel = channel_of(record.kind())
+            .ok_or_else(|| output_error(out.path(), "项目绩效目标表不另存"))?;
+        let spill = match self.spills.entry(channel) {
             std::collections::btree_map::Entry::Occupied(spill) => spill.into_mut(),
             std::collections::btree_map::Entry::Vacant(slot) => {
-                let name = format!("{}.spill", record.kind().as_str());
+                let name = format!("{}.spill", channel.trim_end_matches(".jsonl"));
                 let (path, file) = out.create_scratch(&name)?;
                 slot.insert(Spill {
                     path,
@@ -620,24 +694,43 @@ impl RunState {
                     w.review_rows
                 ));
             }
+            // Each channel's files and sheet hold every record of its kinds.
+            let mut channels: BTreeMap<&str, (KindFiles, u64, Vec<&str>)> = BTreeMap::new();
             for kind in FormKind::ALL {
                 let Some(files) = files_of(kind, CsvUnit::Yuan) else {
                     continue;
                 };
-                let expected = self.set_aside.get(&kind).copied().unwrap_or(0);
-                let (rows, lines) = w.set_aside_rows.get(&kind).copied().unwrap_or((0, 0));
+                let entry = channels
+                    .entry(files.jsonl)
+                    .or_insert_with(|| (files, 0, Vec::new()));
+                entry.1 += self.set_aside.get(&kind).copied().unwrap_or(0);
+                entry.2.push(kind.label());
+            }
+            for (channel, (files, expected, labels)) in channels {
+                let (rows, lines) = w.set_aside_rows.get(channel).copied().unwrap_or((0, 0));
                 let mut counts = vec![(files.csv.0, rows), (files.jsonl, lines)];
-                if let Some(sheet) = Sheet::details_of(kind) {
+                let kind = FormKind::ALL
+                    .into_iter()
+                    .find(|k| files_of(*k, CsvUnit::Yuan).is_some_and(|f| f.jsonl == channel));
+                if let Some(sheet) = kind.and_then(Sheet::details_of) {
                     counts.push((sheet.name(), w.workbook.rows(sheet)));
                 }
                 for (name, count) in counts {
                     if count != expected {
                         failures.push(format!(
                             "{name} 有 {count} 行，应为 {expected} 张{}",
-                            kind.label()
+                            labels.join("或")
                         ));
                     }
                 }
+            }
+            if let Some(rows) = w.reconciliation_rows
+                && rows != w.workbook.rows(Sheet::Reconciliation)
+            {
+                failures.push(format!(
+                    "部门对账 有 {} 行，reconciliation.csv 有 {rows} 行",
+                    w.workbook.rows(Sheet::Reconciliation)
+                ));
             }
         }
         if failures.is_empty() {
@@ -679,6 +772,30 @@ impl Writers {
         Ok(())
     }
 
+    /// Writes the reconciliation: reconciliation.csv and the 部门对账 sheet.
+    fn write_reconciliation(
+        &mut self,
+        mut rendered: Rendered,
+        out: &mut OutputDir,
+        job: &ConvertJob,
+    ) -> Result<()> {
+        let header = rows_bytes(
+            &[crate::write::departments::RECONCILIATION_HEADERS
+                .map(String::from)
+                .to_vec()],
+            job.csv_encoding,
+        )
+        .map_err(|e| output_error(&out.path().join(RECONCILIATION_FILE), e))?;
+        let mut file = TextOutput::create(out, RECONCILIATION_FILE, Some(header))?;
+        file.append(&rendered.projects_csv)?;
+        for row in std::mem::take(&mut rendered.rows) {
+            self.append_row(row)?;
+        }
+        self.reconciliation_rows = Some(rendered.projects);
+        self.truncated += rendered.truncated;
+        file.finish(out)
+    }
+
     /// Appends one rendered record of a kind set aside to the workbook and its kind's outputs.
     fn append_set_aside(
         &mut self,
@@ -691,6 +808,9 @@ impl Writers {
         outputs.jsonl.append(&rendered.jsonl)?;
         outputs.csv.append(&rendered.projects_csv)?;
         outputs.indicators.append(&rendered.indicators_csv)?;
+        if let Some(tasks) = &mut outputs.tasks {
+            tasks.append(&rendered.tasks_csv)?;
+        }
         outputs.rows += rendered.projects;
         outputs.jsonl_lines += rendered.jsonl.iter().filter(|&&b| b == b'\n').count() as u64;
         self.truncated += rendered.truncated;

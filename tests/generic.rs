@@ -257,7 +257,7 @@ fn three_unregistered_layouts_are_read_by_their_labels_and_marked() {
 }
 
 #[test]
-fn a_department_wide_form_is_refused_with_its_reason_titled_or_not() {
+fn a_department_wide_form_of_a_layout_no_template_names_is_read_as_a_department_titled_or_not() {
     let dir = tempfile::tempdir().unwrap();
     let titled = dir.path().join("部门整体.xlsx");
     write(
@@ -268,7 +268,7 @@ fn a_department_wide_form_is_refused_with_its_reason_titled_or_not() {
             &["部门（单位）名称", "某区教育局", ""],
             &["年度主要任务", "任务名称", "主要内容"],
             &["", "义务教育保障", "保障全区义务教育学校正常运转"],
-            &["年度资金总额", "5000", ""],
+            &["部门整体预算", "5000", ""],
         ],
         &[],
     );
@@ -282,12 +282,36 @@ fn a_department_wide_form_is_refused_with_its_reason_titled_or_not() {
         ],
         &[],
     );
-    for path in [&titled, &untitled] {
+    // The untitled one carries the labels of the 陕西 layout and is read with it; the titled one,
+    // a title no registered template has, is read generically.
+    for (path, department, task, template) in [
+        (&titled, "某区教育局", "义务教育保障", "department"),
+        (&untitled, "某区卫健委", "公共卫生服务", "sx2020bm"),
+    ] {
         let entry = normalize(path);
-        assert_eq!(entry["status"], "rejected", "{entry:#}");
-        assert!(entry["forms"].as_array().unwrap().is_empty(), "{entry:#}");
-        let message = entry["message"].as_str().unwrap();
-        assert!(message.contains("部门整体支出绩效目标表"), "{message}");
-        assert!(message.contains("不计入项目汇总"), "{message}");
+        assert_eq!(entry["status"], "converted", "{entry:#}");
+        let forms = entry["forms"].as_array().unwrap();
+        assert_eq!(forms.len(), 1, "{entry:#}");
+        let form = &forms[0];
+        assert_eq!(form["kind"], "department_target", "{form:#}");
+        assert_eq!(form["template"], template);
+        assert_eq!(form["department"], department);
+        assert_eq!(form["tasks"][0]["name"], task, "{form:#}");
+        let codes: Vec<&str> = form["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|w| w["code"].as_str())
+            .collect();
+        assert_eq!(
+            codes.contains(&"generic_template"),
+            template == "department",
+            "{codes:?}"
+        );
     }
+    assert_eq!(
+        normalize(&titled)["forms"][0]["funds"]["total"],
+        "5000",
+        "the 部门整体预算 figure"
+    );
 }

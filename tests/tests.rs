@@ -19,7 +19,7 @@ mod sheet_copy;
 // The wider families moved, re-labelled, in 元, stacked, and as .xls and .ods: the same models.
 mod variants;
 
-// Layouts no template names read by their labels and marked; department-wide forms refused.
+// Layouts no template names read by their labels and marked, department-wide ones too.
 mod generic;
 
 // 项目编码 from a cell or a "CODE-名称" name; linking by code first.

@@ -179,11 +179,15 @@ fn summary_paragraph(report: &ConvertReport, job: &ConvertJob) -> String {
 pub fn report_paragraph(report: &ConvertReport) -> String {
     let total = fixed2(report.totals.fund(FundKind::Total));
     let annual = fixed2(report.totals.fund(FundKind::AnnualTotal));
-    let forms = if report.evaluations > 0 {
-        format!(
-            "绩效目标表 {} 张，绩效自评表 {} 张",
-            report.forms, report.evaluations
-        )
+    let forms = if report.evaluations > 0 || report.department_forms > 0 {
+        let mut kinds = vec![format!("绩效目标表 {} 张", report.forms)];
+        if report.evaluations > 0 {
+            kinds.push(format!("绩效自评表 {} 张", report.evaluations));
+        }
+        if report.department_forms > 0 {
+            kinds.push(format!("部门整体表 {} 张", report.department_forms));
+        }
+        kinds.join("，")
     } else {
         format!("{} 张表", report.forms)
     };
@@ -196,6 +200,11 @@ pub fn report_paragraph(report: &ConvertReport) -> String {
             "自评表中 {} 张找到了对应的绩效目标表并做了目标对照。",
             report.linked
         ));
+    }
+    if report.department_forms > 0 {
+        text.push_str(
+            "部门整体表不计入项目合计，与项目表的对账见 reconciliation.csv 和“部门对账”。",
+        );
     }
     if report.warnings > 0 || report.duplicates > 0 {
         text.push_str(&format!(

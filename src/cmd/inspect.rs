@@ -48,6 +48,8 @@ fn file_view(outcome: &FileOutcome) -> Value {
 pub fn record_view(record: &Record) -> Value {
     match record {
         Record::Project(project) => form_view(project),
+        // A department-wide form as its record, with the cell of every field in `cells`.
+        Record::Department(form) => serde_json::to_value(form).unwrap_or_default(),
     }
 }
 

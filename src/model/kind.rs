@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Project, Source, Warning};
+use super::{DepartmentForm, Project, Source, Warning};
 
 /// What a form is.
 #[derive(
@@ -17,17 +17,28 @@ pub enum FormKind {
     Target,
     /// 绩效自评表: how the year went, scored against the targets.
     SelfEvaluation,
+    /// 部门整体支出绩效目标表: a department's targets for its whole year.
+    DepartmentTarget,
+    /// 部门整体支出绩效自评表: how a department's year went.
+    DepartmentSelfEvaluation,
 }
 
 impl FormKind {
     /// Every kind, in the order outputs list them.
-    pub const ALL: [FormKind; 2] = [FormKind::Target, FormKind::SelfEvaluation];
+    pub const ALL: [FormKind; 4] = [
+        FormKind::Target,
+        FormKind::SelfEvaluation,
+        FormKind::DepartmentTarget,
+        FormKind::DepartmentSelfEvaluation,
+    ];
 
     /// The snake_case name, as in JSON.
     pub fn as_str(self) -> &'static str {
         match self {
             FormKind::Target => "target",
             FormKind::SelfEvaluation => "self_evaluation",
+            FormKind::DepartmentTarget => "department_target",
+            FormKind::DepartmentSelfEvaluation => "department_self_evaluation",
         }
     }
 
@@ -36,7 +47,26 @@ impl FormKind {
         match self {
             FormKind::Target => "绩效目标表",
             FormKind::SelfEvaluation => "绩效自评表",
+            FormKind::DepartmentTarget => "部门整体绩效目标表",
+            FormKind::DepartmentSelfEvaluation => "部门整体绩效自评表",
         }
+    }
+
+    /// True for a department-wide form (a [`DepartmentForm`] record).
+    pub fn is_department(self) -> bool {
+        matches!(
+            self,
+            FormKind::DepartmentTarget | FormKind::DepartmentSelfEvaluation
+        )
+    }
+
+    /// True for a self-evaluation (a project's or a department's): the kinds with an
+    /// [`super::Evaluation`].
+    pub fn is_self_evaluation(self) -> bool {
+        matches!(
+            self,
+            FormKind::SelfEvaluation | FormKind::DepartmentSelfEvaluation
+        )
     }
 
     /// True for a project's target form: the records a year's totals, the review and the
@@ -50,6 +80,12 @@ impl FormKind {
     pub fn held_against_target(self) -> bool {
         self == FormKind::SelfEvaluation
     }
+
+    /// True for the department-wide target form: held against the project target forms of its
+    /// department (对账) at the end of a run.
+    pub fn reconciled(self) -> bool {
+        self == FormKind::DepartmentTarget
+    }
 }
 
 /// One record read from a form, of any kind.
@@ -58,6 +94,8 @@ impl FormKind {
 pub enum Record {
     /// A project's form: its target form or its self-evaluation.
     Project(Project),
+    /// A department-wide form: the department's targets or its self-evaluation.
+    Department(DepartmentForm),
 }
 
 impl Record {
@@ -65,6 +103,7 @@ impl Record {
     pub fn kind(&self) -> FormKind {
         match self {
             Record::Project(project) => project.kind,
+            Record::Department(form) => form.kind,
         }
     }
 
@@ -72,6 +111,7 @@ impl Record {
     pub fn source(&self) -> &Source {
         match self {
             Record::Project(project) => &project.source,
+            Record::Department(form) => &form.source,
         }
     }
 
@@ -79,6 +119,7 @@ impl Record {
     pub fn template(&self) -> &str {
         match self {
             Record::Project(project) => &project.template,
+            Record::Department(form) => &form.template,
         }
     }
 
@@ -86,6 +127,7 @@ impl Record {
     pub fn warnings(&self) -> &[Warning] {
         match self {
             Record::Project(project) => &project.warnings,
+            Record::Department(form) => &form.warnings,
         }
     }
 
@@ -93,6 +135,7 @@ impl Record {
     pub fn warnings_mut(&mut self) -> &mut Vec<Warning> {
         match self {
             Record::Project(project) => &mut project.warnings,
+            Record::Department(form) => &mut form.warnings,
         }
     }
 
@@ -100,6 +143,7 @@ impl Record {
     pub fn as_project(&self) -> Option<&Project> {
         match self {
             Record::Project(project) => Some(project),
+            Record::Department(_) => None,
         }
     }
 
@@ -107,7 +151,22 @@ impl Record {
     pub fn as_project_mut(&mut self) -> Option<&mut Project> {
         match self {
             Record::Project(project) => Some(project),
+            Record::Department(_) => None,
         }
+    }
+
+    /// The department-wide form, when this is one.
+    pub fn as_department(&self) -> Option<&DepartmentForm> {
+        match self {
+            Record::Department(form) => Some(form),
+            Record::Project(_) => None,
+        }
+    }
+}
+
+impl From<DepartmentForm> for Record {
+    fn from(form: DepartmentForm) -> Record {
+        Record::Department(form)
     }
 }
 

@@ -7,11 +7,15 @@
 //! blank stays `None`, never zero. Every value keeps the cell it came from (see
 //! [`Project::cells`]).
 //!
-//! One file per record kind ([`project`], and the sections kinds add: [`evaluation`]), over shared
+//! A department's department-wide form (部门整体支出绩效目标表 / 自评表) is a [`DepartmentForm`].
+//!
+//! One file per record kind ([`project`], [`department`], and the sections kinds add:
+//! [`evaluation`]), over shared
 //! parts in files of their own: [`identity`], [`funds`], [`indicator`], [`review`], [`warning`],
 //! [`date`].
 
 pub mod date;
+pub mod department;
 pub mod evaluation;
 pub mod funds;
 pub mod identity;
@@ -22,6 +26,7 @@ pub mod review;
 pub mod warning;
 
 pub use date::{Date, days_in_month, spreadsheet_decimal};
+pub use department::{DepartmentForm, DepartmentFunds, Task};
 pub use evaluation::{Comparison, Evaluation, EvaluationFunds, TargetLink};
 pub use funds::{FundKind, FundLine, Funds, MoneyUnit, Rate};
 pub use identity::{Contact, Source};

@@ -77,6 +77,10 @@ pub enum WarningCode {
     NotAchieved,
     /// A value repeated on every row of a project (a flat export's amounts) differs between rows.
     RepeatedValueDiffers,
+    /// A department's tasks do not add up to the table's 金额合计 row.
+    TaskTotalMismatch,
+    /// A department-wide form's 项目支出 differs from the sum of the department's project forms.
+    DepartmentProjectsMismatch,
 }
 
 impl WarningCode {
@@ -111,6 +115,8 @@ impl WarningCode {
             WarningCode::IndicatorAdded => "indicator_added",
             WarningCode::NotAchieved => "not_achieved",
             WarningCode::RepeatedValueDiffers => "repeated_value_differs",
+            WarningCode::TaskTotalMismatch => "task_total_mismatch",
+            WarningCode::DepartmentProjectsMismatch => "department_projects_mismatch",
         }
     }
 }

@@ -58,8 +58,19 @@ pub fn check(project: &Project, rules: &EvaluationRules) -> (Vec<Warning>, Optio
     let Some(evaluation) = &project.evaluation else {
         return (Vec::new(), None);
     };
+    check_parts(evaluation, &project.indicators, &project.cells, rules)
+}
+
+/// The checks of a self-evaluation of any kind (a project's or a department's): its budget
+/// execution, its indicators' scores and the 总分, and its grade.
+pub fn check_parts(
+    evaluation: &Evaluation,
+    indicators: &[Indicator],
+    cells: &std::collections::BTreeMap<String, String>,
+    rules: &EvaluationRules,
+) -> (Vec<Warning>, Option<String>) {
     let mut warnings = Vec::new();
-    let cell = |key: String| project.cells.get(&key).cloned();
+    let cell = |key: String| cells.get(&key).cloned();
     let mut warn = |code, message: String, cell: Option<String>| {
         warnings.push(Warning {
             code,
@@ -110,13 +121,13 @@ pub fn check(project: &Project, rules: &EvaluationRules) -> (Vec<Warning>, Optio
             }
         }
     }
-    for indicator in project.indicators.iter().filter(|i| !i.is_placeholder()) {
+    for indicator in indicators.iter().filter(|i| !i.is_placeholder()) {
         check_indicator(indicator, rules, &mut warn);
     }
     let fund_weight = evaluation.funds.total.as_ref().and_then(|l| l.weight);
     let fund_score = evaluation.funds.total.as_ref().and_then(|l| l.score);
-    let weights: Vec<Decimal> = project.indicators.iter().filter_map(|i| i.weight).collect();
-    let scores: Vec<Decimal> = project.indicators.iter().filter_map(|i| i.score).collect();
+    let weights: Vec<Decimal> = indicators.iter().filter_map(|i| i.weight).collect();
+    let scores: Vec<Decimal> = indicators.iter().filter_map(|i| i.score).collect();
     // Only a form with its budget execution can be held to 100 points (an export of the
     // indicators alone leaves the budget's points out).
     let has_budget = evaluation.funds != Default::default() || !evaluation.other_lines.is_empty();

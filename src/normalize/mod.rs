@@ -6,17 +6,22 @@
 //! canonical form. Normalizing a normalized project changes nothing.
 
 mod checks;
+pub mod department;
 pub mod dictionary;
 pub mod evaluation;
 pub mod link;
 pub mod measure;
 pub mod names;
+pub mod reconcile;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::Result;
-use crate::model::{MeasureKind, NormalizedIndicator, Project, Record, Warning, WarningCode};
+use crate::model::{
+    DepartmentForm, Indicator, MeasureKind, NormalizedIndicator, Project, Record, Warning,
+    WarningCode,
+};
 use crate::text::{clean_inline, fold_width};
 pub use dictionary::Dictionary;
 use dictionary::NameMap;
@@ -71,6 +76,42 @@ impl Normalizer {
     pub fn normalize_record(&self, record: &mut Record) {
         match record {
             Record::Project(project) => self.normalize(project),
+            Record::Department(form) => self.normalize_department(form),
+        }
+    }
+
+    /// Normalizes a department-wide form in place: its name and code, its indicators, the checks
+    /// of its tasks and budget, and a self-evaluation's arithmetic and grade.
+    pub fn normalize_department(&self, form: &mut DepartmentForm) {
+        form.warnings.retain(|w| {
+            !OWN_CODES.contains(&w.code)
+                && !evaluation::CODES.contains(&w.code)
+                && !department::CODES.contains(&w.code)
+        });
+        let (code, name) = names::split_code(&form.department);
+        form.department = name;
+        if code.is_some() && form.department_code.is_none() {
+            form.department_code = code;
+        }
+        form.department_code = form
+            .department_code
+            .as_deref()
+            .map(|c| fold_width(c.trim()))
+            .filter(|c| !c.is_empty());
+        let warnings = self.normalize_indicators(&mut form.indicators);
+        form.warnings.extend(warnings);
+        form.warnings.extend(department::check(form));
+        if let Some(evaluation) = &form.evaluation {
+            let (checked, grade) = evaluation::check_parts(
+                evaluation,
+                &form.indicators,
+                &form.cells,
+                &self.dictionary.evaluation,
+            );
+            form.warnings.extend(checked);
+            if let Some(evaluation) = &mut form.evaluation {
+                evaluation.grade = grade;
+            }
         }
     }
 
@@ -106,9 +147,22 @@ impl Normalizer {
         if code.is_some() {
             project.implementing_unit_code = code;
         }
+        let warnings = self.normalize_indicators(&mut project.indicators);
+        project.warnings.extend(warnings);
+        project.warnings.extend(checks::check(project));
+        let (checked, grade) = evaluation::check(project, &self.dictionary.evaluation);
+        project.warnings.extend(checked);
+        if let Some(evaluation) = &mut project.evaluation {
+            evaluation.grade = grade;
+        }
+    }
+
+    /// Normalizes an indicator table in place (canonical level names, 计算符号, the structured
+    /// 指标值 and 实际完成值) and returns what it noticed. Shared by every kind with indicators.
+    pub fn normalize_indicators(&self, indicators: &mut [Indicator]) -> Vec<Warning> {
         let mut warnings = Vec::new();
         let mut reported: Vec<String> = Vec::new();
-        for indicator in &mut project.indicators {
+        for indicator in indicators.iter_mut() {
             let d = &self.dictionary;
             let (level1, known1) = level(&d.level1, &indicator.level1);
             let (level2, known2) = level(&d.level2, &indicator.level2);
@@ -169,13 +223,7 @@ impl Normalizer {
                 actual,
             });
         }
-        project.warnings.extend(warnings);
-        project.warnings.extend(checks::check(project));
-        let (checked, grade) = evaluation::check(project, &self.dictionary.evaluation);
-        project.warnings.extend(checked);
-        if let Some(evaluation) = &mut project.evaluation {
-            evaluation.grade = grade;
-        }
+        warnings
     }
 }
 

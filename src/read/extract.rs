@@ -12,20 +12,24 @@ use super::grid::{CellValue, Grid};
 use super::indicators::read_indicators;
 use super::limits::Deadline;
 use super::locate::{FormRegion, LabelCell};
+use super::tasks::{TasksRead, read_tasks};
 use super::values::{
     Amount, Choice, DateRead, Number, cell_text, find_year, parse_amount, parse_choice, parse_date,
     parse_number, parse_period,
 };
 use crate::error::ErrorKind;
-use crate::model::{Evaluation, FormKind, Funds, MoneyUnit, Project, Source, WarningCode};
+use crate::model::{
+    DepartmentForm, DepartmentFunds, Evaluation, Funds, MoneyUnit, Project, Record, Source,
+    WarningCode,
+};
 use crate::template::{EvaluationField, FieldSpec, Footers, Target};
 use crate::text::{clean_block, clean_inline};
 
 /// What became of a located form.
 #[derive(Debug, Clone)]
 pub enum FormOutcome {
-    /// A form with at least a project name.
-    Form(Box<Project>),
+    /// A form with at least a project's (or a department's) name.
+    Form(Box<Record>),
     /// An empty copy of the form: nothing filled in.
     Blank,
     /// The template read none of its required amounts (or, for a self-evaluation, no budget
@@ -115,7 +119,7 @@ pub fn extract_form<'g>(
         });
     }
     let mut evaluation = None;
-    if template.kind == FormKind::SelfEvaluation {
+    if template.kind.is_self_evaluation() {
         let budget = template
             .budget
             .as_ref()
@@ -166,6 +170,15 @@ pub fn extract_form<'g>(
             Some(region.anchor_cell()),
         );
     }
+    if template.kind.is_department() {
+        let tasks = match &template.tasks {
+            Some(spec) => read_tasks(&mut ctx, spec, unit),
+            None => None,
+        };
+        return Ok(department_form(
+            ctx, form, tasks, indicators, evaluation, source, year,
+        ));
+    }
     let nothing_filled = form.project_name.is_empty()
         && form.department.is_empty()
         && form.implementing_unit.is_empty()
@@ -185,7 +198,7 @@ pub fn extract_form<'g>(
             cell: form.cells.get("project_name").cloned(),
         });
     }
-    Ok(FormOutcome::Form(Box::new(Project {
+    Ok(FormOutcome::Form(Box::new(Record::Project(Project {
         kind: template.kind,
         source,
         template: region.template.id.clone(),
@@ -208,6 +221,75 @@ pub fn extract_form<'g>(
         review: None,
         extras: form.extras,
         cells: form.cells,
+        warnings: ctx.warnings,
+    }))))
+}
+
+/// A department-wide form from what was read: rejected when it names no department, blank when
+/// nothing is filled in.
+fn department_form(
+    ctx: FormContext<'_, '_, '_>,
+    form: FormFields,
+    tasks: Option<TasksRead>,
+    indicators: Vec<crate::model::Indicator>,
+    evaluation: Option<Evaluation>,
+    source: Source,
+    year: Option<i32>,
+) -> FormOutcome {
+    let template = ctx.template;
+    let mut funds = form.department_funds;
+    funds.total = form.funds.total;
+    funds.fiscal = form.funds.fiscal;
+    funds.other = form.funds.other;
+    let mut cells = form.cells;
+    let tasks = tasks.unwrap_or_default();
+    if let (true, Some((written, cell))) = (
+        template
+            .tasks
+            .as_ref()
+            .is_some_and(|t| t.total_row_is_budget),
+        &tasks.total_row,
+    ) {
+        for (key, amount) in ["total", "fiscal", "other"].into_iter().zip(written) {
+            if let (Some(slot), Some(amount)) = (funds.slot_mut(key), amount)
+                && slot.is_none()
+            {
+                *slot = Some(*amount);
+                cells.insert(format!("funds.{key}"), cell.clone());
+            }
+        }
+    }
+    let nothing_filled = form.department.is_empty()
+        && funds == Default::default()
+        && tasks.tasks.is_empty()
+        && indicators
+            .iter()
+            .all(|i| i.level3.is_empty() && i.value.is_empty());
+    if nothing_filled {
+        return FormOutcome::Blank;
+    }
+    if form.department.is_empty() {
+        return FormOutcome::Rejected {
+            reason: "部门名称为空，无法汇总；请补填后重新提交".into(),
+            cell: cells.get("department").cloned(),
+        };
+    }
+    FormOutcome::Form(Box::new(Record::Department(DepartmentForm {
+        kind: template.kind,
+        source,
+        template: template.id.clone(),
+        year,
+        department: form.department,
+        department_code: form.department_code,
+        funds,
+        tasks: tasks.tasks,
+        overall_goal: form.overall_goal,
+        annual_goal: form.annual_goal,
+        indicators,
+        evaluation,
+        review: None,
+        extras: form.extras,
+        cells,
         warnings: ctx.warnings,
     })))
 }
@@ -242,6 +324,8 @@ fn complete_total_score(evaluation: &mut Evaluation, indicators: &[crate::model:
 /// The fields read so far.
 #[derive(Default)]
 struct FormFields {
+    /// A department-wide form's 基本支出 and 项目支出.
+    department_funds: DepartmentFunds,
     project_name: String,
     project_code: Option<String>,
     department: String,
@@ -338,6 +422,18 @@ impl FormFields {
                 self.cells.insert("start_date".into(), found.cell.clone());
                 self.cells.insert("end_date".into(), found.cell.clone());
             }
+            Target::DepartmentFunds(key) => match parse_amount(value, unit) {
+                Amount::Value(amount) => {
+                    if let Some(slot) = self.department_funds.slot_mut(key) {
+                        *slot = Some(amount);
+                    }
+                }
+                Amount::Blank => {}
+                Amount::Invalid => {
+                    let message = format!("“{}”不是金额：{}", spec.label, text());
+                    ctx.warn(WarningCode::UnparsedAmount, message, cell());
+                }
+            },
             Target::Funds(kind) => match parse_amount(value, unit) {
                 Amount::Value(amount) => self.funds.set(*kind, Some(amount)),
                 Amount::Blank => {}

@@ -186,10 +186,11 @@ fn untitled_form<'t>(
     ranked.sort_by_key(|(fit, t)| (t.fallback, std::cmp::Reverse(*fit)));
     let candidates: Vec<&'t Template> = ranked.into_iter().map(|(_, t)| t).collect();
     let template = *candidates.first()?;
+    let name_target = name_target(template);
     let name_spec = template
         .fields
         .iter()
-        .find(|f| f.targets.contains(&Target::ProjectName))?;
+        .find(|f| f.targets.contains(&name_target))?;
     let first_label = labels
         .iter()
         .find(|l| any_matches(&name_spec.aliases, &l.folded))?;
@@ -203,14 +204,41 @@ fn untitled_form<'t>(
     })
 }
 
+/// The field that names a template's form: the project's name, or a department-wide form's
+/// department.
+fn name_target(template: &Template) -> Target {
+    if template.kind.is_department() {
+        Target::Department
+    } else {
+        Target::ProjectName
+    }
+}
+
 /// True when the labels carry enough of a template to be its form without a title: for a
-/// template that refuses forms, every one of its labels; for any other, the project name label,
-/// the indicator table and at least three (and half) of its required fields.
+/// template that refuses forms, every one of its labels; for a department-wide form, the
+/// department's name label and its task table's header (任务名称 and another column); for any
+/// other, the project name label, the indicator table and at least three (and half) of its
+/// required fields.
 fn qualifies(template: &Template, labels: &[LabelCell<'_>]) -> bool {
     let has =
         |aliases: &[crate::template::Alias]| labels.iter().any(|l| any_matches(aliases, &l.folded));
     if template.refuse.is_some() {
         return !template.fields.is_empty() && template.fields.iter().all(|f| has(&f.aliases));
+    }
+    if template.kind.is_department() {
+        let named = template
+            .fields
+            .iter()
+            .any(|f| f.targets.contains(&Target::Department) && has(&f.aliases));
+        let tasks = template.tasks.as_ref().is_some_and(|spec| {
+            let found = spec.columns.iter().filter(|(_, a)| has(a)).count();
+            found >= 2
+                && spec
+                    .columns
+                    .iter()
+                    .any(|(c, a)| *c == crate::template::TaskColumn::Name && has(a))
+        });
+        return named && tasks;
     }
     let found = template
         .fields

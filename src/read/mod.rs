@@ -17,6 +17,7 @@ pub mod locate;
 mod number_format;
 mod ods_scan;
 mod sheet;
+mod tasks;
 pub mod values;
 pub mod workbook;
 mod xls_check;
@@ -62,8 +63,9 @@ impl WorkbookRead {
     pub fn into_projects(self) -> Vec<Project> {
         self.records
             .into_iter()
-            .map(|record| match record {
-                Record::Project(project) => project,
+            .filter_map(|record| match record {
+                Record::Project(project) => Some(project),
+                Record::Department(_) => None,
             })
             .collect()
     }
@@ -218,7 +220,7 @@ fn read_sheet(
         let form_labels = locate::labels_in(&labels, region.first_row, region.last_row);
         let footers = templates.footers();
         match choose_template(grid, region, form_labels, &source, footers, deadline)? {
-            FormOutcome::Form(project) => read.records.push(Record::Project(*project)),
+            FormOutcome::Form(record) => read.records.push(*record),
             // A form found by its labels alone that yields nothing is no form at all.
             FormOutcome::Blank | FormOutcome::Unfit { .. } if !region.titled => {
                 read.issues.push(no_form(grid, sheet, templates));
@@ -311,9 +313,9 @@ impl Fit {
         let required = template.fields.iter().filter(|f| !f.optional).count();
         let registered = !template.fallback;
         match outcome {
-            FormOutcome::Form(project) => {
-                let problems = project
-                    .warnings
+            FormOutcome::Form(record) => {
+                let problems = record
+                    .warnings()
                     .iter()
                     .filter(|w| {
                         matches!(
@@ -325,7 +327,7 @@ impl Fit {
                         )
                     })
                     .count();
-                let figures = has_figures(project);
+                let figures = has_figures(record);
                 Fit {
                     clean: figures && problems == 0,
                     figures,
@@ -361,15 +363,25 @@ impl Fit {
     }
 }
 
-/// True when a form holds any amount (a target) or any budget line (a self-evaluation).
-fn has_figures(project: &Project) -> bool {
-    match &project.evaluation {
-        Some(evaluation) => {
-            evaluation.funds != Default::default() || !evaluation.other_lines.is_empty()
-        }
-        None => crate::model::FundKind::ALL
-            .iter()
-            .any(|k| project.funds.get(*k).is_some()),
+/// True when a form holds any amount (a target, a department's budget or tasks) or any budget
+/// line (a self-evaluation).
+fn has_figures(record: &Record) -> bool {
+    let budget = |evaluation: &crate::model::Evaluation| {
+        evaluation.funds != Default::default() || !evaluation.other_lines.is_empty()
+    };
+    match record {
+        Record::Project(project) => match &project.evaluation {
+            Some(evaluation) => budget(evaluation),
+            None => crate::model::FundKind::ALL
+                .iter()
+                .any(|k| project.funds.get(*k).is_some()),
+        },
+        Record::Department(form) => match &form.evaluation {
+            Some(evaluation) => budget(evaluation),
+            None => {
+                form.funds != Default::default() || form.tasks.iter().any(|t| t.total.is_some())
+            }
+        },
     }
 }
 

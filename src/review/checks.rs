@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 
 use super::rules::{Check, Rule};
 use crate::model::{
-    Comparator, Date, Finding, Indicator, MeasureKind, NormalizedIndicator, Project,
+    Comparator, Date, Finding, Indicator, MeasureKind, NormalizedIndicator, Project, Task,
 };
 use crate::normalize::Dictionary;
 use crate::normalize::measure::quantities;
@@ -252,8 +252,28 @@ pub fn run(rule: &Rule, project: &Project, dictionary: &Dictionary) -> Vec<Findi
                 }
             }
         }
+        // Tasks are a department's: checked by `run_tasks`.
+        Check::TaskAmounts => {}
     }
     found
+}
+
+/// The checks of a department's tasks (年度主要任务): each task should state its amount.
+pub fn run_tasks(rule: &Rule, tasks: &[Task]) -> Vec<Finding> {
+    if !matches!(rule.check, Check::TaskAmounts) {
+        return Vec::new();
+    }
+    tasks
+        .iter()
+        .filter(|t| t.total.is_none() && t.fiscal.is_none() && t.other.is_none())
+        .map(|task| Finding {
+            rule: rule.id.clone(),
+            name: rule.name.clone(),
+            level: rule.level,
+            message: fill(&rule.message, &[("task", task.name.clone())]),
+            cell: Some(task.cell.clone()),
+        })
+        .collect()
 }
 
 /// A message with its {placeholders} filled in (unknown ones left as written).

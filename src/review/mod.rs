@@ -10,7 +10,7 @@ pub mod rules;
 use std::path::Path;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{FindingLevel, Project, Record, Review};
+use crate::model::{DepartmentForm, FindingLevel, FormKind, Project, Record, Review};
 use crate::normalize::Dictionary;
 pub use rules::{Conclusions, RuleSet, RuleSources};
 
@@ -53,6 +53,7 @@ impl Reviewer {
     pub fn review_record(&self, record: &mut Record, dictionary: &Dictionary) {
         match record {
             Record::Project(project) => self.review(project, dictionary),
+            Record::Department(form) => self.review_department(form, dictionary),
         }
     }
 
@@ -79,5 +80,53 @@ impl Reviewer {
             worst,
             findings,
         });
+    }
+
+    /// Reviews a normalized department-wide target form in place, by the rules whose `kinds`
+    /// name it: the indicator rules read its table as a project's (its department as the name,
+    /// its goals as the goals), `task_amounts` its tasks.
+    pub fn review_department(&self, form: &mut DepartmentForm, dictionary: &Dictionary) {
+        if form.kind != FormKind::DepartmentTarget {
+            return;
+        }
+        let view = Project {
+            kind: FormKind::Target,
+            source: form.source.clone(),
+            template: form.template.clone(),
+            year: form.year,
+            project_name: form.department.clone(),
+            department: form.department.clone(),
+            overall_goal: form.overall_goal.clone(),
+            annual_goal: form.annual_goal.clone(),
+            indicators: std::mem::take(&mut form.indicators),
+            warnings: std::mem::take(&mut form.warnings),
+            ..Project::default()
+        };
+        let mut findings = Vec::new();
+        for rule in &self.rules.rules {
+            if rule.applies_to(form.kind, &form.template, form.year) {
+                findings.extend(checks::run(rule, &view, dictionary));
+                findings.extend(checks::run_tasks(rule, &form.tasks));
+            }
+        }
+        form.indicators = view.indicators;
+        form.warnings = view.warnings;
+        form.review = Some(self.conclude(findings));
+    }
+
+    /// The review of a form from its findings: the conclusion its worst finding leads to.
+    fn conclude(&self, findings: Vec<crate::model::Finding>) -> Review {
+        let worst = findings.iter().map(|f| f.level).max();
+        let words = &self.rules.conclusions;
+        let conclusion = match worst {
+            Some(FindingLevel::Error) => &words.send_back,
+            Some(FindingLevel::Warning) => &words.attention,
+            _ => &words.pass,
+        };
+        Review {
+            conclusion: conclusion.clone(),
+            worst,
+            findings,
+        }
     }
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::data_files::{DataKind, files_of_kind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keywords::Keywords;
-use crate::model::FindingLevel;
+use crate::model::{FindingLevel, FormKind};
 
 const BUILTIN: &str = include_str!("../../templates/review.toml");
 
@@ -62,6 +62,8 @@ pub enum Check {
     GoalQuantities,
     /// Warnings of these codes, as findings.
     Warning(Vec<String>),
+    /// A department's task with no amount.
+    TaskAmounts,
 }
 
 /// A compiled rule.
@@ -79,6 +81,8 @@ pub struct Rule {
     pub message: String,
     /// Template ids it applies to (all when empty).
     pub templates: Vec<String>,
+    /// The kinds of form it reviews (`target` when the rule says none).
+    pub kinds: Vec<FormKind>,
     /// First budget year it applies to.
     pub from_year: Option<i32>,
     /// Last budget year it applies to.
@@ -89,6 +93,14 @@ impl Rule {
     /// True when the rule applies to a form of this template and year. A year-bound rule does not
     /// apply to a form without a year (it cannot be judged; the form has a missing_year warning).
     pub fn applies(&self, template: &str, year: Option<i32>) -> bool {
+        self.applies_to(FormKind::Target, template, year)
+    }
+
+    /// [`Rule::applies`] for a form of a kind.
+    pub fn applies_to(&self, kind: FormKind, template: &str, year: Option<i32>) -> bool {
+        if !self.kinds.contains(&kind) {
+            return false;
+        }
         let template_ok = self.templates.is_empty() || self.templates.iter().any(|t| t == template);
         let bounded = self.from_year.is_some() || self.to_year.is_some();
         let year_ok = match year {
@@ -118,6 +130,7 @@ struct RuleDef {
     check: Option<String>,
     message: Option<String>,
     templates: Option<Vec<String>>,
+    kinds: Option<Vec<FormKind>>,
     from_year: Option<i32>,
     to_year: Option<i32>,
     enabled: Option<bool>,
@@ -142,6 +155,7 @@ impl RuleDef {
             check,
             message,
             templates,
+            kinds,
             from_year,
             to_year,
             enabled,
@@ -310,11 +324,12 @@ fn compile(def: &RuleDef) -> std::result::Result<Rule, String> {
         }
         "goal_quantities" => Check::GoalQuantities,
         "warning" => Check::Warning(list("codes", &def.codes)?),
+        "task_amounts" => Check::TaskAmounts,
         other => {
             return Err(format!(
                 "未知的 check“{other}”（可用：required_levels required_any quantitative_under \
                  vague_words deadline upper_bound percent_over satisfaction_below blank_goal \
-                 goal_quantities warning）"
+                 goal_quantities warning task_amounts）"
             ));
         }
     };
@@ -325,6 +340,11 @@ fn compile(def: &RuleDef) -> std::result::Result<Rule, String> {
         check,
         message: def.message.clone().ok_or("需要 message")?,
         templates: def.templates.clone().unwrap_or_default(),
+        kinds: def
+            .kinds
+            .clone()
+            .filter(|k| !k.is_empty())
+            .unwrap_or_else(|| vec![FormKind::Target]),
         from_year: def.from_year,
         to_year: def.to_year,
     })

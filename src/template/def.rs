@@ -56,6 +56,9 @@ pub struct TemplateDef {
     /// A flat export: one row per indicator, read by column families (no title, no fields).
     #[serde(default)]
     pub flat: Option<super::flat::FlatDef>,
+    /// A department's task table (年度主要任务), on a department-wide form.
+    #[serde(default)]
+    pub tasks: Option<super::tasks::TasksDef>,
 }
 
 fn default_money_unit() -> String {

@@ -7,6 +7,7 @@
 pub mod def;
 pub mod flat;
 pub mod footers;
+pub mod tasks;
 
 use std::path::Path;
 
@@ -19,6 +20,7 @@ pub use def::Position;
 use def::{BudgetDef, OneOrMany, TableDef, TemplateDef};
 pub use flat::{FlatColumn, FlatSpec};
 pub use footers::Footers;
+pub use tasks::{TaskColumn, TasksSpec};
 
 /// The templates built into the binary, as (file name, text).
 const BUILTIN: &[(&str, &str)] = &[
@@ -31,6 +33,18 @@ const BUILTIN: &[(&str, &str)] = &[
     (
         "sc2023zp.toml",
         include_str!("../../templates/sc2023zp.toml"),
+    ),
+    (
+        "sx2020bm.toml",
+        include_str!("../../templates/sx2020bm.toml"),
+    ),
+    (
+        "zj2023bm.toml",
+        include_str!("../../templates/zj2023bm.toml"),
+    ),
+    (
+        "nd2018zp.toml",
+        include_str!("../../templates/nd2018zp.toml"),
     ),
     (
         "department.toml",
@@ -72,6 +86,8 @@ pub enum Target {
     AnnualGoal,
     /// A fund figure
     Funds(FundKind),
+    /// A department-wide form's 基本支出 or 项目支出 (`basic`, `project`)
+    DepartmentFunds(&'static str),
     /// A self-evaluation's text or score
     Evaluation(EvaluationField),
     /// A template-specific field, by key
@@ -145,7 +161,12 @@ impl Target {
                         .find(|f| f.name() == field)?;
                     return Some(Target::Evaluation(found));
                 }
-                Target::Funds(FundKind::from_name(name.strip_prefix("funds.")?)?)
+                let key = name.strip_prefix("funds.")?;
+                match key {
+                    "basic" => Target::DepartmentFunds("basic"),
+                    "project" => Target::DepartmentFunds("project"),
+                    key => Target::Funds(FundKind::from_name(key)?),
+                }
             }
         })
     }
@@ -154,6 +175,7 @@ impl Target {
     pub const NAMES: &'static str = "project_name, project_code, department, department_code, \
         implementing_unit, implementing_unit_code, category, start_date, end_date, period, \
         overall_goal, annual_goal, funds.total, funds.fiscal, funds.other, funds.annual_total, \
+        funds.basic, funds.project, \
         funds.appropriation, funds.carryover, funds.annual_other, evaluation.goal_expected, \
         evaluation.goal_actual, evaluation.total_score, evaluation.indicator_score, \
         evaluation.conclusion, \
@@ -175,6 +197,7 @@ impl Target {
             Target::OverallGoal => "overall_goal".into(),
             Target::AnnualGoal => "annual_goal".into(),
             Target::Funds(kind) => format!("funds.{}", kind.name()),
+            Target::DepartmentFunds(key) => format!("funds.{key}"),
             Target::Evaluation(field) => format!("evaluation.{}", field.name()),
             Target::Extra(key) => key.clone(),
         }
@@ -367,6 +390,8 @@ pub struct Template {
     pub budget: Option<BudgetSpec>,
     /// A flat export's column families, for a flat template (which has no title or fields).
     pub flat: Option<FlatSpec>,
+    /// A department-wide form's task table.
+    pub tasks: Option<TasksSpec>,
     /// The default unit of amounts.
     pub money_unit: MoneyUnit,
     /// Labels that may name the unit.
@@ -467,6 +492,7 @@ impl Template {
         {
             return Err("indicators 需要 level3 和 values 的表头文字".into());
         }
+        let tasks = def.tasks.as_ref().map(TasksSpec::compile).transpose()?;
         let budget = def.budget.as_ref().map(BudgetSpec::compile).transpose()?;
         let mut known: Vec<Alias> = aliases(&def.labels);
         known.extend(aliases(&def.unit_labels));
@@ -475,6 +501,9 @@ impl Template {
             known.extend(field.sum.iter().flat_map(|(a, _)| a.iter().cloned()));
         }
         known.extend(table.all_labels());
+        if let Some(tasks) = &tasks {
+            known.extend(tasks.all_labels().cloned());
+        }
         if let Some(budget) = &budget {
             known.extend(budget.lines.iter().flat_map(|(_, a)| a.iter().cloned()));
             known.extend(budget.columns.iter().flat_map(|(_, a)| a.iter().cloned()));
@@ -515,6 +544,7 @@ impl Template {
             fallback: def.fallback,
             budget,
             flat,
+            tasks,
             money_unit,
             unit_labels: aliases(&def.unit_labels),
             fields,

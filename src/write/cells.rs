@@ -18,4 +18,14 @@ pub enum XCell {
     Date(Option<Date>),
     /// A fraction shown as a percentage (0.9537 → 95.37%).
     Percent(Option<Decimal>),
+    /// An amount in 万元 written as a live formula: this row's `minuend` column less its
+    /// `subtrahend` column, with its value cached.
+    RowDifference {
+        /// The column subtracted from.
+        minuend: u16,
+        /// The column subtracted.
+        subtrahend: u16,
+        /// The value Excel would compute.
+        cached: Decimal,
+    },
 }

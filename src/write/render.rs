@@ -7,6 +7,10 @@ use rust_decimal::Decimal;
 
 pub use super::cells::XCell;
 use super::csv_out::{CsvEncoding, CsvUnit, FUND_HEADERS, indicator_rows, project_row, rows_bytes};
+use super::departments::{
+    DEPARTMENT_SHEET_HEADERS, RECONCILIATION_HEADERS, department_indicator_rows, department_row,
+    department_sheet_row, reconciliation_rows, reconciliation_sheet_row, task_rows,
+};
 use super::evaluations::{
     COMPARISON_HEADERS, EVALUATION_DETAIL_HEADERS, evaluation_indicator_rows, evaluation_row,
     findings_text, target_text, total_line,
@@ -15,7 +19,8 @@ use super::manifest::manifest_row;
 use super::review_out::{REVIEW_HEADERS, review_rows};
 use super::rows::{department_group, display_width, fit_cell, project_id};
 use super::totals::indicator_count;
-use crate::model::{FormKind, FundKind, Project, Record};
+use crate::model::{DepartmentForm, FormKind, FundKind, Project, Record};
+use crate::normalize::reconcile::ReconciliationRow;
 use crate::outcome::{FileOutcome, FileStatus};
 
 /// The list sheets of the summary workbook.
@@ -33,18 +38,24 @@ pub enum Sheet {
     EvaluationDetails,
     /// 目标对照 (likewise).
     Comparison,
+    /// 部门整体 (only when the batch holds department-wide forms).
+    DepartmentDetails,
+    /// 部门对账 (only when the batch holds a department-wide target form).
+    Reconciliation,
 }
 
 impl Sheet {
     /// Every list sheet, in workbook order (the order of the variants, so `sheet as usize` indexes
     /// this list).
-    pub const ALL: [Sheet; 6] = [
+    pub const ALL: [Sheet; 8] = [
         Sheet::Details,
         Sheet::Indicators,
         Sheet::Issues,
         Sheet::Review,
         Sheet::EvaluationDetails,
         Sheet::Comparison,
+        Sheet::DepartmentDetails,
+        Sheet::Reconciliation,
     ];
 
     /// The sheet's name.
@@ -56,6 +67,8 @@ impl Sheet {
             Sheet::EvaluationDetails => "自评明细",
             Sheet::Comparison => "目标对照",
             Sheet::Review => "审核",
+            Sheet::DepartmentDetails => "部门整体",
+            Sheet::Reconciliation => "部门对账",
         }
     }
 
@@ -68,6 +81,8 @@ impl Sheet {
             Sheet::EvaluationDetails => &EVALUATION_DETAIL_HEADERS,
             Sheet::Comparison => &COMPARISON_HEADERS,
             Sheet::Review => &REVIEW_HEADERS,
+            Sheet::DepartmentDetails => &DEPARTMENT_SHEET_HEADERS,
+            Sheet::Reconciliation => &RECONCILIATION_HEADERS,
         };
         fixed.iter().map(|h| (*h).to_owned()).collect()
     }
@@ -77,10 +92,18 @@ impl Sheet {
         matches!(self, Sheet::EvaluationDetails | Sheet::Comparison)
     }
 
+    /// True for the sheets of department-wide forms, made only when a batch has any.
+    pub fn of_departments(self) -> bool {
+        matches!(self, Sheet::DepartmentDetails | Sheet::Reconciliation)
+    }
+
     /// The sheet listing one row per form of a kind written at the end, if it has one.
     pub fn details_of(kind: FormKind) -> Option<Sheet> {
         match kind {
             FormKind::SelfEvaluation => Some(Sheet::EvaluationDetails),
+            FormKind::DepartmentTarget | FormKind::DepartmentSelfEvaluation => {
+                Some(Sheet::DepartmentDetails)
+            }
             FormKind::Target => None,
         }
     }
@@ -115,6 +138,7 @@ impl XRow {
                     XCell::Number(n) => (XCell::Number(n), 8),
                     XCell::Date(d) => (XCell::Date(d), 11),
                     XCell::Percent(p) => (XCell::Percent(p), 9),
+                    cell @ XCell::RowDifference { .. } => (cell, 12),
                 };
                 widths.push(width.min(usize::from(u16::MAX)) as u16);
                 cell
@@ -243,8 +267,10 @@ pub struct Rendered {
     pub findings: u64,
     /// Workbook rows, in order.
     pub rows: Vec<XRow>,
-    /// projects.csv rows, encoded.
+    /// projects.csv rows, encoded (a set-aside kind's own CSV of forms).
     pub projects_csv: Vec<u8>,
+    /// department_tasks.csv rows, encoded (department-wide forms only).
+    pub tasks_csv: Vec<u8>,
     /// indicators.csv rows, encoded.
     pub indicators_csv: Vec<u8>,
     /// projects.jsonl lines.
@@ -299,10 +325,69 @@ impl Renderer {
 
     /// Renders a record of a kind written at the end of a run, for its own outputs.
     pub fn render_set_aside(&self, record: &Record) -> std::io::Result<Rendered> {
-        match (record.kind(), record) {
-            (FormKind::SelfEvaluation, Record::Project(project)) => self.render_evaluation(project),
-            (FormKind::Target, _) => Ok(Rendered::default()),
+        match record {
+            Record::Project(project) if project.kind == FormKind::SelfEvaluation => {
+                self.render_evaluation(project)
+            }
+            Record::Project(_) => Ok(Rendered::default()),
+            Record::Department(form) => self.render_department(form),
         }
+    }
+
+    /// Renders a department-wide form for the department outputs.
+    pub fn render_department(&self, form: &DepartmentForm) -> std::io::Result<Rendered> {
+        let encoding = match self.encoding {
+            CsvEncoding::Utf8Bom => CsvEncoding::Utf8,
+            other => other,
+        };
+        let mut out = Rendered {
+            projects_csv: rows_bytes(&[department_row(form, self.unit)], encoding)?,
+            indicators_csv: rows_bytes(&department_indicator_rows(form), encoding)?,
+            tasks_csv: rows_bytes(&task_rows(form, self.unit), encoding)?,
+            projects: 1,
+            ..Rendered::default()
+        };
+        serde_json::to_writer(&mut out.jsonl, form)?;
+        out.jsonl.push(b'\n');
+        out.rows.push(XRow::new(
+            Sheet::DepartmentDetails,
+            department_sheet_row(form),
+            &mut out.truncated,
+        ));
+        for warning in &form.warnings {
+            let issue = IssueRow {
+                kind: "警告".into(),
+                code: warning.code.as_str().into(),
+                file: form.source.file.clone(),
+                sheet: form.source.sheet.clone(),
+                cell: warning.cell.clone().unwrap_or_default(),
+                project: form.department.clone(),
+                message: warning.message.clone(),
+            };
+            out.rows.push(issue.to_row(&mut out.truncated));
+        }
+        Ok(out)
+    }
+
+    /// The reconciliation's rows for the 部门对账 sheet and reconciliation.csv.
+    pub fn render_reconciliation(&self, rows: &[ReconciliationRow]) -> std::io::Result<Rendered> {
+        let encoding = match self.encoding {
+            CsvEncoding::Utf8Bom => CsvEncoding::Utf8,
+            other => other,
+        };
+        let mut out = Rendered {
+            projects_csv: rows_bytes(&reconciliation_rows(rows), encoding)?,
+            projects: rows.len() as u64,
+            ..Rendered::default()
+        };
+        for row in rows {
+            out.rows.push(XRow::new(
+                Sheet::Reconciliation,
+                reconciliation_sheet_row(row),
+                &mut out.truncated,
+            ));
+        }
+        Ok(out)
     }
 
     /// Renders a self-evaluation (linked to its target, or not) for the evaluation outputs.

@@ -143,7 +143,10 @@ impl SummaryWorkbook {
         };
         let reviewed = summary.conclusions.is_some();
         for sheet in Sheet::ALL {
-            if !sheet.of_evaluations() && (sheet != Sheet::Review || reviewed) {
+            if !sheet.of_evaluations()
+                && !sheet.of_departments()
+                && (sheet != Sheet::Review || reviewed)
+            {
                 summary.start_sheet(sheet)?;
             }
         }
@@ -176,6 +179,10 @@ impl SummaryWorkbook {
     pub fn append(&mut self, row: XRow) -> Result<(), XlsxError> {
         if row.sheet.of_evaluations() && self.evaluation_summary.is_none() {
             self.start_evaluation_sheets()?;
+        }
+        // A department sheet is made with its first row (部门整体, then 部门对账 at the end).
+        if row.sheet.of_departments() && self.list(row.sheet).sheets.is_empty() {
+            self.start_sheet(row.sheet)?;
         }
         if self.list(row.sheet).rows >= MAX_ROWS {
             self.start_sheet(row.sheet)?;
@@ -641,6 +648,26 @@ fn write_cells(
             XCell::Date(Some(date)) => write_date(sheet, row, col, date, &formats.date)?,
             XCell::Percent(Some(fraction)) => {
                 sheet.write_with_format(row, col, fraction, &formats.percent)?;
+            }
+            XCell::RowDifference {
+                minuend,
+                subtrahend,
+                cached,
+            } => {
+                let formula = format!(
+                    "={}{}-{}{}",
+                    column_letter(minuend),
+                    row + 1,
+                    column_letter(subtrahend),
+                    row + 1
+                );
+                let cached = cached.round_dp(2).normalize().to_string();
+                sheet.write_formula_with_format(
+                    row,
+                    col,
+                    Formula::new(formula).set_result(cached),
+                    &formats.money,
+                )?;
             }
             _ => {}
         }
