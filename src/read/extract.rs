@@ -274,7 +274,7 @@ fn department_form(
             cell: cells.get("department").cloned(),
         };
     }
-    FormOutcome::Form(Box::new(Record::Department(DepartmentForm {
+    FormOutcome::Form(Box::new(Record::from(DepartmentForm {
         kind: template.kind,
         source,
         template: template.id.clone(),

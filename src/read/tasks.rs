@@ -185,7 +185,8 @@ fn check_total(ctx: &mut FormContext<'_, '_, '_>, read: &TasksRead) {
     let Some((written, cell)) = &read.total_row else {
         return;
     };
-    let sums: [(&str, Option<Decimal>, fn(&Task) -> Option<Decimal>); 3] = [
+    type Part = fn(&Task) -> Option<Decimal>;
+    let sums: [(&str, Option<Decimal>, Part); 3] = [
         ("总额", written[0], |t| t.total),
         ("财政拨款", written[1], |t| t.fiscal),
         ("其他资金", written[2], |t| t.other),
