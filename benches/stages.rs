@@ -104,16 +104,19 @@ fn stages(c: &mut Criterion) {
         };
         group.bench_function("extract", |b| {
             b.iter(|| match extract() {
-                Ok(FormOutcome::Form(project)) => project.indicators.len(),
+                Ok(FormOutcome::Form(record)) => record.warnings().len(),
                 _ => 0,
             })
         });
-        let Ok(FormOutcome::Form(project)) = extract() else {
+        let Ok(FormOutcome::Form(record)) = extract() else {
             panic!("the sample is a form");
+        };
+        let Some(project) = record.as_project().cloned() else {
+            panic!("the sample is a project's form");
         };
         group.bench_function("normalize", |b| {
             b.iter_batched(
-                || (*project).clone(),
+                || project.clone(),
                 |mut p| {
                     normalizer.normalize(&mut p);
                     p.warnings.len()
@@ -121,7 +124,7 @@ fn stages(c: &mut Criterion) {
                 criterion::BatchSize::SmallInput,
             )
         });
-        let mut normalized = (*project).clone();
+        let mut normalized = project.clone();
         normalizer.normalize(&mut normalized);
         let outcome = FileOutcome {
             file: file.into(),
