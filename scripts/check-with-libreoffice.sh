@@ -2,7 +2,8 @@
 # Proves summary.xlsx opens and sums right in another office suite: converts the samples and the
 # field corpora, zeroes every cached formula result, makes LibreOffice recalculate on load, and
 # compares its figures with totals computed independently from the CSV files: 汇总 with
-# projects.csv, and (where the batch has self-evaluations) 自评汇总 with evaluations.csv.
+# projects.csv, (where the batch has self-evaluations) 自评汇总 with evaluations.csv, and (where
+# it has department-wide forms) 部门对账's 差额 with reconciliation.csv.
 # With --render FILE it also renders the 汇总 sheet to a PNG (for the README).
 # Installs LibreOffice (Debian packages) itself if it is missing.
 set -euo pipefail
@@ -35,7 +36,8 @@ cat > "$work/profile/user/registrymodifications.xcu" <<'XCU'
 XCU
 
 status=0
-for input in samples tests/fixtures/field-corpus tests/fixtures/field-corpus-2; do
+for input in samples tests/fixtures/field-corpus tests/fixtures/field-corpus-2 \
+    tests/fixtures/field-corpus-3/departments; do
   name=$(basename "$input")
   out="$work/$name"
   ./target/release/jixiao convert -q -o "$out" "$input"
@@ -146,6 +148,36 @@ for b in bad:
 if bad:
     sys.exit(1)
 print(f"{name}: LibreOffice recalculated 自评汇总 for {len(expected)} 主管部门; counts, sums, rates, mean scores and grades equal evaluations.csv")
+PY
+  then status=1; fi
+  if [ -f "$out/reconciliation.csv" ] && ! python3 - "$out" "$name" <<'PY'
+import csv, sys
+from decimal import Decimal
+out, name = sys.argv[1], sys.argv[2]
+def rows(path, encoding):
+    with open(path, encoding=encoding, newline="") as f:
+        return list(csv.reader(f))
+want = {(r[0], r[1]): r for r in rows(f"{out}/reconciliation.csv", "utf-8-sig")[1:]}
+got = rows(f"{out}/tampered-部门对账.csv", "utf-8")[1:]
+amount = lambda x: Decimal(x.replace(",", "")) if x else None
+bad = []
+for r in got:
+    if not r or not r[0]:
+        continue
+    w = want.get((r[0], r[1]))
+    if w is None:
+        bad.append(f"{r[0]} {r[1]}: not in reconciliation.csv")
+        continue
+    for col, what in [(2, "部门整体表项目支出"), (3, "项目表合计"), (5, "差额")]:
+        if amount(r[col]) != amount(w[col]):
+            bad.append(f"{r[0]} {what}: LibreOffice {r[col]} ≠ reconciliation.csv {w[col]}")
+if len(got) != len(want):
+    bad.append(f"部门对账 has {len(got)} rows, reconciliation.csv {len(want)}")
+for b in bad:
+    print(f"  {name}: {b}")
+if bad:
+    sys.exit(1)
+print(f"{name}: LibreOffice recalculated 部门对账 for {len(want)} rows; every 差额 equals reconciliation.csv")
 PY
   then status=1; fi
 done

@@ -28,3 +28,15 @@ for xlsx in tests/fixtures/field-corpus-3/flat/*.xlsx; do
   done
 done
 ls "$flat"
+
+# tests/fixtures/field-corpus-3/department-variants/: two department-wide workbooks saved by
+# LibreOffice as .xls and .ods.
+departments=tests/fixtures/field-corpus-3/department-variants
+mkdir -p "$departments"
+for xlsx in tests/fixtures/field-corpus-3/departments/安康市汉滨区2025年部门整体绩效目标表.xlsx \
+    tests/fixtures/field-corpus-3/departments/湛江市坡头区卫生健康局_2025年度部门整体预算绩效目标表.xlsx; do
+  for format in xls ods; do
+    soffice --headless --convert-to "$format" --outdir "$departments" "$xlsx" > /dev/null 2>&1
+  done
+done
+ls "$departments"

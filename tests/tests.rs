@@ -10,6 +10,9 @@ mod field_corpus;
 // The wider form families and the self-evaluations (field-corpus-2) yield exactly their truth.
 mod field_corpus_2;
 
+// Department-wide forms: their truth, the reconciliation, variants; never counted as projects.
+mod departments;
+
 // The budget system's flat exports (field-corpus-3/flat) and variants of them.
 mod flat;
 
