@@ -421,3 +421,87 @@ fn moved_relabelled_in_yuan_as_text_and_stacked_forms_read_the_same() {
     }
     m.assert_none();
 }
+
+#[test]
+fn department_wide_forms_go_out_as_forms_that_read_back_as_the_same_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first");
+    convert(&fixture(CORPUS), &first);
+    let forms = dir.path().join("forms");
+    let run = jixiao([
+        OsStr::new("forms"),
+        first.join("departments.jsonl").as_os_str(),
+        OsStr::new("-o"),
+        forms.as_os_str(),
+    ])
+    .expect_code(0);
+    // What the 陕西 layout has no place for is named, never dropped silently.
+    assert!(
+        run.stderr.contains("未写出：基本支出、项目支出"),
+        "{}",
+        run.describe()
+    );
+    let again = dir.path().join("again");
+    convert(&forms, &again);
+    let before: Vec<Value> = lines(&first.join("departments.jsonl"))
+        .into_iter()
+        .filter(|r| r["kind"] == "department_target")
+        .collect();
+    let after = lines(&again.join("departments.jsonl"));
+    assert_eq!(before.len(), after.len());
+    let kept = |r: &Value| {
+        let mut c = content(r);
+        for key in ["basic", "project"] {
+            c["funds"][key] = Value::Null;
+        }
+        c["overall_goal"] = json!("");
+        c["template"] = json!("sx2020bm");
+        c["extras"]
+            .as_object_mut()
+            .unwrap()
+            .retain(|k, _| k == "备注");
+        for task in c["tasks"].as_array_mut().unwrap() {
+            task.as_object_mut().unwrap().remove("goal");
+        }
+        for indicator in c["indicators"].as_array_mut().unwrap() {
+            let i = indicator.as_object_mut().unwrap();
+            i.retain(|k, _| {
+                ["block", "level1", "level2", "level3", "value", "normalized"].contains(&k.as_str())
+            });
+        }
+        c
+    };
+    let mut m = Mismatches::default();
+    for record in &before {
+        let back = after
+            .iter()
+            .find(|r| r["department"] == record["department"])
+            .unwrap();
+        m.check(
+            record["department"].as_str().unwrap(),
+            "record",
+            &kept(record),
+            &kept(back),
+        );
+    }
+    m.assert_none();
+    // A blank department-wide form to send out reads as a blank form, not a department.
+    let blank = dir.path().join("blank");
+    jixiao([
+        OsStr::new("forms"),
+        OsStr::new("--blank"),
+        OsStr::new("--template"),
+        OsStr::new("sx2020bm"),
+        OsStr::new("--year"),
+        OsStr::new("2026"),
+        OsStr::new("-o"),
+        blank.as_os_str(),
+    ])
+    .expect_code(0);
+    let read = jixiao([OsStr::new("inspect"), blank.as_os_str()]);
+    let text = read.stdout;
+    assert!(
+        text.contains("空白表格") || text.contains("blank_form"),
+        "{text}"
+    );
+}

@@ -6,8 +6,9 @@ use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use jixiao::batch::{self, FileStatus};
-use jixiao::model::{FormKind, Project, Record};
+use jixiao::model::{DepartmentForm, FormKind, Project, Record};
 use jixiao::write::form::Layout;
+use jixiao::write::form::department::DEPARTMENT_LAYOUT;
 use jixiao::write::forms_out::{self, FormsOptions, WrittenForm};
 use jixiao::write::output::{OutputDir, output_error};
 
@@ -55,7 +56,8 @@ pub struct Args {
 
 /// Runs the command: 0 done, 2 usage or output error.
 pub fn run(args: Args) -> Result<i32, String> {
-    let chosen = match &args.template {
+    let chosen = match args.template.as_deref() {
+        Some(DEPARTMENT_LAYOUT) => None,
         Some(id) => Some(Layout::of(id).ok_or_else(|| {
             let ids: Vec<&str> = Layout::ALL.iter().map(|l| l.id()).collect();
             format!("没有“{id}”这种可写出的表格样式；可用：{}", ids.join("、"))
@@ -72,7 +74,7 @@ pub fn run(args: Args) -> Result<i32, String> {
     if args.inputs.is_empty() {
         return Err("请给出 projects.jsonl、工作簿或文件夹（或用 --blank 写出空白表）".into());
     }
-    let (projects, skipped) = load(&args)?;
+    let (projects, departments, skipped) = load(&args)?;
     let options = FormsOptions {
         layout: chosen,
         per_project: args.per_project,
@@ -86,6 +88,24 @@ pub fn run(args: Args) -> Result<i32, String> {
             .map_err(|e| output_error(&path, e).to_string())?;
         written.extend(forms);
     }
+    // Department-wide target forms: one workbook per department, in the 陕西 layout.
+    let mut by_department: std::collections::BTreeMap<&str, Vec<&DepartmentForm>> =
+        std::collections::BTreeMap::new();
+    for form in &departments {
+        by_department
+            .entry(&form.department)
+            .or_default()
+            .push(form);
+    }
+    let mut used = Vec::new();
+    for (department, forms) in by_department {
+        let file =
+            forms_out::unique_file_name(&format!("{department}_部门整体绩效目标表"), &mut used);
+        let path = out.temp_path(&file);
+        let forms = forms_out::write_department_workbook(&path, &file, &forms)
+            .map_err(|e| output_error(&path, e).to_string())?;
+        written.extend(forms);
+    }
     let files = out.commit().map_err(|e| e.to_string())?;
     for form in written.iter().filter(|f| !f.left_out.is_empty()) {
         eprintln!(
@@ -94,7 +114,7 @@ pub fn run(args: Args) -> Result<i32, String> {
             form.sheet,
             form.project,
             form.department,
-            form.layout.id(),
+            form.layout,
             form.left_out.join("；")
         );
     }
@@ -111,7 +131,7 @@ pub fn run(args: Args) -> Result<i32, String> {
         args.out.display()
     );
     if skipped > 0 {
-        summary.push_str(&format!("另有 {skipped} 张绩效自评表不是目标表，未写出。"));
+        summary.push_str(&format!("另有 {skipped} 张自评表不是目标表，未写出。"));
     }
     eprintln!("{summary}");
     Ok(0)
@@ -125,6 +145,25 @@ fn write_blanks(args: &Args, chosen: Option<Layout>, mut out: OutputDir) -> Resu
     let year = args.year.or_else(next_calendar_year);
     let layouts: Vec<Layout> = chosen.map_or_else(|| Layout::ALL.to_vec(), |l| vec![l]);
     let mut used = Vec::new();
+    // The department-wide target form: with --template sx2020bm, or among all layouts.
+    let department = matches!(args.template.as_deref(), None | Some(DEPARTMENT_LAYOUT));
+    if department {
+        let file = forms_out::unique_file_name(
+            &format!("空白_部门整体绩效目标表_{DEPARTMENT_LAYOUT}"),
+            &mut used,
+        );
+        let path = out.temp_path(&file);
+        forms_out::write_department_blank(&path, year, args.rows)
+            .map_err(|e| output_error(&path, e).to_string())?;
+    }
+    if args.template.as_deref() == Some(DEPARTMENT_LAYOUT) {
+        out.commit().map_err(|e| e.to_string())?;
+        eprintln!(
+            "写出 1 张空白部门整体绩效目标表到 {}/。",
+            args.out.display()
+        );
+        return Ok(0);
+    }
     for layout in &layouts {
         let stem = format!("空白_{}_{}", layout.title(), layout.id());
         let file = forms_out::unique_file_name(&stem, &mut used);
@@ -135,7 +174,7 @@ fn write_blanks(args: &Args, chosen: Option<Layout>, mut out: OutputDir) -> Resu
     out.commit().map_err(|e| e.to_string())?;
     eprintln!(
         "写出 {} 张空白表到 {}/（{}年度）。",
-        layouts.len(),
+        layouts.len() + usize::from(department),
         args.out.display(),
         year.map_or_else(|| "    ".to_owned(), |y| y.to_string())
     );
@@ -152,21 +191,27 @@ fn next_calendar_year() -> Option<i32> {
     Some(1970 + (seconds as f64 / 31_556_952.0) as i32 + 1)
 }
 
-/// The target forms of the inputs: projects.jsonl lines as they are, workbooks read and
-/// normalized as `convert` reads them. Returns them and how many self-evaluations were skipped.
-fn load(args: &Args) -> Result<(Vec<Project>, usize), String> {
+/// The target forms of the inputs: projects.jsonl and departments.jsonl lines as they are,
+/// workbooks read and normalized as `convert` reads them. Returns the project target forms, the
+/// department-wide target forms, and how many self-evaluations were skipped.
+fn load(args: &Args) -> Result<(Vec<Project>, Vec<DepartmentForm>, usize), String> {
     let mut projects = Vec::new();
+    let mut departments = Vec::new();
     let mut skipped = 0;
     let (jsonl, workbooks): (Vec<&PathBuf>, Vec<&PathBuf>) = args.inputs.iter().partition(|p| {
         p.extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("jsonl"))
     });
     for path in jsonl {
-        for project in read_jsonl(path)? {
-            if project.kind == FormKind::Target {
-                projects.push(project);
-            } else {
-                skipped += 1;
+        for record in read_jsonl(path)? {
+            match record {
+                Record::Project(project) if project.kind == FormKind::Target => {
+                    projects.push(project);
+                }
+                Record::Department(form) if form.kind == FormKind::DepartmentTarget => {
+                    departments.push(form);
+                }
+                _ => skipped += 1,
             }
         }
     }
@@ -185,17 +230,20 @@ fn load(args: &Args) -> Result<(Vec<Project>, usize), String> {
             for record in outcome.records {
                 match record {
                     Record::Project(form) if form.kind.is_project_target() => projects.push(form),
+                    Record::Department(form) if form.kind == FormKind::DepartmentTarget => {
+                        departments.push(form);
+                    }
                     _ => skipped += 1,
                 }
             }
         }
     }
-    Ok((projects, skipped))
+    Ok((projects, departments, skipped))
 }
 
-/// The projects of a projects.jsonl file, one per line; a line that is not a project is one
-/// clear error naming the file and line.
-fn read_jsonl(path: &Path) -> Result<Vec<Project>, String> {
+/// The records of a projects.jsonl or departments.jsonl file, one per line; a line that is not a
+/// record is one clear error naming the file and line.
+fn read_jsonl(path: &Path) -> Result<Vec<Record>, String> {
     let file =
         std::fs::File::open(path).map_err(|e| format!("{}：无法读取（{e}）", path.display()))?;
     let mut projects = Vec::new();
@@ -204,14 +252,20 @@ fn read_jsonl(path: &Path) -> Result<Vec<Project>, String> {
         if line.trim().is_empty() {
             continue;
         }
-        let project: Project = serde_json::from_str(&line).map_err(|e| {
+        let department = line.contains("\"kind\":\"department_");
+        let record = if department {
+            serde_json::from_str::<DepartmentForm>(&line).map(Record::Department)
+        } else {
+            serde_json::from_str::<Project>(&line).map(Record::Project)
+        };
+        let record = record.map_err(|e| {
             format!(
                 "{} 第 {} 行不是 jixiao 的项目记录（{e}）",
                 path.display(),
                 number + 1
             )
         })?;
-        projects.push(project);
+        projects.push(record);
     }
     Ok(projects)
 }

@@ -10,10 +10,10 @@ use rust_xlsxwriter::{
 };
 
 use super::form::{
-    FormSheet, FormStyle, InputCell, InputKind, Layout, set_form_page, write_layout,
+    FormSheet, FormStyle, InputCell, InputKind, Layout, department, set_form_page, write_layout,
 };
 use super::rows::{department_group, unique_sheet_name};
-use crate::model::{Date, Project};
+use crate::model::{Date, DepartmentForm, Project};
 
 /// How projects are written out.
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,8 +37,8 @@ pub struct WrittenForm {
     pub project: String,
     /// 主管部门.
     pub department: String,
-    /// The layout.
-    pub layout: Layout,
+    /// The layout's id.
+    pub layout: &'static str,
     /// Fields left out: the layout has no place for them.
     pub left_out: Vec<String>,
     /// Texts cut to fit a cell (more than Excel's 32,767 characters).
@@ -189,13 +189,75 @@ pub fn write_workbook(
             sheet: sheet_name,
             project: kept.project_name.clone(),
             department: department_group(&kept).to_owned(),
-            layout,
+            layout: layout.id(),
             left_out,
             cut: sheet.cut,
         });
     }
     workbook.save(path)?;
     Ok(written)
+}
+
+/// Writes department-wide target forms into one workbook (a sheet each, in the 陕西 layout);
+/// returns what each left out.
+pub fn write_department_workbook(
+    path: &std::path::Path,
+    file: &str,
+    forms: &[&DepartmentForm],
+) -> Result<Vec<WrittenForm>, XlsxError> {
+    let mut workbook = Workbook::new();
+    workbook.set_properties(&super::fixed_properties("部门整体绩效目标表"));
+    let mut used: Vec<String> = Vec::new();
+    let mut written = Vec::new();
+    for form in forms {
+        let left_out = department::left_out(form);
+        let kept = department::keep(form);
+        let sheet_name = unique_sheet_name(&kept.department, &used);
+        used.push(sheet_name.clone());
+        let ws = workbook.add_worksheet();
+        ws.set_name(&sheet_name)?;
+        let style = FormStyle::default();
+        let sheet = department::write_department(ws, &kept, &style)?;
+        set_form_page(ws, style.origin, &sheet)?;
+        written.push(WrittenForm {
+            file: file.to_owned(),
+            sheet: sheet_name,
+            project: "部门整体绩效目标表".to_owned(),
+            department: kept.department.clone(),
+            layout: department::DEPARTMENT_LAYOUT,
+            left_out,
+            cut: sheet.cut,
+        });
+    }
+    workbook.save(path)?;
+    Ok(written)
+}
+
+/// Writes a blank department-wide target form (陕西 layout) for `year`, inputs open, labels locked.
+pub fn write_department_blank(
+    path: &std::path::Path,
+    year: Option<i32>,
+    rows: usize,
+) -> Result<(), XlsxError> {
+    let mut workbook = Workbook::new();
+    workbook.set_properties(&super::fixed_properties("部门整体绩效目标表"));
+    let form = DepartmentForm {
+        year,
+        ..DepartmentForm::default()
+    };
+    let style = FormStyle {
+        blank_rows: Some(rows),
+        ..FormStyle::default()
+    };
+    let ws = workbook.add_worksheet();
+    ws.set_name("部门整体绩效目标表")?;
+    let sheet = department::write_department(ws, &form, &style)?;
+    set_form_page(ws, style.origin, &sheet)?;
+    for input in &sheet.inputs {
+        validate(ws, input)?;
+    }
+    ws.protect();
+    workbook.save(path)
 }
 
 /// Last year's 指标值 as a note on each value cell, so "较上一年提升" can be judged later.

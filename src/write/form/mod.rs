@@ -8,6 +8,7 @@
 //! the tests' variants.
 
 mod c2015;
+pub mod department;
 mod gx2021;
 mod sc2023;
 mod sd2020;
