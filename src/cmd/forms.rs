@@ -153,7 +153,7 @@ fn write_blanks(args: &Args, chosen: Option<Layout>, mut out: OutputDir) -> Resu
             &mut used,
         );
         let path = out.temp_path(&file);
-        forms_out::write_department_blank(&path, year, args.rows)
+        forms_out::write_department_blank(&path, year, hierarchy, args.rows)
             .map_err(|e| output_error(&path, e).to_string())?;
     }
     if args.template.as_deref() == Some(DEPARTMENT_LAYOUT) {

@@ -237,6 +237,7 @@ pub fn write_department_workbook(
 pub fn write_department_blank(
     path: &std::path::Path,
     year: Option<i32>,
+    hierarchy: &IndexMap<String, Vec<String>>,
     rows: usize,
 ) -> Result<(), XlsxError> {
     let mut workbook = Workbook::new();
@@ -257,6 +258,7 @@ pub fn write_department_blank(
         validate(ws, input)?;
     }
     ws.protect();
+    write_lists(&mut workbook, hierarchy)?;
     workbook.save(path)
 }
 
