@@ -72,8 +72,12 @@ pub struct ConvertReport {
     pub forms: u64,
     /// Self-evaluations converted.
     pub evaluations: u64,
+    /// Monitoring forms (绩效运行监控表) converted; never counted as projects.
+    pub monitoring: u64,
     /// Self-evaluations held against a target form of the batch.
     pub linked: u64,
+    /// Monitoring forms held against a target form of the batch.
+    pub monitoring_linked: u64,
     /// Department-wide forms (部门整体支出绩效目标表 / 自评表) converted; never counted as projects.
     pub department_forms: u64,
     /// Departments.
@@ -267,6 +271,7 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         .collect();
     let mut set_aside_totals = SetAsideTotals {
         evaluations: EvaluationTotals::with_grades(grades),
+        ..SetAsideTotals::default()
     };
     let mut reconciliation = Reconciliation::default();
     for (channel, spill) in std::mem::take(&mut state.spills) {
@@ -367,12 +372,12 @@ impl SetAsidePass<'_> {
             let (record, rendered) = reconciled(result?)?;
             totals.add(&record);
             report.warnings += record.warnings().len() as u64;
-            let linked = record
-                .as_project()
-                .and_then(|p| p.evaluation.as_ref())
-                .is_some_and(|e| e.target.is_some());
-            if linked {
-                report.linked += 1;
+            match record.as_project() {
+                Some(p) if p.linked_target().is_some() && p.kind == FormKind::Monitoring => {
+                    report.monitoring_linked += 1;
+                }
+                Some(p) if p.linked_target().is_some() => report.linked += 1,
+                _ => {}
             }
             writers.append_set_aside(rendered, &mut outputs)
         })?;
@@ -562,6 +567,7 @@ impl RunState {
             *self.set_aside.entry(record.kind()).or_default() += 1;
             match record.kind() {
                 FormKind::SelfEvaluation => self.report.evaluations += 1,
+                FormKind::Monitoring => self.report.monitoring += 1,
                 kind if kind.is_department() => self.report.department_forms += 1,
                 _ => {}
             }

@@ -179,8 +179,11 @@ fn summary_paragraph(report: &ConvertReport, job: &ConvertJob) -> String {
 pub fn report_paragraph(report: &ConvertReport) -> String {
     let total = fixed2(report.totals.fund(FundKind::Total));
     let annual = fixed2(report.totals.fund(FundKind::AnnualTotal));
-    let forms = if report.evaluations > 0 || report.department_forms > 0 {
+    let forms = if report.evaluations > 0 || report.department_forms > 0 || report.monitoring > 0 {
         let mut kinds = vec![format!("绩效目标表 {} 张", report.forms)];
+        if report.monitoring > 0 {
+            kinds.push(format!("绩效运行监控表 {} 张", report.monitoring));
+        }
         if report.evaluations > 0 {
             kinds.push(format!("绩效自评表 {} 张", report.evaluations));
         }
@@ -199,6 +202,12 @@ pub fn report_paragraph(report: &ConvertReport) -> String {
         text.push_str(&format!(
             "自评表中 {} 张找到了对应的绩效目标表并做了目标对照。",
             report.linked
+        ));
+    }
+    if report.monitoring > 0 {
+        text.push_str(&format!(
+            "监控表不计入项目合计，其中 {} 张找到了对应的绩效目标表，执行进度见“监控汇总”。",
+            report.monitoring_linked
         ));
     }
     if report.department_forms > 0 {

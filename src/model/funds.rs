@@ -126,7 +126,7 @@ impl Funds {
     }
 }
 
-/// One line of a self-evaluation's budget execution (预算执行情况), in 万元.
+/// One line of budget execution (预算执行情况) of a self-evaluation or a monitoring form, in 万元.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FundLine {
@@ -134,7 +134,7 @@ pub struct FundLine {
     pub initial: Option<Decimal>,
     /// 全年预算数 / 调整后预算数.
     pub adjusted: Option<Decimal>,
-    /// 全年执行数 / 预算执行数.
+    /// 全年执行数 / 预算执行数 (a monitoring form's 1-N月执行数).
     pub executed: Option<Decimal>,
     /// 执行率, as written and as a fraction.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -146,6 +146,9 @@ pub struct FundLine {
     /// 原因, where the form has that column.
     #[serde(skip_serializing_if = "String::is_empty")]
     pub reason: String,
+    /// 全年预计执行数 (monitoring forms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<Decimal>,
 }
 
 /// A rate as the form writes it ("95.37%", 0.987759) and as an exact fraction (0.9537).

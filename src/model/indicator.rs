@@ -56,15 +56,24 @@ pub struct Indicator {
     /// Points a level name carried ("产出指标(50分)" → 50), taken off the name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level1_points: Option<Decimal>,
-    /// 实际完成值 / 完成值, as written (self-evaluations).
+    /// 实际完成值 / 完成值, as written (self-evaluations; a monitoring form's 1-N月实际完成值).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actual: Option<String>,
     /// 得分 (self-evaluations).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<Decimal>,
-    /// 偏差原因分析及改进措施 / 未完成原因分析 (self-evaluations).
+    /// 偏差原因分析及改进措施 / 未完成原因分析 (self-evaluations, monitoring forms).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deviation: Option<String>,
+    /// 全年预计完成值 (monitoring forms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// 完成目标可能性: 确定能, 有可能 or 完全不可能 (monitoring forms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub likelihood: Option<String>,
+    /// 纠偏措施 (monitoring forms).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measures: Option<String>,
     /// The cell of the 三级指标 (A1 notation).
     pub cell: String,
     /// The cell of the 指标值 (A1 notation).

@@ -17,6 +17,8 @@ pub enum FormKind {
     Target,
     /// 绩效自评表: how the year went, scored against the targets.
     SelfEvaluation,
+    /// 绩效运行监控表: budget execution and goals through a month of the year (around July).
+    Monitoring,
     /// 部门整体支出绩效目标表: a department's targets for its whole year.
     DepartmentTarget,
     /// 部门整体支出绩效自评表: how a department's year went.
@@ -25,9 +27,10 @@ pub enum FormKind {
 
 impl FormKind {
     /// Every kind, in the order outputs list them.
-    pub const ALL: [FormKind; 4] = [
+    pub const ALL: [FormKind; 5] = [
         FormKind::Target,
         FormKind::SelfEvaluation,
+        FormKind::Monitoring,
         FormKind::DepartmentTarget,
         FormKind::DepartmentSelfEvaluation,
     ];
@@ -37,6 +40,7 @@ impl FormKind {
         match self {
             FormKind::Target => "target",
             FormKind::SelfEvaluation => "self_evaluation",
+            FormKind::Monitoring => "monitoring",
             FormKind::DepartmentTarget => "department_target",
             FormKind::DepartmentSelfEvaluation => "department_self_evaluation",
         }
@@ -47,6 +51,7 @@ impl FormKind {
         match self {
             FormKind::Target => "绩效目标表",
             FormKind::SelfEvaluation => "绩效自评表",
+            FormKind::Monitoring => "绩效运行监控表",
             FormKind::DepartmentTarget => "部门整体绩效目标表",
             FormKind::DepartmentSelfEvaluation => "部门整体绩效自评表",
         }
@@ -78,7 +83,12 @@ impl FormKind {
     /// True for the kinds held against the approved target form of the same project (the
     /// target is found anywhere in the batch, so these are written at the end of a run).
     pub fn held_against_target(self) -> bool {
-        self == FormKind::SelfEvaluation
+        matches!(self, FormKind::SelfEvaluation | FormKind::Monitoring)
+    }
+
+    /// True for the monitoring form (a [`Project`] with a [`super::Monitoring`]).
+    pub fn is_monitoring(self) -> bool {
+        self == FormKind::Monitoring
     }
 
     /// True for the department-wide target form: held against the project target forms of its
@@ -95,7 +105,7 @@ impl FormKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Record {
-    /// A project's form: its target form or its self-evaluation.
+    /// A project's form: its target form, its monitoring form or its self-evaluation.
     Project(Project),
     /// A department-wide form: the department's targets or its self-evaluation.
     Department(DepartmentForm),

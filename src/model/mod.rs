@@ -7,10 +7,12 @@
 //! blank stays `None`, never zero. Every value keeps the cell it came from (see
 //! [`Project::cells`]).
 //!
-//! A department's department-wide form (部门整体支出绩效目标表 / 自评表) is a [`DepartmentForm`].
+//! A project's mid-year monitoring form (绩效运行监控表) is a [`Project`] too, with the
+//! [`Monitoring`] section. A department's department-wide form (部门整体支出绩效目标表 / 自评表) is a
+//! [`DepartmentForm`].
 //!
 //! One file per record kind ([`project`], [`department`], and the sections kinds add:
-//! [`evaluation`]), over shared
+//! [`evaluation`], [`monitoring`]), over shared
 //! parts in files of their own: [`identity`], [`funds`], [`indicator`], [`review`], [`warning`],
 //! [`date`].
 
@@ -21,6 +23,7 @@ pub mod funds;
 pub mod identity;
 pub mod indicator;
 pub mod kind;
+pub mod monitoring;
 pub mod project;
 pub mod review;
 pub mod warning;
@@ -34,6 +37,7 @@ pub use indicator::{
     Block, Comparator, Direction, Indicator, Measure, MeasureKind, NormalizedIndicator,
 };
 pub use kind::{FormKind, Record};
+pub use monitoring::{LIKELIHOODS, Monitoring, TimeProgress};
 pub use project::Project;
 pub use review::{Finding, FindingLevel, Review};
 pub use warning::{Warning, WarningCode};

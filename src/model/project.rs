@@ -1,16 +1,20 @@
 //! The record of one project's form: its identity (names, codes, department, where it was
 //! found), its funds, goals and indicators, and the section its kind adds — a self-evaluation's
-//! [`Evaluation`]. Target forms and self-evaluations are this record; the kind says which.
+//! [`Evaluation`], a monitoring form's [`Monitoring`]. Target forms, monitoring forms and
+//! self-evaluations are this record; the kind says which.
 
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
-use super::{Contact, Date, Evaluation, FormKind, Funds, Indicator, Review, Source, Warning};
+use super::{
+    Comparison, Contact, Date, Evaluation, FormKind, Funds, Indicator, Monitoring, Review, Source,
+    TargetLink, Warning,
+};
 
-/// One project's form (a target form or a self-evaluation), read from one place in one
-/// workbook.
+/// One project's form (a target form, a monitoring form or a self-evaluation), read from one
+/// place in one workbook.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Project {
@@ -57,6 +61,9 @@ pub struct Project {
     /// on target forms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evaluation: Option<Evaluation>,
+    /// What a monitoring form says of the year so far; absent on other kinds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<Monitoring>,
     /// The review of a target form against the finance rules (绩效目标审核), once reviewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<Review>,
@@ -67,4 +74,34 @@ pub struct Project {
     pub cells: BTreeMap<String, String>,
     /// What the reader or normalizer noticed but could not settle.
     pub warnings: Vec<Warning>,
+}
+
+impl Project {
+    /// The approved target form the record was held against (a self-evaluation's or a
+    /// monitoring form's), when one was in the batch.
+    pub fn linked_target(&self) -> Option<&TargetLink> {
+        match (&self.evaluation, &self.monitoring) {
+            (Some(e), _) => e.target.as_ref(),
+            (None, Some(m)) => m.target.as_ref(),
+            (None, None) => None,
+        }
+    }
+
+    /// The indicator-by-indicator comparison with the approved target (empty when unlinked).
+    pub fn comparison(&self) -> &[Comparison] {
+        match (&self.evaluation, &self.monitoring) {
+            (Some(e), _) => &e.comparison,
+            (None, Some(m)) => &m.comparison,
+            (None, None) => &[],
+        }
+    }
+
+    /// Where a link to the approved target goes: the section of a kind held against it.
+    pub fn link_slots_mut(&mut self) -> Option<(&mut Option<TargetLink>, &mut Vec<Comparison>)> {
+        match (&mut self.evaluation, &mut self.monitoring) {
+            (Some(e), _) => Some((&mut e.target, &mut e.comparison)),
+            (None, Some(m)) => Some((&mut m.target, &mut m.comparison)),
+            (None, None) => None,
+        }
+    }
 }

@@ -81,6 +81,12 @@ pub enum WarningCode {
     TaskTotalMismatch,
     /// A department-wide form's 项目支出 differs from the sum of the department's project forms.
     DepartmentProjectsMismatch,
+    /// A monitoring form's 执行率 trails the share of the year gone by more than the threshold.
+    BehindSchedule,
+    /// An indicator a monitoring form rates 有可能 or 完全不可能 with no 偏差原因.
+    AtRiskWithoutReason,
+    /// 全年预计执行数 above the adjusted budget.
+    ExpectedExceedsBudget,
 }
 
 impl WarningCode {
@@ -117,6 +123,9 @@ impl WarningCode {
             WarningCode::RepeatedValueDiffers => "repeated_value_differs",
             WarningCode::TaskTotalMismatch => "task_total_mismatch",
             WarningCode::DepartmentProjectsMismatch => "department_projects_mismatch",
+            WarningCode::BehindSchedule => "behind_schedule",
+            WarningCode::AtRiskWithoutReason => "at_risk_without_reason",
+            WarningCode::ExpectedExceedsBudget => "expected_exceeds_budget",
         }
     }
 }

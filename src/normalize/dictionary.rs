@@ -12,6 +12,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 
 use super::evaluation::EvaluationRules;
+use super::monitoring::MonitoringRules;
 use crate::data_files::{DataKind, files_of_kind};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keywords::{FastMap, FastSet, Keywords};
@@ -36,6 +37,17 @@ struct DictionaryFile {
     values: ValuesFile,
     #[serde(default)]
     evaluation: Option<EvaluationFile>,
+    #[serde(default)]
+    monitoring: Option<MonitoringFile>,
+}
+
+/// `[monitoring]`: how far behind 序时进度 a monitoring form's execution may be, and the ways forms
+/// write 完成目标可能性.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct MonitoringFile {
+    behind_schedule_points: Option<toml::Value>,
+    likelihood: IndexMap<String, Vec<String>>,
 }
 
 /// `[evaluation]`: the grade thresholds and the over-achievement ratio of self-evaluations.
@@ -145,6 +157,8 @@ pub struct Dictionary {
     pub directions: Keywords<Direction>,
     /// Grade thresholds and the over-achievement ratio of self-evaluations.
     pub evaluation: EvaluationRules,
+    /// The behind-schedule threshold and the 完成目标可能性 words of monitoring forms.
+    pub monitoring: MonitoringRules,
 }
 
 impl Dictionary {
@@ -227,6 +241,15 @@ impl Dictionary {
             }
             if let Some(full) = &evaluation.full_score {
                 self.evaluation.full_score = toml_decimal(full, "full_score")?;
+            }
+        }
+        if let Some(monitoring) = &file.monitoring {
+            if let Some(points) = &monitoring.behind_schedule_points {
+                self.monitoring.behind_schedule_points =
+                    toml_decimal(points, "behind_schedule_points")?;
+            }
+            for (canonical, variants) in &monitoring.likelihood {
+                self.monitoring.add_likelihood(canonical, variants)?;
             }
         }
         for (name, words) in &values.directions {

@@ -7,8 +7,8 @@
 use rust_decimal::Decimal;
 
 use crate::model::{
-    Comparator, Direction, Evaluation, FundLine, Indicator, Measure, MeasureKind, Project, Warning,
-    WarningCode,
+    Comparator, Direction, Evaluation, EvaluationFunds, FundLine, Indicator, Measure, MeasureKind,
+    Project, Warning, WarningCode,
 };
 
 /// The thresholds of the checks and the grade.
@@ -78,23 +78,10 @@ pub fn check_parts(
             cell,
         });
     };
-    let lines = evaluation.funds_lines();
+    let lines = funds_lines(&evaluation.funds, &evaluation.other_lines, "evaluation");
     for (label, path, line) in &lines {
-        if let (Some(rate), Some(ratio)) = (&line.rate, execution_ratio(line)) {
-            let unit = Decimal::new(1, rate.places);
-            if (ratio - rate.fraction).abs() > unit {
-                warn(
-                    WarningCode::RateMismatch,
-                    format!(
-                        "“{label}”执行率写作 {}，按执行数 {} ÷ 全年预算数 {} 应为 {}%",
-                        rate.written,
-                        shown(line.executed),
-                        shown(line.adjusted),
-                        percent(ratio)
-                    ),
-                    cell(format!("{path}.rate")),
-                );
-            }
+        if let Some(mismatch) = rate_mismatch(label, path, line, cells) {
+            warn(mismatch.code, mismatch.message, mismatch.cell);
         }
         if let (Some(weight), Some(score)) = (line.weight, line.score) {
             if score > weight {
@@ -289,8 +276,31 @@ fn comparable(target: &Measure, actual: &Measure) -> Option<(Decimal, Decimal)> 
     Some((target.number?, actual.number?))
 }
 
+/// `rate_mismatch` when a line's 执行率 is not its 执行数 ÷ 全年预算数 to the places written (a
+/// self-evaluation's or a monitoring form's line; `path` is the key its cells are recorded under).
+pub fn rate_mismatch(
+    label: &str,
+    path: &str,
+    line: &FundLine,
+    cells: &std::collections::BTreeMap<String, String>,
+) -> Option<Warning> {
+    let (rate, ratio) = (line.rate.as_ref()?, execution_ratio(line)?);
+    let unit = Decimal::new(1, rate.places);
+    ((ratio - rate.fraction).abs() > unit).then(|| Warning {
+        code: WarningCode::RateMismatch,
+        message: format!(
+            "“{label}”执行率写作 {}，按执行数 {} ÷ 全年预算数 {} 应为 {}%",
+            rate.written,
+            shown(line.executed),
+            shown(line.adjusted),
+            percent(ratio)
+        ),
+        cell: cells.get(&format!("{path}.rate")).cloned(),
+    })
+}
+
 /// 执行数 / 全年预算数, when both are there.
-fn execution_ratio(line: &FundLine) -> Option<Decimal> {
+pub fn execution_ratio(line: &FundLine) -> Option<Decimal> {
     let (executed, adjusted) = (line.executed?, line.adjusted?);
     (!adjusted.is_zero()).then(|| executed / adjusted)
 }
@@ -300,7 +310,8 @@ fn last_place(value: Decimal) -> Decimal {
     Decimal::new(1, value.scale().max(2))
 }
 
-fn percent(ratio: Decimal) -> Decimal {
+/// A fraction as a percentage to two places (0.58333 → 58.33).
+pub fn percent(ratio: Decimal) -> Decimal {
     (ratio * Decimal::ONE_HUNDRED).round_dp(2).normalize()
 }
 
@@ -308,28 +319,29 @@ fn shown(amount: Option<Decimal>) -> String {
     amount.map_or_else(|| "（空）".to_owned(), |a| a.normalize().to_string())
 }
 
-impl Evaluation {
-    /// Every budget line with its label and the key its cells are recorded under.
-    pub fn funds_lines(&self) -> Vec<(String, String, &FundLine)> {
-        let named = crate::model::EvaluationFunds::KEYS
-            .into_iter()
-            .filter_map(|key| {
-                let line = self.funds.get(key)?;
-                Some((
-                    crate::model::EvaluationFunds::label(key).to_owned(),
-                    format!("evaluation.funds.{key}"),
-                    line,
-                ))
-            });
-        let others = self.other_lines.iter().map(|(label, line)| {
-            (
-                label.clone(),
-                format!("evaluation.other_lines.{label}"),
-                line,
-            )
-        });
-        named.chain(others).collect()
-    }
+/// Every execution line with its label and the key its cells are recorded under
+/// (`{section}.funds.total`, `{section}.other_lines.单位资金`).
+pub fn funds_lines<'a>(
+    funds: &'a EvaluationFunds,
+    other_lines: &'a indexmap::IndexMap<String, FundLine>,
+    section: &str,
+) -> Vec<(String, String, &'a FundLine)> {
+    let named = EvaluationFunds::KEYS.into_iter().filter_map(|key| {
+        let line = funds.get(key)?;
+        Some((
+            EvaluationFunds::label(key).to_owned(),
+            format!("{section}.funds.{key}"),
+            line,
+        ))
+    });
+    let others = other_lines.iter().map(|(label, line)| {
+        (
+            label.clone(),
+            format!("{section}.other_lines.{label}"),
+            line,
+        )
+    });
+    named.chain(others).collect()
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
-//! Holding a self-evaluation against the target form that was approved for the same 年度,
-//! 主管部门 and 项目名称: per indicator (matched by level names and normalized 三级指标 wording) the
-//! approved 指标值, the 年度指标值 the self-evaluation claims, and the 实际完成值 — and the findings a
-//! finance reviewer looks for: a target changed after approval (compared by meaning, so "≥95%" and
-//! "95%以上" agree), an indicator dropped or added, a target not achieved.
+//! Holding a self-evaluation or a monitoring form against the target form that was approved for
+//! the same project (项目编码 and 年度, else 年度, 主管部门 and 项目名称): per indicator (matched by
+//! level names and normalized 三级指标 wording) the approved 指标值, the 年度指标值 the later form
+//! states, and the 实际完成值 — and the findings a finance reviewer looks for: a target changed
+//! after approval (compared by meaning, so "≥95%" and "95%以上" agree), an indicator dropped or
+//! added, and, at the end of the year only, a target not achieved (a monitoring form's figures
+//! are the year's so far).
 
 use crate::model::{
-    Block, Comparator, Comparison, Indicator, Measure, MeasureKind, Project, Source, TargetLink,
-    Warning, WarningCode,
+    Block, Comparator, Comparison, FormKind, Indicator, Measure, MeasureKind, Project, Source,
+    TargetLink, Warning, WarningCode,
 };
 
 /// The codes of the findings (a self-evaluation linked twice gets them afresh).
@@ -17,11 +19,17 @@ pub const CODES: [WarningCode; 4] = [
     WarningCode::NotAchieved,
 ];
 
-/// Links a normalized self-evaluation to its normalized target form (`project_id` is the target's
-/// id): fills `evaluation.target` and `evaluation.comparison`, and adds each finding as a warning
-/// on the self-evaluation.
+/// Links a normalized self-evaluation or monitoring form to its normalized target form
+/// (`project_id` is the target's id): fills the target and the comparison of its section
+/// (`evaluation` or `monitoring`), and adds each finding as a warning on the form.
 pub fn link(evaluation: &mut Project, target: &Project, project_id: String) {
     evaluation.warnings.retain(|w| !CODES.contains(&w.code));
+    let year_end = evaluation.kind != FormKind::Monitoring;
+    let (stage, form) = if year_end {
+        ("自评", "自评表")
+    } else {
+        ("监控", "监控表")
+    };
     // The approved annual targets: a form with 中期 and 年度 indicators is held to its 年度 ones.
     let approved: Vec<&Indicator> = target
         .indicators
@@ -57,7 +65,7 @@ pub fn link(evaluation: &mut Project, target: &Project, project_id: String) {
                 findings.push(WarningCode::IndicatorAdded);
                 warn(
                     WarningCode::IndicatorAdded,
-                    format!("“{name}”不在批复的绩效目标表中，是自评时新增的指标"),
+                    format!("“{name}”不在批复的绩效目标表中，是{stage}时新增的指标"),
                     cell,
                 );
             }
@@ -71,7 +79,7 @@ pub fn link(evaluation: &mut Project, target: &Project, project_id: String) {
                     );
                 }
                 let reached = match (measure(approved), actual(claimed)) {
-                    (Some(goal), Some(got)) => super::evaluation::achieved(goal, got),
+                    (Some(goal), Some(got)) if year_end => super::evaluation::achieved(goal, got),
                     _ => None,
                 };
                 if reached == Some(false) {
@@ -97,7 +105,7 @@ pub fn link(evaluation: &mut Project, target: &Project, project_id: String) {
         warn(
             WarningCode::IndicatorDropped,
             format!(
-                "批复的指标“{}”（年度指标值“{}”）在自评表中没有",
+                "批复的指标“{}”（年度指标值“{}”）在{form}中没有",
                 dropped.level3, dropped.value
             ),
             "",
@@ -108,12 +116,12 @@ pub fn link(evaluation: &mut Project, target: &Project, project_id: String) {
         rows.push(row);
     }
     evaluation.warnings.extend(warnings);
-    if let Some(e) = &mut evaluation.evaluation {
-        e.target = Some(TargetLink {
+    if let Some((link, comparison)) = evaluation.link_slots_mut() {
+        *link = Some(TargetLink {
             project_id,
             source: Source::clone(&target.source),
         });
-        e.comparison = rows;
+        *comparison = rows;
     }
 }
 
@@ -313,5 +321,54 @@ mod tests {
         assert_eq!(e.comparison.len(), 4);
         assert_eq!(e.comparison[0].findings, []);
         assert_eq!(e.comparison[0].approved.as_deref(), Some("≥320万平方米"));
+    }
+
+    #[test]
+    fn a_monitoring_form_is_held_to_its_targets_but_not_yet_to_reaching_them() {
+        let normalizer = Normalizer::builtin();
+        let mut target = Project {
+            indicators: vec![
+                indicator("数量指标", "检查井维修数量", "1200座", None),
+                indicator("数量指标", "管网清疏长度", "380公里", None),
+                indicator("质量指标", "验收合格率", "100%", None),
+            ],
+            ..Project::default()
+        };
+        let mut monitoring = Project {
+            kind: FormKind::Monitoring,
+            department: "成都市水务局".into(),
+            monitoring: Some(Default::default()),
+            indicators: vec![
+                indicator("数量指标", "检查井维修数量", "1000座", Some("610座")),
+                // 236 of 380 by July: on the way, not a shortfall.
+                indicator("数量指标", "管网清疏长度", "380公里", Some("236公里")),
+            ],
+            ..Project::default()
+        };
+        normalizer.normalize(&mut target);
+        normalizer.normalize(&mut monitoring);
+        link(&mut monitoring, &target, "2025-x".into());
+        let codes: Vec<(WarningCode, &str)> = monitoring
+            .warnings
+            .iter()
+            .map(|w| (w.code, w.message.as_str()))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                (
+                    WarningCode::TargetChanged,
+                    "“检查井维修数量”的年度指标值由批复的“1200座”降为“1000座”"
+                ),
+                (
+                    WarningCode::IndicatorDropped,
+                    "批复的指标“验收合格率”（年度指标值“100%”）在监控表中没有"
+                ),
+            ]
+        );
+        let m = monitoring.monitoring.as_ref().unwrap();
+        assert_eq!(m.target.as_ref().unwrap().project_id, "2025-x");
+        assert_eq!(m.comparison.len(), 3);
+        assert_eq!(monitoring.comparison().len(), 3);
     }
 }

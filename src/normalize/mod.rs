@@ -11,6 +11,7 @@ pub mod dictionary;
 pub mod evaluation;
 pub mod link;
 pub mod measure;
+pub mod monitoring;
 pub mod names;
 pub mod reconcile;
 
@@ -117,9 +118,11 @@ impl Normalizer {
 
     /// Normalizes a project's form in place.
     pub fn normalize(&self, project: &mut Project) {
-        project
-            .warnings
-            .retain(|w| !OWN_CODES.contains(&w.code) && !evaluation::CODES.contains(&w.code));
+        project.warnings.retain(|w| {
+            !OWN_CODES.contains(&w.code)
+                && !evaluation::CODES.contains(&w.code)
+                && !monitoring::CODES.contains(&w.code)
+        });
         project.project_name = fold_width(project.project_name.trim());
         // A project code written before the name ("CODE-名称") is the code; the name is the rest.
         project.project_code = project
@@ -155,6 +158,8 @@ impl Normalizer {
         if let Some(evaluation) = &mut project.evaluation {
             evaluation.grade = grade;
         }
+        let checked = monitoring::normalize(project, &self.dictionary.monitoring);
+        project.warnings.extend(checked);
     }
 
     /// Normalizes an indicator table in place (canonical level names, 计算符号, the structured

@@ -1,6 +1,6 @@
-//! Reading a self-evaluation's budget execution table (预算执行情况): a header row of columns
-//! (年初预算数 · 全年预算数 · 全年执行数 · 执行率 · 分值 · 得分 · 原因) and under it one line per fund
-//! source, labelled in a column to the left. Lines the template names fill the model's keys;
+//! Reading the budget execution table (预算执行情况) of a self-evaluation or a monitoring form: a
+//! header row of columns (年初预算数 · 全年预算数 · 全年执行数 or 1-N月执行数 · 执行率 · 全年预计执行数 ·
+//! 分值 · 得分 · 原因) and under it one line per fund source, labelled in a column to the left. Lines the template names fill the model's keys;
 //! any other line is kept by its label.
 
 use indexmap::IndexMap;
@@ -15,7 +15,8 @@ use crate::model::{EvaluationFunds, FundLine, MoneyUnit, WarningCode};
 use crate::template::{BudgetColumn, BudgetSpec, any_matches};
 use crate::text::clean_block;
 
-/// The budget lines read, and the cell of every figure (keyed as in `Project::cells`).
+/// The budget lines read, and the cell of every figure (keyed as in `Project::cells`, under the
+/// section the lines belong to: `evaluation.funds.total.executed`, `monitoring.funds.…`).
 #[derive(Debug, Default)]
 pub(super) struct BudgetRead {
     pub funds: EvaluationFunds,
@@ -23,12 +24,13 @@ pub(super) struct BudgetRead {
     pub cells: Vec<(String, String)>,
 }
 
-/// Reads the budget table of a self-evaluation, or `None` when the form has no such header row
+/// Reads the budget table of a self-evaluation or a monitoring form, or `None` when the form has no such header row
 /// (one holding at least two of the template's column labels, one of them 全年执行数 or 全年预算数).
 pub(super) fn read_budget(
     ctx: &mut FormContext<'_, '_, '_>,
     spec: &BudgetSpec,
     unit: MoneyUnit,
+    section: &str,
 ) -> Option<BudgetRead> {
     let (header_row, columns) = find_header(ctx, spec)?;
     let first_value_col = columns.iter().map(|(_, r)| r.first_col).min()?;
@@ -60,8 +62,8 @@ pub(super) fn read_budget(
             .find(|(_, aliases)| any_matches(aliases, &folded))
             .map(|(key, _)| *key);
         let path = |column: &str| match key {
-            Some(key) => format!("evaluation.funds.{key}.{column}"),
-            None => format!("evaluation.other_lines.{label}.{column}"),
+            Some(key) => format!("{section}.funds.{key}.{column}"),
+            None => format!("{section}.other_lines.{label}.{column}"),
         };
         let mut line = FundLine::default();
         let mut any = false;
@@ -129,6 +131,7 @@ fn column_name(column: BudgetColumn) -> &'static str {
         BudgetColumn::Initial => "initial",
         BudgetColumn::Adjusted => "adjusted",
         BudgetColumn::Executed => "executed",
+        BudgetColumn::Expected => "expected",
         BudgetColumn::Rate => "rate",
         BudgetColumn::Weight => "weight",
         BudgetColumn::Score => "score",
@@ -152,10 +155,14 @@ fn fill(
         ctx.warn(code, message, Some(cell.to_owned()));
     };
     match column {
-        BudgetColumn::Initial | BudgetColumn::Adjusted | BudgetColumn::Executed => {
+        BudgetColumn::Initial
+        | BudgetColumn::Adjusted
+        | BudgetColumn::Executed
+        | BudgetColumn::Expected => {
             let slot = match column {
                 BudgetColumn::Initial => &mut line.initial,
                 BudgetColumn::Adjusted => &mut line.adjusted,
+                BudgetColumn::Expected => &mut line.expected,
                 _ => &mut line.executed,
             };
             match parse_amount(Some(value), unit) {

@@ -545,6 +545,7 @@ mod tests {
         Alias {
             text: text.into(),
             prefix: false,
+            suffix: false,
         }
     }
 

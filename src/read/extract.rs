@@ -14,13 +14,13 @@ use super::limits::Deadline;
 use super::locate::{FormRegion, LabelCell};
 use super::tasks::{TasksRead, read_tasks};
 use super::values::{
-    Amount, Choice, DateRead, Number, cell_text, find_year, parse_amount, parse_choice, parse_date,
-    parse_number, parse_period,
+    Amount, Choice, DateRead, Number, cell_text, find_through_month, find_year, parse_amount,
+    parse_choice, parse_date, parse_number, parse_period,
 };
 use crate::error::ErrorKind;
 use crate::model::{
-    DepartmentForm, DepartmentFunds, Evaluation, Funds, MoneyUnit, Project, Record, Source,
-    WarningCode,
+    DepartmentForm, DepartmentFunds, Evaluation, Funds, MoneyUnit, Monitoring, Project, Record,
+    Source, WarningCode,
 };
 use crate::template::{EvaluationField, FieldSpec, Footers, Target};
 use crate::text::{clean_block, clean_inline};
@@ -123,7 +123,7 @@ pub fn extract_form<'g>(
         let budget = template
             .budget
             .as_ref()
-            .and_then(|spec| read_budget(&mut ctx, spec, unit));
+            .and_then(|spec| read_budget(&mut ctx, spec, unit, "evaluation"));
         let Some(budget) = budget else {
             return Ok(FormOutcome::Unfit {
                 reason: format!(
@@ -137,6 +137,34 @@ pub fn extract_form<'g>(
         read.other_lines = budget.other_lines;
         form.cells.extend(budget.cells);
         evaluation = Some(read);
+    }
+    let mut monitoring = None;
+    if template.kind.is_monitoring() {
+        let budget = template
+            .budget
+            .as_ref()
+            .and_then(|spec| read_budget(&mut ctx, spec, unit, "monitoring"));
+        let Some(budget) = budget else {
+            return Ok(FormOutcome::Unfit {
+                reason: format!(
+                    "按“{}”读取时，表中没有项目资金执行情况（执行数等）一栏",
+                    template.name
+                ),
+            });
+        };
+        let mut read = form.monitoring.take().unwrap_or_default();
+        read.funds = budget.funds;
+        read.other_lines = budget.other_lines;
+        read.through_month = find_through_month_near(grid, region, ctx.labels, template);
+        if read.through_month.is_none() {
+            ctx.warn(
+                WarningCode::MissingField,
+                "表头附近没有写明监控截至的月份（如“1-7月”），无法计算序时进度".into(),
+                Some(region.anchor_cell()),
+            );
+        }
+        form.cells.extend(budget.cells);
+        monitoring = Some(read);
     }
     let indicators = read_indicators(&mut ctx)?;
     if let Some(evaluation) = &mut evaluation {
@@ -186,6 +214,9 @@ pub fn extract_form<'g>(
         && evaluation
             .as_ref()
             .is_none_or(|e| e.funds == Default::default())
+        && monitoring
+            .as_ref()
+            .is_none_or(|m| m.funds == Default::default())
         && indicators
             .iter()
             .all(|i| i.level3.is_empty() && i.value.is_empty());
@@ -218,6 +249,7 @@ pub fn extract_form<'g>(
         contact,
         indicators,
         evaluation,
+        monitoring,
         review: None,
         extras: form.extras,
         cells: form.cells,
@@ -334,6 +366,8 @@ struct FormFields {
     implementing_unit_code: Option<String>,
     /// The self-evaluation's texts and scores read as fields.
     evaluation: Option<Evaluation>,
+    /// The monitoring form's goal texts read as fields.
+    monitoring: Option<Monitoring>,
     /// The first label of each field found, for the generic reading's warning.
     labels_found: Vec<String>,
     category: Option<String>,
@@ -396,6 +430,15 @@ impl FormFields {
                 if let Some(slot) = slot {
                     *slot = clean_block(&text());
                 }
+            }
+            Target::Monitoring(field) => {
+                let monitoring = self.monitoring.get_or_insert_with(Monitoring::default);
+                let slot = if *field == "goal_progress" {
+                    &mut monitoring.goal_progress
+                } else {
+                    &mut monitoring.goal_annual
+                };
+                *slot = clean_block(&text());
             }
             Target::OverallGoal => self.overall_goal = clean_block(&text()),
             Target::AnnualGoal => self.annual_goal = clean_block(&text()),
@@ -483,6 +526,30 @@ fn date_or_warn(
         DateRead::Full(_) | DateRead::Blank => {}
     }
     read.date()
+}
+
+/// The last month a monitoring form covers: stated in the title or the three rows under it
+/// ("（2025年1-7月）"), else in one of the template's labels on the form ("1-7月执行数",
+/// "截至7月底执行数").
+fn find_through_month_near(
+    grid: &Grid,
+    region: &FormRegion<'_>,
+    labels: &[LabelCell<'_>],
+    template: &crate::template::Template,
+) -> Option<u32> {
+    let last = region.last_row.min(region.first_row + 3);
+    grid.rows(region.first_row, last)
+        .iter()
+        .find_map(|cell| match &cell.value {
+            CellValue::Text(text) => find_through_month(text),
+            _ => None,
+        })
+        .or_else(|| {
+            labels
+                .iter()
+                .filter(|l| l.row >= region.first_row && template.is_known_label(&l.folded))
+                .find_map(|l| find_through_month(l.text))
+        })
 }
 
 /// The year stated in the title or the three rows under it.

@@ -11,13 +11,17 @@ use rust_decimal::Decimal;
 use super::grid::{CellValue, Grid, a1};
 use super::limits::{Deadline, over_limit};
 use super::locate::LabelCell;
-use super::values::{Amount, Number, find_year, inline_text, parse_amount, parse_number};
+use super::values::{
+    Amount, Number, cell_text, find_through_month, find_year, inline_text, parse_amount,
+    parse_number, parse_rate,
+};
 use crate::error::ErrorKind;
 use crate::model::{
-    Block, Evaluation, FormKind, FundKind, Indicator, MoneyUnit, Project, Source, Warning,
-    WarningCode,
+    Block, Evaluation, FormKind, FundKind, FundLine, Indicator, MoneyUnit, Monitoring, Project,
+    Source, Warning, WarningCode,
 };
 use crate::template::{FlatColumn, Template, TemplateSet};
+use crate::text::clean_block;
 
 /// More indicator rows than one project of an export has.
 const MAX_ROWS_PER_PROJECT: usize = 10_000;
@@ -109,8 +113,8 @@ struct Gathering {
     project: Project,
     first_row: u32,
     last_row: u32,
-    /// The first amount read per fund kind, with its cell, to compare repeats against.
-    amounts: Vec<(FundKind, Decimal, String)>,
+    /// The first amount read per amount column, with its cell, to compare repeats against.
+    amounts: Vec<(FlatColumn, Decimal, String)>,
 }
 
 /// Reads every project of a flat sheet.
@@ -121,13 +125,24 @@ pub(super) fn read_flat(
     deadline: &Deadline,
 ) -> Result<Vec<Project>, ErrorKind> {
     let kind = header.kind();
-    let title_year = grid
-        .rows(0, header.row.saturating_sub(1))
-        .iter()
-        .find_map(|cell| match &cell.value {
-            CellValue::Text(text) => find_year(text),
-            _ => None,
-        });
+    let above = grid.rows(0, header.row.saturating_sub(1));
+    let title_year = above.iter().find_map(|cell| match &cell.value {
+        CellValue::Text(text) => find_year(text),
+        _ => None,
+    });
+    // A monitoring export states its month above the header (监控期间：…—2025年7月31日) or in
+    // its headers (截至7月底执行数).
+    let through_month = (kind == FormKind::Monitoring)
+        .then(|| {
+            above
+                .iter()
+                .chain(grid.rows(header.row, header.row))
+                .find_map(|cell| match &cell.value {
+                    CellValue::Text(text) => find_through_month(text),
+                    _ => None,
+                })
+        })
+        .flatten();
     let value = |row: u32, family: FlatColumn| -> Option<&CellValue> {
         let (col, _) = header.col(family)?;
         let region = grid.region(row, col);
@@ -176,6 +191,10 @@ pub(super) fn read_flat(
                 },
                 template: header.template.id.clone(),
                 evaluation: (kind == FormKind::SelfEvaluation).then(Evaluation::default),
+                monitoring: (kind == FormKind::Monitoring).then(|| Monitoring {
+                    through_month,
+                    ..Monitoring::default()
+                }),
                 ..Project::default()
             },
             first_row: row,
@@ -185,6 +204,9 @@ pub(super) fn read_flat(
         gathering.last_row = row;
         fill_identity(gathering, header, row, &text, value, title_year);
         read_amounts(gathering, header, row, value);
+        if gathering.project.monitoring.is_some() {
+            read_monitoring(gathering, header, row, &text, value);
+        }
         if !level3.is_empty() || !indicator_value.is_empty() {
             if gathering.project.indicators.len() >= MAX_ROWS_PER_PROJECT {
                 return Err(over_limit(
@@ -210,6 +232,19 @@ pub(super) fn read_flat(
                 )
             );
             g.project.cells.insert("rows".into(), range);
+            if g.project
+                .monitoring
+                .as_ref()
+                .is_some_and(|m| m.through_month.is_none())
+            {
+                g.project.warnings.push(Warning {
+                    code: WarningCode::MissingField,
+                    message:
+                        "表头上方和表头都没有写明监控截至的月份（如“1-7月”），无法计算序时进度"
+                            .into(),
+                    cell: Some(a1(header.row, header.first_col)),
+                });
+            }
             if g.project.year.is_none() {
                 g.project.warnings.push(Warning {
                     code: WarningCode::MissingYear,
@@ -315,27 +350,141 @@ fn read_amounts<'g>(
                 continue;
             }
         };
-        match g.amounts.iter().find(|(k, _, _)| *k == kinds[0]) {
-            None => {
-                g.amounts.push((kinds[0], amount, cell.clone()));
-                for kind in kinds {
-                    g.project.funds.set(kind, Some(amount));
-                    g.project
-                        .cells
-                        .insert(format!("funds.{}", kind.name()), cell.clone());
-                }
+        if first_of_repeats(g, family, amount, &cell, label) {
+            for kind in kinds {
+                g.project.funds.set(kind, Some(amount));
+                g.project
+                    .cells
+                    .insert(format!("funds.{}", kind.name()), cell.clone());
             }
-            Some((_, first, first_cell)) if *first != amount => {
+        }
+    }
+}
+
+/// True for the first amount of a column in a project's rows; a later one that differs is
+/// warned of (the first counts).
+fn first_of_repeats(
+    g: &mut Gathering,
+    family: FlatColumn,
+    amount: Decimal,
+    cell: &str,
+    label: &str,
+) -> bool {
+    match g.amounts.iter().find(|(f, _, _)| *f == family) {
+        None => {
+            g.amounts.push((family, amount, cell.to_owned()));
+            true
+        }
+        Some((_, first, first_cell)) => {
+            if *first != amount {
                 let message = format!(
                     "同一项目各行的“{label}”不一致：{first_cell} 为 {first}，此处为 {amount}；按第一行计"
                 );
                 g.project.warnings.push(Warning {
                     code: WarningCode::RepeatedValueDiffers,
                     message,
-                    cell: Some(cell),
+                    cell: Some(cell.to_owned()),
                 });
             }
-            Some(_) => {}
+            false
+        }
+    }
+}
+
+/// A monitoring export's project columns of a row: the 年度资金总额 line's figures (taken once, a
+/// differing repeat warned of) and the goal texts (from the first row that has them).
+fn read_monitoring<'g>(
+    g: &mut Gathering,
+    header: &FlatHeader<'_>,
+    row: u32,
+    text: &impl Fn(u32, FlatColumn) -> String,
+    value: impl Fn(u32, FlatColumn) -> Option<&'g CellValue>,
+) {
+    let amounts = [
+        (FlatColumn::Initial, "initial", "年初预算数"),
+        (FlatColumn::Adjusted, "adjusted", "调整预算数"),
+        (FlatColumn::Executed, "executed", "执行数"),
+        (FlatColumn::ExpectedAmount, "expected", "全年预计执行数"),
+    ];
+    for (family, name, label) in amounts {
+        let Some((col, unit)) = header.col(family) else {
+            continue;
+        };
+        let cell = a1(row, col);
+        let amount = match parse_amount(value(row, family), unit) {
+            Amount::Value(amount) => amount,
+            Amount::Blank => continue,
+            Amount::Invalid => {
+                g.project.warnings.push(Warning {
+                    code: WarningCode::UnparsedAmount,
+                    message: format!("“{label}”不是金额：{}", text(row, family)),
+                    cell: Some(cell),
+                });
+                continue;
+            }
+        };
+        if !first_of_repeats(g, family, amount, &cell, label) {
+            continue;
+        }
+        let Some(monitoring) = &mut g.project.monitoring else {
+            return;
+        };
+        let line = monitoring.funds.total.get_or_insert_with(FundLine::default);
+        let slot = match family {
+            FlatColumn::Initial => &mut line.initial,
+            FlatColumn::Adjusted => &mut line.adjusted,
+            FlatColumn::Executed => &mut line.executed,
+            _ => &mut line.expected,
+        };
+        *slot = Some(amount);
+        g.project
+            .cells
+            .insert(format!("monitoring.funds.total.{name}"), cell);
+    }
+    if let Some((col, _)) = header.col(FlatColumn::Rate) {
+        let cell = a1(row, col);
+        let key = "monitoring.funds.total.rate";
+        match parse_rate(value(row, FlatColumn::Rate)) {
+            Some(Ok(rate)) if !g.project.cells.contains_key(key) => {
+                if let Some(monitoring) = &mut g.project.monitoring {
+                    let line = monitoring.funds.total.get_or_insert_with(FundLine::default);
+                    line.rate = Some(rate);
+                    g.project.cells.insert(key.to_owned(), cell);
+                }
+            }
+            Some(Err(_)) => g.project.warnings.push(Warning {
+                code: WarningCode::UnparsedNumber,
+                message: format!("“预算执行率”不是数字：{}", text(row, FlatColumn::Rate)),
+                cell: Some(cell),
+            }),
+            _ => {}
+        }
+    }
+    let Some(monitoring) = &mut g.project.monitoring else {
+        return;
+    };
+    for (family, slot, key) in [
+        (
+            FlatColumn::GoalAnnual,
+            &mut monitoring.goal_annual,
+            "monitoring.goal_annual",
+        ),
+        (
+            FlatColumn::GoalProgress,
+            &mut monitoring.goal_progress,
+            "monitoring.goal_progress",
+        ),
+    ] {
+        if slot.is_empty()
+            && let Some(found) = value(row, family)
+        {
+            let written = clean_block(&cell_text(found));
+            if !written.is_empty() {
+                *slot = written;
+                if let Some((col, _)) = header.col(family) {
+                    g.project.cells.insert(key.to_owned(), a1(row, col));
+                }
+            }
         }
     }
 }
@@ -390,6 +539,9 @@ fn read_indicator<'g>(
         actual,
         score,
         deviation: optional(FlatColumn::Deviation),
+        expected: optional(FlatColumn::ExpectedValue),
+        likelihood: optional(FlatColumn::Likelihood),
+        measures: optional(FlatColumn::Measures),
         cell: cell_of(FlatColumn::Level3).unwrap_or_else(|| a1(row, header.first_col)),
         value_cell: cell_of(FlatColumn::Value).unwrap_or_default(),
         normalized: None,

@@ -35,8 +35,22 @@ enum Column {
     Actual,
     Score,
     Deviation,
+    Expected,
+    Likelihood,
+    Measures,
     /// A value column: the index of its definition in the template.
     Value(usize),
+}
+
+impl Column {
+    /// True for the columns whose header may be split into ticked options (确定能 | 有可能 |
+    /// 完全不可能 under 完成目标可能性; 经费保障 | 制度保障 | … under 偏差原因分析).
+    fn may_tick(self) -> bool {
+        matches!(
+            self,
+            Column::Likelihood | Column::Deviation | Column::Measures | Column::Note
+        )
+    }
 }
 
 /// The columns of one group of a header row: every kind once (a kind seen again starts the next
@@ -46,6 +60,9 @@ struct Group {
     columns: Vec<(Column, Region)>,
     /// The group's block, when the template orders its groups.
     block: Option<Block>,
+    /// Columns split into options on the header's lower rows, each option a heading whose cell a
+    /// row ticks (√): the column's value is the ticked heading.
+    ticks: Vec<(Column, Vec<(Region, String)>)>,
 }
 
 impl Group {
@@ -67,6 +84,9 @@ impl Group {
 /// One header row: its groups of columns, left to right.
 struct Header {
     row: u32,
+    /// The header's last row: below `row` when header cells are merged down over a row of
+    /// sub-headings (the options of a ticked column); the table's rows start under it.
+    last_row: u32,
     block: Block,
     groups: Vec<Group>,
 }
@@ -107,9 +127,13 @@ fn classify(table: &TableSpec, folded: &str) -> Option<Column> {
         (Column::Direction, &table.direction),
         (Column::Weight, &table.weight),
         (Column::Note, &table.note),
+        // Before 实际完成值: "全年预计完成值" is never a "*完成值".
+        (Column::Expected, &table.expected),
         (Column::Actual, &table.actual),
         (Column::Score, &table.score),
+        (Column::Likelihood, &table.likelihood),
         (Column::Deviation, &table.deviation),
+        (Column::Measures, &table.measures),
     ];
     kinds
         .into_iter()
@@ -171,14 +195,59 @@ fn find_headers(ctx: &FormContext<'_, '_, '_>) -> Vec<Header> {
                 }
             }
         }
+        let last_row = groups
+            .iter()
+            .flat_map(|g| g.columns.iter().map(|(_, r)| r.last_row))
+            .max()
+            .unwrap_or(level3.row)
+            .max(level3.row);
+        if last_row > level3.row {
+            for group in &mut groups {
+                group.ticks = tick_options(ctx, group, level3.row + 1, last_row);
+            }
+        }
         headers.push(Header {
             row: level3.row,
+            last_row,
             block: Block::Annual,
             groups,
         });
     }
     assign_blocks(ctx, &mut headers);
     headers
+}
+
+/// The ticked columns of a group: each column that may tick, spanning several columns, with two or
+/// more headings under it on the header's lower rows.
+fn tick_options(
+    ctx: &FormContext<'_, '_, '_>,
+    group: &Group,
+    first_row: u32,
+    last_row: u32,
+) -> Vec<(Column, Vec<(Region, String)>)> {
+    let below = labels_in(ctx.labels, first_row, last_row);
+    group
+        .columns
+        .iter()
+        .filter(|(kind, span)| kind.may_tick() && span.last_col > span.first_col)
+        .filter_map(|(kind, span)| {
+            let options: Vec<(Region, String)> = below
+                .iter()
+                .filter(|l| (span.first_col..=span.last_col).contains(&l.col))
+                .map(|l| {
+                    let region = ctx.grid.region(l.row, l.col);
+                    let text = ctx
+                        .grid
+                        .raw(region.first_row, region.first_col)
+                        .map(inline_text)
+                        .unwrap_or_default();
+                    (region, text)
+                })
+                .filter(|(_, text)| !text.is_empty())
+                .collect();
+            (options.len() >= 2).then_some((*kind, options))
+        })
+        .collect()
 }
 
 /// Sets each header's block: the leftmost block label ("长期绩效指标") whose cell or merged region
@@ -234,6 +303,11 @@ struct GroupReader<'g> {
     actual: Option<ColumnReader<'g>>,
     score: Option<ColumnReader<'g>>,
     deviation: Option<ColumnReader<'g>>,
+    expected: Option<ColumnReader<'g>>,
+    likelihood: Option<ColumnReader<'g>>,
+    measures: Option<ColumnReader<'g>>,
+    /// The ticked columns: per column its headings and their cells read together.
+    ticks: Vec<(Column, Vec<String>, ColumnSet<'g>)>,
     values: ColumnSet<'g>,
     /// The block of each value column.
     blocks: Vec<Block>,
@@ -253,11 +327,24 @@ impl<'g> GroupReader<'g> {
         header_block: Block,
         first_row: u32,
     ) -> Self {
+        // A ticked column is read through its options, never through its heading's cell.
         let reader = |kind| {
+            if group.ticks.iter().any(|(k, _)| *k == kind) {
+                return None;
+            }
             group
                 .get(kind)
                 .map(|span| ColumnReader::new(grid, span, first_row))
         };
+        let ticks = group
+            .ticks
+            .iter()
+            .map(|(kind, options)| {
+                let spans: Vec<Region> = options.iter().map(|(r, _)| *r).collect();
+                let headings = options.iter().map(|(_, t)| t.clone()).collect();
+                (*kind, headings, ColumnSet::new(grid, &spans, first_row))
+            })
+            .collect();
         let level3_span = group
             .get(Column::Level3)
             .expect("a group has a 三级指标 column");
@@ -289,6 +376,10 @@ impl<'g> GroupReader<'g> {
             actual: reader(Column::Actual),
             score: reader(Column::Score),
             deviation: reader(Column::Deviation),
+            expected: reader(Column::Expected),
+            likelihood: reader(Column::Likelihood),
+            measures: reader(Column::Measures),
+            ticks,
             values: ColumnSet::new(grid, &spans, first_row),
             blocks,
             empty_slots,
@@ -335,14 +426,14 @@ fn read_table(
 ) -> Result<(), ErrorKind> {
     let grid = ctx.grid;
     let table = &ctx.template.table;
-    let first_row = header.row.saturating_add(1);
+    let first_row = header.last_row.saturating_add(1);
     let mut groups: Vec<GroupReader<'_>> = header
         .groups
         .iter()
         .map(|group| GroupReader::new(grid, table, group, header.block, first_row))
         .collect();
     let mut count = out.len();
-    for cells in table_rows(grid, header.row, header.first_col(), last_row) {
+    for cells in table_rows(grid, header.last_row, header.first_col(), last_row) {
         ctx.deadline.check()?;
         let row = cells[0].row;
         // A row of the template's end labels ends the table, and so does a footer line
@@ -385,8 +476,21 @@ fn read_row(
     let (level3, level3_cell) = text_at(&mut g.level3, row, cells);
     let unit = text_or_empty(&mut g.unit, row, cells);
     let direction = text_or_empty(&mut g.direction, row, cells);
-    let note = text_or_empty(&mut g.note, row, cells);
-    let deviation = text_or_empty(&mut g.deviation, row, cells);
+    let mut note = text_or_empty(&mut g.note, row, cells);
+    let mut deviation = text_or_empty(&mut g.deviation, row, cells);
+    let expected = text_or_empty(&mut g.expected, row, cells);
+    let mut likelihood = text_or_empty(&mut g.likelihood, row, cells);
+    let mut measures = text_or_empty(&mut g.measures, row, cells);
+    for (kind, headings, options) in &mut g.ticks {
+        let text = ticked(headings, options, row, cells);
+        match kind {
+            Column::Likelihood => likelihood = text,
+            Column::Deviation => deviation = text,
+            Column::Measures => measures = text,
+            Column::Note => note = text,
+            _ => {}
+        }
+    }
     let weight = value_at(&mut g.weight, row, cells);
     let score = value_at(&mut g.score, row, cells);
     let actual = value_at(&mut g.actual, row, cells);
@@ -461,6 +565,9 @@ fn read_row(
             actual: actual.clone(),
             score,
             deviation: optional(&deviation),
+            expected: optional(&expected),
+            likelihood: optional(&likelihood),
+            measures: optional(&measures),
             cell: cell.clone(),
             value_cell,
             actual_cell: actual_cell.clone(),
@@ -468,6 +575,35 @@ fn read_row(
         });
     }
     Ok(())
+}
+
+/// What a row of a ticked column says: the heading of each option ticked (√ ✓ ✔ ☑ ■ 是 …), and
+/// "heading：text" for an option that holds words instead; several joined with "、".
+fn ticked(headings: &[String], options: &mut ColumnSet<'_>, row: u32, cells: &[Cell]) -> String {
+    let parts: Vec<String> = options
+        .values(row, cells)
+        .into_iter()
+        .filter_map(|(index, value, _)| {
+            let text = inline_text(value);
+            let heading = &headings[index];
+            if text.is_empty() {
+                None
+            } else if is_tick(&text) {
+                Some(heading.clone())
+            } else {
+                Some(format!("{heading}：{text}"))
+            }
+        })
+        .collect();
+    parts.join("、")
+}
+
+/// True for a cell that only ticks its box.
+fn is_tick(text: &str) -> bool {
+    matches!(
+        text.trim(),
+        "√" | "✓" | "✔" | "☑" | "✅" | "■" | "●" | "▇" | "☒" | "是" | "v" | "V" | "对"
+    )
 }
 
 /// A 分值 / 得分 cell as a number; text that is not one is warned of and left out.

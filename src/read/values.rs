@@ -493,8 +493,73 @@ pub fn find_year(text: &str) -> Option<i32> {
     best.map(|(_, year)| year)
 }
 
+/// The last month a monitoring form's figures cover, from a text that states it: "1-7月",
+/// "（2025年1—7月）", "截至7月底", "截止到6月末", "截至2025年8月31日", a period "2025年1月1日—2025年7月31日".
+/// A month (1–12) counts when a range dash or 至 / 止 / 到 stands before it (a year "2025年" may sit
+/// between); the last such month of the text is taken. `None` when the text states none.
+pub fn find_through_month(text: &str) -> Option<u32> {
+    let chars: Vec<char> = text.chars().filter_map(fold_char).collect();
+    let mut found = None;
+    for (at, _) in chars.iter().enumerate().filter(|(_, c)| **c == '月') {
+        let mut start = at;
+        while start > 0 && chars[start - 1].is_ascii_digit() && at - start < 2 {
+            start -= 1;
+        }
+        if start == at || (start > 0 && chars[start - 1].is_ascii_digit()) {
+            continue;
+        }
+        let month: u32 = chars[start..at]
+            .iter()
+            .fold(0, |n, c| n * 10 + c.to_digit(10).unwrap_or(0));
+        if !(1..=12).contains(&month) {
+            continue;
+        }
+        // Skip a year written between the dash and the month ("—2025年7月").
+        let mut before = start;
+        if before >= 5
+            && chars[before - 1] == '年'
+            && chars[before - 5..before - 1]
+                .iter()
+                .all(char::is_ascii_digit)
+        {
+            before -= 5;
+        }
+        let joined = before > 0
+            && matches!(
+                chars[before - 1],
+                '-' | '—' | '–' | '~' | '～' | '〜' | '至' | '止' | '到' | '－' | '‐' | '―'
+            );
+        if joined {
+            found = Some(month);
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_month_a_monitoring_form_runs_to_is_read_from_its_wording() {
+        let cases = [
+            ("（2025年1-7月）", Some(7)),
+            ("2025年1—7月项目支出绩效运行监控表", Some(7)),
+            ("项目支出绩效监控表（1～6月）", Some(6)),
+            ("1-7月执行数", Some(7)),
+            ("截至7月底执行数", Some(7)),
+            ("截止到6月末", Some(6)),
+            ("截至2025年8月31日", Some(8)),
+            ("监控期间：2025年1月1日—2025年7月31日", Some(7)),
+            ("１－１０月", Some(10)),
+            ("2025年5月31日前", None),
+            ("全年预算数", None),
+            ("1-13月", None),
+            ("2025年度", None),
+        ];
+        for (text, month) in cases {
+            assert_eq!(find_through_month(text), month, "{text}");
+        }
+    }
     use super::*;
 
     fn wan(text: &str) -> Amount {

@@ -16,7 +16,8 @@ pub struct TemplateDef {
     /// Title texts the form is found by (none for a flat export, found by its header row).
     #[serde(default)]
     pub titles: Vec<String>,
-    /// What the form is: `target` (default) or `self_evaluation`.
+    /// What the form is: `target` (default), `self_evaluation`, `monitoring`,
+    /// `department_target` or `department_self_evaluation`.
     #[serde(default)]
     pub kind: FormKind,
     /// Words that rule the template out when the title holds them ("自评" for a target form).
@@ -173,9 +174,18 @@ pub struct TableDef {
     /// 得分 (self-evaluations).
     #[serde(default)]
     pub score: Vec<String>,
-    /// 偏差原因分析及改进措施 / 未完成原因分析 (self-evaluations).
+    /// 偏差原因分析及改进措施 / 未完成原因分析 (self-evaluations, monitoring forms).
     #[serde(default)]
     pub deviation: Vec<String>,
+    /// 全年预计完成值 (monitoring forms).
+    #[serde(default)]
+    pub expected: Vec<String>,
+    /// 完成目标可能性 (monitoring forms).
+    #[serde(default)]
+    pub likelihood: Vec<String>,
+    /// 纠偏措施 (monitoring forms).
+    #[serde(default)]
+    pub measures: Vec<String>,
     /// The value columns; each may fix its block (年度指标值 / 中长期指标值).
     pub values: Vec<ValueColumnDef>,
     /// Blocks of column groups repeated along one header row (二级/三级/指标值 for 中期, then
@@ -211,8 +221,9 @@ pub struct BlockDef {
     pub labels: Vec<String>,
 }
 
-/// A self-evaluation's budget execution table: the header labels of its columns and the labels
-/// of the lines the model has keys for (other lines are kept by their label).
+/// The budget execution table of a self-evaluation or a monitoring form: the header labels of
+/// its columns and the labels of the lines the model has keys for (other lines are kept by their
+/// label).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetDef {
@@ -222,8 +233,11 @@ pub struct BudgetDef {
     pub initial: Vec<String>,
     /// 全年预算数 / 调整后预算数.
     pub adjusted: Vec<String>,
-    /// 全年执行数 / 预算执行数.
+    /// 全年执行数 / 预算执行数 (1-N月执行数 on a monitoring form).
     pub executed: Vec<String>,
+    /// 全年预计执行数 (monitoring forms); matched before `executed`.
+    #[serde(default)]
+    pub expected: Vec<String>,
     /// 执行率.
     #[serde(default)]
     pub rate: Vec<String>,

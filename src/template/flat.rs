@@ -53,12 +53,32 @@ pub enum FlatColumn {
     Score,
     /// 偏差原因.
     Deviation,
+    /// 年初预算数 (monitoring exports).
+    Initial,
+    /// 调整预算数 / 全年预算数 (monitoring exports).
+    Adjusted,
+    /// 截至N月底执行数 (monitoring exports).
+    Executed,
+    /// 预算执行率 (monitoring exports).
+    Rate,
+    /// 全年预计执行数 (monitoring exports).
+    ExpectedAmount,
+    /// 年度绩效目标 (monitoring exports).
+    GoalAnnual,
+    /// 截至N月底绩效目标完成情况 (monitoring exports).
+    GoalProgress,
+    /// 全年预计完成值 (monitoring exports).
+    ExpectedValue,
+    /// 完成可能性分析 / 完成目标可能性 (monitoring exports).
+    Likelihood,
+    /// 纠偏措施 (monitoring exports).
+    Measures,
 }
 
 impl FlatColumn {
     /// Every family, in the order a header row is matched against them (a header cell is the
     /// first family whose label it matches).
-    pub const ALL: [FlatColumn; 22] = [
+    pub const ALL: [FlatColumn; 32] = [
         FlatColumn::ProjectCode,
         FlatColumn::ProjectName,
         FlatColumn::DepartmentCode,
@@ -69,18 +89,28 @@ impl FlatColumn {
         FlatColumn::Fiscal,
         FlatColumn::Other,
         FlatColumn::Total,
+        FlatColumn::Initial,
+        FlatColumn::Adjusted,
+        FlatColumn::ExpectedAmount,
+        FlatColumn::Executed,
+        FlatColumn::Rate,
+        FlatColumn::GoalAnnual,
+        FlatColumn::GoalProgress,
         FlatColumn::Block,
         FlatColumn::Level1,
         FlatColumn::Level2,
         FlatColumn::Level3,
         FlatColumn::Direction,
+        FlatColumn::ExpectedValue,
         FlatColumn::Actual,
         FlatColumn::Value,
         FlatColumn::Unit,
         FlatColumn::Note,
         FlatColumn::Weight,
         FlatColumn::Score,
+        FlatColumn::Likelihood,
         FlatColumn::Deviation,
+        FlatColumn::Measures,
     ];
 
     /// The family's name in a template file.
@@ -108,6 +138,16 @@ impl FlatColumn {
             FlatColumn::Weight => "weight",
             FlatColumn::Score => "score",
             FlatColumn::Deviation => "deviation",
+            FlatColumn::Initial => "initial",
+            FlatColumn::Adjusted => "adjusted",
+            FlatColumn::Executed => "executed",
+            FlatColumn::Rate => "rate",
+            FlatColumn::ExpectedAmount => "expected_amount",
+            FlatColumn::GoalAnnual => "goal_annual",
+            FlatColumn::GoalProgress => "goal_progress",
+            FlatColumn::ExpectedValue => "expected",
+            FlatColumn::Likelihood => "likelihood",
+            FlatColumn::Measures => "measures",
         }
     }
 

@@ -46,11 +46,16 @@ const BUILTIN: &[(&str, &str)] = &[
         "nd2018zp.toml",
         include_str!("../../templates/nd2018zp.toml"),
     ),
+    ("jk2025.toml", include_str!("../../templates/jk2025.toml")),
     (
         "department.toml",
         include_str!("../../templates/department.toml"),
     ),
     ("generic.toml", include_str!("../../templates/generic.toml")),
+    (
+        "jk2025flat.toml",
+        include_str!("../../templates/jk2025flat.toml"),
+    ),
     ("flat.toml", include_str!("../../templates/flat.toml")),
 ];
 
@@ -90,9 +95,14 @@ pub enum Target {
     DepartmentFunds(&'static str),
     /// A self-evaluation's text or score
     Evaluation(EvaluationField),
+    /// A monitoring form's goal texts (`goal_annual`, `goal_progress`)
+    Monitoring(&'static str),
     /// A template-specific field, by key
     Extra(String),
 }
+
+/// The fields of a monitoring form read like any other field (after `monitoring.`).
+pub const MONITORING_FIELDS: [&str; 2] = ["goal_annual", "goal_progress"];
 
 /// The fields of a self-evaluation read like any other field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -155,6 +165,12 @@ impl Target {
             "overall_goal" => Target::OverallGoal,
             "annual_goal" => Target::AnnualGoal,
             _ => {
+                if let Some(field) = name.strip_prefix("monitoring.") {
+                    return MONITORING_FIELDS
+                        .into_iter()
+                        .find(|f| *f == field)
+                        .map(Target::Monitoring);
+                }
                 if let Some(field) = name.strip_prefix("evaluation.") {
                     let found = EvaluationField::ALL
                         .into_iter()
@@ -179,7 +195,8 @@ impl Target {
         funds.appropriation, funds.carryover, funds.annual_other, evaluation.goal_expected, \
         evaluation.goal_actual, evaluation.total_score, evaluation.indicator_score, \
         evaluation.conclusion, \
-        evaluation.problems, evaluation.improvements";
+        evaluation.problems, evaluation.improvements, monitoring.goal_annual, \
+        monitoring.goal_progress";
 
     /// The key under which the field's cell is recorded in [`crate::model::Project::cells`].
     pub fn key(&self) -> String {
@@ -199,41 +216,55 @@ impl Target {
             Target::Funds(kind) => format!("funds.{}", kind.name()),
             Target::DepartmentFunds(key) => format!("funds.{key}"),
             Target::Evaluation(field) => format!("evaluation.{}", field.name()),
+            Target::Monitoring(field) => format!("monitoring.{field}"),
             Target::Extra(key) => key.clone(),
         }
     }
 }
 
-/// A label text, folded for matching; `prefix` when the template wrote a trailing `*`.
+/// A label text, folded for matching. A template writes a trailing `*` for a label that starts
+/// so ("资金总额*" matches "资金总额（万元）"), a leading `*` for one that ends so ("*执行数" matches
+/// "1-7月执行数" and "截至7月底执行数"), and both for one that holds the text anywhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Alias {
     /// The folded text.
     pub text: String,
     /// Matches any label that starts with the text.
     pub prefix: bool,
+    /// Matches any label that ends with the text.
+    pub suffix: bool,
 }
 
 impl Alias {
     fn new(label: &str) -> Alias {
         let trimmed = label.trim();
-        match trimmed.strip_suffix('*') {
-            Some(stem) => Alias {
-                text: fold_label(stem),
-                prefix: true,
-            },
-            None => Alias {
-                text: fold_label(trimmed),
-                prefix: false,
-            },
+        let (trimmed, suffix) = match trimmed.strip_prefix('*') {
+            Some(rest) => (rest, true),
+            None => (trimmed, false),
+        };
+        let (stem, prefix) = match trimmed.strip_suffix('*') {
+            Some(stem) => (stem, true),
+            None => (trimmed, false),
+        };
+        Alias {
+            text: fold_label(stem),
+            prefix,
+            suffix,
         }
+    }
+
+    /// True when the alias matches only the label itself.
+    pub fn is_exact(&self) -> bool {
+        !self.prefix && !self.suffix
     }
 
     /// True when a folded cell text is this label.
     pub fn matches(&self, folded: &str) -> bool {
-        if self.prefix {
-            folded.starts_with(&self.text)
-        } else {
-            folded == self.text
+        match (self.prefix, self.suffix) {
+            (false, false) => folded == self.text,
+            (true, false) => folded.starts_with(&self.text),
+            (false, true) => folded.ends_with(&self.text),
+            (true, true) => folded.contains(self.text.as_str()),
         }
     }
 }
@@ -297,6 +328,12 @@ pub struct TableSpec {
     pub score: Vec<Alias>,
     /// 偏差原因.
     pub deviation: Vec<Alias>,
+    /// 全年预计完成值.
+    pub expected: Vec<Alias>,
+    /// 完成目标可能性.
+    pub likelihood: Vec<Alias>,
+    /// 纠偏措施.
+    pub measures: Vec<Alias>,
     /// Value columns with their fixed block, if any.
     pub values: Vec<(Vec<Alias>, Option<Block>)>,
     /// Blocks of repeated column groups, in order.
@@ -314,8 +351,10 @@ pub enum BudgetColumn {
     Initial,
     /// 全年预算数
     Adjusted,
-    /// 全年执行数
+    /// 全年执行数 (1-N月执行数)
     Executed,
+    /// 全年预计执行数
+    Expected,
     /// 执行率
     Rate,
     /// 分值
@@ -326,7 +365,7 @@ pub enum BudgetColumn {
     Reason,
 }
 
-/// A self-evaluation's budget execution table, folded.
+/// The budget execution table of a self-evaluation or a monitoring form, folded.
 #[derive(Debug, Clone)]
 pub struct BudgetSpec {
     /// Lines with a model key (`total`, `fiscal`, `carryover`, `other`) and their labels.
@@ -353,6 +392,8 @@ impl BudgetSpec {
         let columns = [
             (BudgetColumn::Initial, &def.initial),
             (BudgetColumn::Adjusted, &def.adjusted),
+            // Before 执行数: "*执行数" would take "全年预计执行数" too.
+            (BudgetColumn::Expected, &def.expected),
             (BudgetColumn::Executed, &def.executed),
             (BudgetColumn::Rate, &def.rate),
             (BudgetColumn::Weight, &def.weight),
@@ -386,7 +427,7 @@ pub struct Template {
     pub refuse: Option<String>,
     /// Tried only when no other template claims a form.
     pub fallback: bool,
-    /// The budget execution table of a self-evaluation.
+    /// The budget execution table of a self-evaluation or a monitoring form.
     pub budget: Option<BudgetSpec>,
     /// A flat export's column families, for a flat template (which has no title or fields).
     pub flat: Option<FlatSpec>,
@@ -403,9 +444,10 @@ pub struct Template {
     /// Every label of the template, so a label is never read as a value.
     known: Vec<Alias>,
     known_exact: FastSet<String>,
-    /// Field (and extra) indices by exact folded label, and the prefix labels.
+    /// Field (and extra) indices by exact folded label, and the labels matched by their start
+    /// or end.
     field_index: FastMap<String, Vec<usize>>,
-    field_prefixes: Vec<(String, usize)>,
+    field_patterns: Vec<(Alias, usize)>,
 }
 
 impl Template {
@@ -510,16 +552,16 @@ impl Template {
         }
         let known_exact = known
             .iter()
-            .filter(|a| !a.prefix)
+            .filter(|a| a.is_exact())
             .map(|a| a.text.clone())
             .collect();
-        known.retain(|a| a.prefix);
+        known.retain(|a| !a.is_exact());
         let mut field_index: FastMap<String, Vec<usize>> = FastMap::default();
-        let mut field_prefixes = Vec::new();
+        let mut field_patterns = Vec::new();
         for (index, field) in fields.iter().enumerate() {
             for alias in &field.aliases {
-                if alias.prefix {
-                    field_prefixes.push((alias.text.clone(), index));
+                if !alias.is_exact() {
+                    field_patterns.push((alias.clone(), index));
                 } else {
                     field_index
                         .entry(alias.text.clone())
@@ -552,7 +594,7 @@ impl Template {
             known,
             known_exact,
             field_index,
-            field_prefixes,
+            field_patterns,
         })
     }
 
@@ -562,8 +604,8 @@ impl Template {
         if let Some(indices) = self.field_index.get(folded) {
             indices.iter().for_each(|&i| found(i));
         }
-        for (prefix, index) in &self.field_prefixes {
-            if folded.starts_with(prefix.as_str()) {
+        for (alias, index) in &self.field_patterns {
+            if alias.matches(folded) {
                 found(*index);
             }
         }
@@ -617,6 +659,9 @@ impl Template {
             &table.actual,
             &table.score,
             &table.deviation,
+            &table.expected,
+            &table.likelihood,
+            &table.measures,
         ]
         .into_iter()
         .filter(|a| !a.is_empty() && found(a))
@@ -674,6 +719,9 @@ impl TableSpec {
             actual: aliases(&t.actual),
             score: aliases(&t.score),
             deviation: aliases(&t.deviation),
+            expected: aliases(&t.expected),
+            likelihood: aliases(&t.likelihood),
+            measures: aliases(&t.measures),
             values: t
                 .values
                 .iter()
@@ -702,6 +750,9 @@ impl TableSpec {
             &self.actual,
             &self.score,
             &self.deviation,
+            &self.expected,
+            &self.likelihood,
+            &self.measures,
             &self.end_labels,
         ]
         .into_iter()

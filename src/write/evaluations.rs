@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use super::csv_out::CsvUnit;
 use super::rows::{department_group, neutralize, project_id};
-use crate::model::{Comparison, FundLine, Project};
+use crate::model::{Comparison, FormKind, FundLine, Project};
 
 /// The columns of evaluations.csv (amounts in the unit of `--csv-unit`).
 pub fn evaluation_header(unit: CsvUnit) -> Vec<String> {
@@ -127,7 +127,7 @@ pub fn total_line(project: &Project) -> Option<&FundLine> {
 
 /// Where the linked target form is, or that none was in the batch.
 pub fn target_text(project: &Project) -> String {
-    match project.evaluation.as_ref().and_then(|e| e.target.as_ref()) {
+    match project.linked_target() {
         Some(link) => format!(
             "{} {}（{}）",
             link.source.file, link.source.sheet, link.project_id
@@ -136,18 +136,24 @@ pub fn target_text(project: &Project) -> String {
     }
 }
 
-/// The findings of a comparison row, in words.
-pub fn findings_text(row: &Comparison) -> String {
+/// The findings of a comparison row of a self-evaluation or a monitoring form (`kind`), in
+/// words.
+pub fn findings_text(row: &Comparison, kind: FormKind) -> String {
     if row.findings.is_empty() {
         return "一致".to_owned();
     }
+    let (missing, added) = if kind == FormKind::Monitoring {
+        ("监控表缺少此指标", "监控时新增")
+    } else {
+        ("自评表缺少此指标", "自评时新增")
+    };
     let words: Vec<&str> = row
         .findings
         .iter()
         .map(|code| match code.as_str() {
             "target_changed" => "指标值被改动",
-            "indicator_dropped" => "自评表缺少此指标",
-            "indicator_added" => "自评时新增",
+            "indicator_dropped" => missing,
+            "indicator_added" => added,
             "not_achieved" => "未达到批复目标",
             other => other,
         })
@@ -241,7 +247,9 @@ pub fn evaluation_indicator_rows(project: &Project) -> Vec<Vec<String>> {
                 number(i.score),
                 text(i.deviation.as_deref().unwrap_or("")),
                 text(compared.and_then(|c| c.approved.as_deref()).unwrap_or("")),
-                compared.map(findings_text).unwrap_or_default(),
+                compared
+                    .map(|c| findings_text(c, project.kind))
+                    .unwrap_or_default(),
                 text(&project.source.file),
                 text(&project.source.sheet),
                 i.value_cell.clone(),

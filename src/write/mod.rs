@@ -9,6 +9,7 @@ pub mod evaluations;
 pub mod form;
 pub mod forms_out;
 pub mod manifest;
+pub mod monitoring;
 pub mod output;
 pub mod render;
 pub mod review_out;

@@ -16,6 +16,9 @@ use super::evaluations::{
     findings_text, target_text, total_line,
 };
 use super::manifest::manifest_row;
+use super::monitoring::{
+    MONITORING_DETAIL_HEADERS, monitoring_indicator_rows, monitoring_row, monitoring_sheet_row,
+};
 use super::review_out::{REVIEW_HEADERS, review_rows};
 use super::rows::{department_group, display_width, fit_cell, project_id};
 use super::totals::indicator_count;
@@ -42,12 +45,14 @@ pub enum Sheet {
     DepartmentDetails,
     /// 部门对账 (only when the batch holds a department-wide target form).
     Reconciliation,
+    /// 监控明细 (only when the batch holds monitoring forms).
+    MonitoringDetails,
 }
 
 impl Sheet {
     /// Every list sheet, in workbook order (the order of the variants, so `sheet as usize` indexes
     /// this list).
-    pub const ALL: [Sheet; 8] = [
+    pub const ALL: [Sheet; 9] = [
         Sheet::Details,
         Sheet::Indicators,
         Sheet::Issues,
@@ -56,6 +61,7 @@ impl Sheet {
         Sheet::Comparison,
         Sheet::DepartmentDetails,
         Sheet::Reconciliation,
+        Sheet::MonitoringDetails,
     ];
 
     /// The sheet's name.
@@ -69,6 +75,7 @@ impl Sheet {
             Sheet::Review => "审核",
             Sheet::DepartmentDetails => "部门整体",
             Sheet::Reconciliation => "部门对账",
+            Sheet::MonitoringDetails => "监控明细",
         }
     }
 
@@ -83,6 +90,7 @@ impl Sheet {
             Sheet::Review => &REVIEW_HEADERS,
             Sheet::DepartmentDetails => &DEPARTMENT_SHEET_HEADERS,
             Sheet::Reconciliation => &RECONCILIATION_HEADERS,
+            Sheet::MonitoringDetails => &MONITORING_DETAIL_HEADERS,
         };
         fixed.iter().map(|h| (*h).to_owned()).collect()
     }
@@ -97,6 +105,16 @@ impl Sheet {
         matches!(self, Sheet::DepartmentDetails | Sheet::Reconciliation)
     }
 
+    /// True for the sheets of monitoring forms, made only when a batch has any.
+    pub fn of_monitoring(self) -> bool {
+        self == Sheet::MonitoringDetails
+    }
+
+    /// True for the sheets every batch has (the others are made with their first row).
+    pub fn always(self) -> bool {
+        !self.of_evaluations() && !self.of_departments() && !self.of_monitoring()
+    }
+
     /// The sheet listing one row per form of a kind written at the end, if it has one.
     pub fn details_of(kind: FormKind) -> Option<Sheet> {
         match kind {
@@ -104,6 +122,7 @@ impl Sheet {
             FormKind::DepartmentTarget | FormKind::DepartmentSelfEvaluation => {
                 Some(Sheet::DepartmentDetails)
             }
+            FormKind::Monitoring => Some(Sheet::MonitoringDetails),
             FormKind::Target => None,
         }
     }
@@ -329,6 +348,9 @@ impl Renderer {
             Record::Project(project) if project.kind == FormKind::SelfEvaluation => {
                 self.render_evaluation(project)
             }
+            Record::Project(project) if project.kind == FormKind::Monitoring => {
+                self.render_monitoring(project)
+            }
             Record::Project(_) => Ok(Rendered::default()),
             Record::Department(form) => self.render_department(form),
         }
@@ -448,7 +470,7 @@ impl Renderer {
                 text(row.approved.as_deref().unwrap_or("")),
                 text(row.claimed.as_deref().unwrap_or("")),
                 text(row.actual.as_deref().unwrap_or("")),
-                text(&findings_text(row)),
+                text(&findings_text(row, project.kind)),
                 text(&project.source.file),
                 text(&row.cell),
             ];
@@ -468,6 +490,29 @@ impl Renderer {
             };
             out.rows.push(issue.to_row(&mut out.truncated));
         }
+        self.warning_rows(project, &mut out);
+        Ok(out)
+    }
+
+    /// Renders a monitoring form for the monitoring outputs.
+    pub fn render_monitoring(&self, project: &Project) -> std::io::Result<Rendered> {
+        let encoding = match self.encoding {
+            CsvEncoding::Utf8Bom => CsvEncoding::Utf8,
+            other => other,
+        };
+        let mut out = Rendered {
+            projects_csv: rows_bytes(&[monitoring_row(project, self.unit)], encoding)?,
+            indicators_csv: rows_bytes(&monitoring_indicator_rows(project), encoding)?,
+            projects: 1,
+            ..Rendered::default()
+        };
+        serde_json::to_writer(&mut out.jsonl, project)?;
+        out.jsonl.push(b'\n');
+        out.rows.push(XRow::new(
+            Sheet::MonitoringDetails,
+            monitoring_sheet_row(project),
+            &mut out.truncated,
+        ));
         self.warning_rows(project, &mut out);
         Ok(out)
     }

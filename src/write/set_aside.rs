@@ -6,6 +6,7 @@
 use super::csv_out::CsvUnit;
 use super::departments::{DEPARTMENT_INDICATOR_HEADER, department_header, task_header};
 use super::evaluations::{EVALUATION_INDICATOR_HEADER, EvaluationTotals, evaluation_header};
+use super::monitoring::{MONITORING_INDICATOR_HEADER, MonitoringTotals, monitoring_header};
 use crate::model::{FormKind, Record};
 
 /// The files of a channel: JSON lines, a CSV of the forms and a CSV of their indicators (and of
@@ -35,6 +36,15 @@ pub fn files_of(kind: FormKind, unit: CsvUnit) -> Option<KindFiles> {
             ),
             tasks: None,
         }),
+        FormKind::Monitoring => Some(KindFiles {
+            jsonl: "monitoring.jsonl",
+            csv: ("monitoring.csv", monitoring_header(unit)),
+            indicators: (
+                "monitoring_indicators.csv",
+                MONITORING_INDICATOR_HEADER.map(String::from).into(),
+            ),
+            tasks: None,
+        }),
         FormKind::DepartmentTarget | FormKind::DepartmentSelfEvaluation => Some(KindFiles {
             jsonl: "departments.jsonl",
             csv: ("departments.csv", department_header(unit)),
@@ -60,6 +70,8 @@ pub const RECONCILIATION_FILE: &str = "reconciliation.csv";
 pub struct SetAsideTotals {
     /// Self-evaluations by 主管部门 (自评汇总).
     pub evaluations: EvaluationTotals,
+    /// Monitoring forms by 主管部门 (监控汇总).
+    pub monitoring: MonitoringTotals,
 }
 
 impl SetAsideTotals {
@@ -68,6 +80,9 @@ impl SetAsideTotals {
         match record {
             Record::Project(project) if project.kind == FormKind::SelfEvaluation => {
                 self.evaluations.add(project);
+            }
+            Record::Project(project) if project.kind == FormKind::Monitoring => {
+                self.monitoring.add(project);
             }
             Record::Project(_) | Record::Department(_) => {}
         }

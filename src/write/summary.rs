@@ -6,14 +6,19 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use rust_decimal::Decimal;
 use rust_xlsxwriter::{
-    Chart, ChartType, ExcelDateTime, Format, FormatAlign, FormatBorder, Formula, Workbook,
-    Worksheet, XlsxError,
+    Chart, ChartType, ConditionalFormatFormula, ExcelDateTime, Format, FormatAlign, FormatBorder,
+    Formula, Workbook, Worksheet, XlsxError,
 };
 
 use super::csv_out::FUND_HEADERS;
 use super::evaluations::{
     DETAIL_ADJUSTED_COL, DETAIL_EXECUTED_COL, DETAIL_GRADE_COL, DETAIL_SCORE_COL, EvaluationTotals,
+};
+use super::monitoring::{
+    BEHIND_MARK, MONITORING_ADJUSTED_COL, MONITORING_BEHIND_COL, MONITORING_EXECUTED_COL,
+    MONITORING_POSSIBLE_COL, MONITORING_PROGRESS_COL, MonitoringTotals,
 };
 use super::render::{
     DETAIL_CONCLUSION_COL, DETAIL_FIRST_FUND_COL, Sheet, XCell, XRow, detail_headers,
@@ -113,6 +118,8 @@ pub struct SummaryWorkbook {
     lists: Vec<ListSheet>,
     /// The index of 自评汇总, once the first self-evaluation row has made the evaluation sheets.
     evaluation_summary: Option<usize>,
+    /// The index of 监控汇总, once the first monitoring row has made the monitoring sheets.
+    monitoring_summary: Option<usize>,
     /// 项目明细 rows per department for `--per-department` (held to the end, so only when asked).
     per_department: Option<BTreeMap<String, Vec<XRow>>>,
     /// The review's conclusion words (通过, 需关注, 退回修改): 汇总 counts each per 主管部门.
@@ -138,15 +145,13 @@ impl SummaryWorkbook {
             formats: Formats::new(),
             lists: Sheet::ALL.into_iter().map(ListSheet::new).collect(),
             evaluation_summary: None,
+            monitoring_summary: None,
             per_department: per_department.then(BTreeMap::new),
             conclusions,
         };
         let reviewed = summary.conclusions.is_some();
         for sheet in Sheet::ALL {
-            if !sheet.of_evaluations()
-                && !sheet.of_departments()
-                && (sheet != Sheet::Review || reviewed)
-            {
+            if sheet.always() && (sheet != Sheet::Review || reviewed) {
                 summary.start_sheet(sheet)?;
             }
         }
@@ -175,10 +180,24 @@ impl SummaryWorkbook {
         Ok(())
     }
 
+    /// Makes the monitoring sheets: 监控汇总 (filled in at the end), then 监控明细.
+    fn start_monitoring_sheets(&mut self) -> Result<(), XlsxError> {
+        let index = self.workbook.worksheets().len();
+        self.workbook.add_worksheet().set_name("监控汇总")?;
+        self.monitoring_summary = Some(index);
+        for sheet in Sheet::ALL.into_iter().filter(|s| s.of_monitoring()) {
+            self.start_sheet(sheet)?;
+        }
+        Ok(())
+    }
+
     /// Appends a rendered row to its sheet.
     pub fn append(&mut self, row: XRow) -> Result<(), XlsxError> {
         if row.sheet.of_evaluations() && self.evaluation_summary.is_none() {
             self.start_evaluation_sheets()?;
+        }
+        if row.sheet.of_monitoring() && self.monitoring_summary.is_none() {
+            self.start_monitoring_sheets()?;
         }
         // A department sheet is made with its first row (部门整体, then 部门对账 at the end).
         if row.sheet.of_departments() && self.list(row.sheet).sheets.is_empty() {
@@ -220,6 +239,10 @@ impl SummaryWorkbook {
         self.write_summary_sheet(totals)?;
         if let Some(index) = self.evaluation_summary {
             self.write_evaluation_summary(index, &set_aside.evaluations)?;
+        }
+        if let Some(index) = self.monitoring_summary {
+            self.write_monitoring_summary(index, &set_aside.monitoring)?;
+            self.mark_behind_schedule()?;
         }
         for sheet in Sheet::ALL {
             if !self.list(sheet).sheets.is_empty() {
@@ -587,6 +610,181 @@ impl SummaryWorkbook {
         sheet.set_landscape();
         sheet.set_paper_size(9);
         sheet.set_print_fit_to_pages(1, 0);
+        Ok(())
+    }
+
+    /// 监控汇总: per 主管部门 the monitoring forms, their 全年预算数 and 执行数, the 执行率 and the mean
+    /// 序时进度, the projects behind schedule and the indicators at risk — live formulas over 监控明细.
+    fn write_monitoring_summary(
+        &mut self,
+        index: usize,
+        totals: &MonitoringTotals,
+    ) -> Result<(), XlsxError> {
+        let details = &self.lists[Sheet::MonitoringDetails as usize];
+        let parts: Vec<String> = (0..details.sheets.len())
+            .map(|part| details.sheet_name(part))
+            .collect();
+        let f = &self.formats;
+        let sheet = self.workbook.worksheet_from_index(index)?;
+        let headers = [
+            "主管部门",
+            "项目数",
+            "全年预算数（万元）",
+            "执行数（万元）",
+            "执行率",
+            "序时进度",
+            "落后于序时进度的项目（个）",
+            "有可能完成的指标（个）",
+            "完全不可能完成的指标（个）",
+        ];
+        for (col, text) in headers.iter().enumerate() {
+            sheet.write_string_with_format(0, col as u16, *text, &f.header)?;
+        }
+        sheet.set_row_height(0, 32)?;
+        let column = column_letter;
+        let (adjusted, executed) = (
+            column(MONITORING_ADJUSTED_COL),
+            column(MONITORING_EXECUTED_COL),
+        );
+        let progress = column(MONITORING_PROGRESS_COL);
+        let behind = column(MONITORING_BEHIND_COL);
+        let (possible, impossible) = (
+            column(MONITORING_POSSIBLE_COL),
+            column(MONITORING_POSSIBLE_COL + 1),
+        );
+        let rate = |row: u32| format!("IF(C{r}=0,\"\",D{r}/C{r})", r = row + 1);
+        let decimal = |d: Option<Decimal>| d.map_or(String::new(), |d| d.normalize().to_string());
+        let mut name_width = display_width("主管部门");
+        let mut row = 1u32;
+        for (department, total) in totals.iter() {
+            name_width = name_width.max(display_width(department));
+            sheet.write_string_with_format(row, 0, fit_cell(department).0, &f.text)?;
+            let c = criterion(department);
+            let count = sum_over(&parts, |s| format!("COUNTIF('{s}'!$A:$A,{c})"));
+            let sum = |col: &str| {
+                sum_over(&parts, |s| {
+                    format!("SUMIF('{s}'!$A:$A,{c},'{s}'!${col}:${col})")
+                })
+            };
+            let stated = sum_over(&parts, |s| {
+                format!("COUNTIFS('{s}'!$A:$A,{c},'{s}'!${progress}:${progress},\"<>\")")
+            });
+            let mean = format!("IF(({stated})=0,\"\",({})/({stated}))", sum(&progress));
+            let mark = criterion(BEHIND_MARK);
+            let behind_count = sum_over(&parts, |s| {
+                format!("COUNTIFS('{s}'!$A:$A,{c},'{s}'!${behind}:${behind},{mark})")
+            });
+            let cells = [
+                (1, count, total.forms.to_string(), &f.count),
+                (
+                    2,
+                    sum(&adjusted),
+                    total.adjusted.normalize().to_string(),
+                    &f.money,
+                ),
+                (
+                    3,
+                    sum(&executed),
+                    total.executed.normalize().to_string(),
+                    &f.money,
+                ),
+                (4, rate(row), decimal(total.rate()), &f.percent),
+                (5, mean, decimal(total.progress()), &f.percent),
+                (6, behind_count, total.behind.to_string(), &f.count),
+                (7, sum(&possible), total.possible.to_string(), &f.count),
+                (8, sum(&impossible), total.impossible.to_string(), &f.count),
+            ];
+            for (col, formula, value, format) in cells {
+                sheet.write_formula_with_format(
+                    row,
+                    col,
+                    Formula::new(formula).set_result(value),
+                    format,
+                )?;
+            }
+            row += 1;
+        }
+        let last = row;
+        let grand = totals.grand_total();
+        sheet.write_string_with_format(row, 0, "合计", &f.total_label)?;
+        let range_sum = |col: u16| {
+            let letter = column_letter(col);
+            if last == 1 {
+                "0".to_owned()
+            } else {
+                format!("SUM({letter}2:{letter}{last})")
+            }
+        };
+        let grand_cells = [
+            (1, grand.forms.to_string(), &f.total_count),
+            (2, grand.adjusted.normalize().to_string(), &f.total_money),
+            (3, grand.executed.normalize().to_string(), &f.total_money),
+            (6, grand.behind.to_string(), &f.total_count),
+            (7, grand.possible.to_string(), &f.total_count),
+            (8, grand.impossible.to_string(), &f.total_count),
+        ];
+        for (col, value, format) in grand_cells {
+            sheet.write_formula_with_format(
+                row,
+                col,
+                Formula::new(range_sum(col)).set_result(value),
+                format,
+            )?;
+        }
+        sheet.write_formula_with_format(
+            row,
+            4,
+            Formula::new(rate(row)).set_result(decimal(grand.rate())),
+            &f.percent,
+        )?;
+        let note = "说明：绩效运行监控表不计入绩效目标表的资金汇总；执行率 = 执行数 ÷ 全年预算数（年度资金总额一行），序时进度为截至月份 ÷ 12 的平均；“落后于序时进度”按任一资金行执行率低于序时进度超过阈值计（见“监控明细”中标色的行）；各项为公式，随“监控明细”自动更新。";
+        sheet.write_string_with_format(row + 2, 0, note, &f.note)?;
+        sheet.set_column_width(0, (name_width as f64 + 2.0).min(50.0))?;
+        sheet.set_column_width(1, 8)?;
+        for col in 2..9u16 {
+            sheet.set_column_width(col, 14)?;
+        }
+        sheet.set_freeze_panes(1, 1)?;
+        sheet.set_repeat_rows(0, 0)?;
+        sheet.set_landscape();
+        sheet.set_paper_size(9);
+        sheet.set_print_fit_to_pages(1, 0);
+        Ok(())
+    }
+
+    /// Marks the rows of 监控明细 behind schedule: a light red fill by conditional formatting on
+    /// the 落后于序时进度 column, so a row a reviewer corrects changes colour with it.
+    fn mark_behind_schedule(&mut self) -> Result<(), XlsxError> {
+        let list = &self.lists[Sheet::MonitoringDetails as usize];
+        let last_col = list.headers.len().saturating_sub(1) as u16;
+        let parts: Vec<(usize, u32)> = list
+            .sheets
+            .iter()
+            .enumerate()
+            .map(|(part, &index)| {
+                let rows = if part + 1 == list.sheets.len() {
+                    list.rows
+                } else {
+                    MAX_ROWS
+                };
+                (index, rows)
+            })
+            .collect();
+        let behind = column_letter(MONITORING_BEHIND_COL);
+        let rule = format!("=${behind}2=\"{BEHIND_MARK}\"");
+        let format = Format::new()
+            .set_background_color("#FCE4D6")
+            .set_font_color("#9C0006");
+        for (index, rows) in parts {
+            if rows < 2 {
+                continue;
+            }
+            let conditional = ConditionalFormatFormula::new()
+                .set_rule(rule.as_str())
+                .set_format(&format);
+            let sheet = self.workbook.worksheet_from_index(index)?;
+            sheet.add_conditional_format(1, 0, rows - 1, last_col, &conditional)?;
+        }
         Ok(())
     }
 
