@@ -2,8 +2,9 @@
 # Proves summary.xlsx opens and sums right in another office suite: converts the samples and the
 # field corpora, zeroes every cached formula result, makes LibreOffice recalculate on load, and
 # compares its figures with totals computed independently from the CSV files: 汇总 with
-# projects.csv, (where the batch has self-evaluations) 自评汇总 with evaluations.csv, and (where
-# it has department-wide forms) 部门对账's 差额 with reconciliation.csv.
+# projects.csv, (where the batch has self-evaluations) 自评汇总 with evaluations.csv, (where it has
+# department-wide forms) 部门对账's 差额 with reconciliation.csv, and (where it has monitoring
+# forms) 监控汇总 with monitoring.csv.
 # With --render FILE it also renders the 汇总 sheet to a PNG (for the README).
 # Installs LibreOffice (Debian packages) itself if it is missing.
 set -euo pipefail
@@ -35,9 +36,30 @@ cat > "$work/profile/user/registrymodifications.xcu" <<'XCU'
 </oor:items>
 XCU
 
+# Monitoring forms built to be behind schedule (and at risk), beside the corpus ones: 监控汇总
+# counts them, 监控明细 marks them.
+mkdir -p "$work/inputs/monitoring-behind"
+cp tests/fixtures/field-corpus-3/monitoring/*监控*.xlsx "$work/inputs/monitoring-behind/"
+python3 - "$work/inputs/monitoring-behind" <<'PY'
+import glob, sys, zipfile, re
+# The 吴泾镇 form with 30 of 86 spent (34.88%, far behind 7/12) and a reason left out.
+src = glob.glob(f"{sys.argv[1]}/吴泾镇*.xlsx")[0]
+with zipfile.ZipFile(src) as z:
+    items = [(i, z.read(i.filename)) for i in z.infolist()]
+with zipfile.ZipFile(f"{sys.argv[1]}/落后于序时进度.xlsx", "w", zipfile.ZIP_DEFLATED) as z:
+    for info, data in items:
+        if info.filename.startswith("xl/worksheets/sheet"):
+            data = re.sub(rb'(<c r="H[78]"[^>]*>)<v>52.3</v>', rb"\1<v>30</v>", data)
+        if info.filename == "xl/sharedStrings.xml":
+            data = data.replace("60.81%".encode(), "34.88%".encode())
+            data = data.replace("社区公共空间微更新<".encode(), "社区公共空间微更新（二期）<".encode())
+        z.writestr(info, data)
+PY
+
 status=0
 for input in samples tests/fixtures/field-corpus tests/fixtures/field-corpus-2 \
-    tests/fixtures/field-corpus-3/departments; do
+    tests/fixtures/field-corpus-3/departments tests/fixtures/field-corpus-3/monitoring \
+    "$work/inputs/monitoring-behind"; do
   name=$(basename "$input")
   out="$work/$name"
   ./target/release/jixiao convert -q -o "$out" "$input"
@@ -178,6 +200,66 @@ for b in bad:
 if bad:
     sys.exit(1)
 print(f"{name}: LibreOffice recalculated 部门对账 for {len(want)} rows; every 差额 equals reconciliation.csv")
+PY
+  then status=1; fi
+  if [ -f "$out/monitoring.csv" ] && ! python3 - "$out" "$name" <<'PY'
+import csv, sys
+from decimal import Decimal
+out, name = sys.argv[1], sys.argv[2]
+def rows(path, encoding):
+    with open(path, encoding=encoding, newline="") as f:
+        return list(csv.reader(f))
+monitoring = rows(f"{out}/monitoring.csv", "utf-8-sig")
+h = monitoring[0]
+dep, adj, exe, progress, behind, possible, impossible = (h.index(c) for c in [
+    "主管部门", "全年预算数（元）", "执行数（元）", "序时进度", "落后于序时进度",
+    "有可能完成的指标数", "完全不可能完成的指标数"])
+expected = {}
+for r in monitoring[1:]:
+    e = expected.setdefault(r[dep], {"n": 0, "adj": Decimal(0), "exe": Decimal(0), "progress": [],
+                                     "behind": 0, "possible": 0, "impossible": 0})
+    e["n"] += 1
+    e["adj"] += Decimal(r[adj] or "0") / 10000
+    e["exe"] += Decimal(r[exe] or "0") / 10000
+    if r[progress]:
+        e["progress"].append(Decimal(r[progress]))
+    e["behind"] += r[behind] == "是"
+    e["possible"] += int(r[possible])
+    e["impossible"] += int(r[impossible])
+sheet = rows(f"{out}/tampered-监控汇总.csv", "utf-8")
+percent = lambda x: Decimal(x.rstrip("%")) / 100 if x.endswith("%") else Decimal(x or "0")
+bad, seen = [], 0
+for r in sheet[1:]:
+    if not r or not r[0] or r[0] == "合计":
+        break
+    seen += 1
+    e = expected.get(r[0])
+    if e is None:
+        bad.append(f"{r[0]}: not in monitoring.csv")
+        continue
+    want_rate = e["exe"] / e["adj"] if e["adj"] else Decimal(0)
+    want_progress = sum(e["progress"]) / len(e["progress"]) if e["progress"] else Decimal(0)
+    checks = [
+        ("项目数", int(float(r[1])), e["n"]),
+        ("全年预算数", Decimal(r[2].replace(",", "")), e["adj"]),
+        ("执行数", Decimal(r[3].replace(",", "")), e["exe"]),
+        ("执行率", round(percent(r[4]), 4), round(want_rate, 4)),
+        ("序时进度", round(percent(r[5]), 4), round(want_progress, 4)),
+        ("落后于序时进度", int(float(r[6])), e["behind"]),
+        ("有可能", int(float(r[7])), e["possible"]),
+        ("完全不可能", int(float(r[8])), e["impossible"]),
+    ]
+    for what, got, want in checks:
+        if got != want:
+            bad.append(f"{r[0]} {what}: LibreOffice {got} ≠ monitoring.csv {want}")
+if seen != len(expected):
+    bad.append(f"监控汇总 has {seen} rows, monitoring.csv {len(expected)} 主管部门")
+for b in bad:
+    print(f"  {name}: {b}")
+if bad:
+    sys.exit(1)
+behind = sum(e["behind"] for e in expected.values())
+print(f"{name}: LibreOffice recalculated 监控汇总 for {len(expected)} 主管部门 ({behind} project(s) behind schedule); counts, sums, rates, 序时进度 and indicators at risk equal monitoring.csv")
 PY
   then status=1; fi
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes tests/fixtures/variants/ (and field-corpus-3/flat-variants/, see the end): the "all" variants of tests/variants.rs (each field-corpus-2 form
-# moved, re-labelled and in 元) saved by LibreOffice as .xls and .ods, so the tests read forms
+# Makes tests/fixtures/variants/ (and field-corpus-3/flat-, department- and monitoring-variants/,
+# see the end): the "all" variants of tests/variants.rs (each field-corpus-2 form moved,
+# re-labelled and in 元) saved by LibreOffice as .xls and .ods, so the tests read forms
 # written by other office software in those formats. Installs LibreOffice when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,3 +41,14 @@ for xlsx in tests/fixtures/field-corpus-3/departments/安康市汉滨区2025年�
   done
 done
 ls "$departments"
+
+# tests/fixtures/field-corpus-3/monitoring-variants/: the three monitoring workbooks (the form, the
+# form with ticked columns, the import sheet) saved by LibreOffice as .xls and .ods.
+monitoring=tests/fixtures/field-corpus-3/monitoring-variants
+mkdir -p "$monitoring"
+for xlsx in tests/fixtures/field-corpus-3/monitoring/*监控*.xlsx; do
+  for format in xls ods; do
+    soffice --headless --convert-to "$format" --outdir "$monitoring" "$xlsx" > /dev/null 2>&1
+  done
+done
+ls "$monitoring"

@@ -240,23 +240,37 @@ fn the_field_corpus_totals_match_its_index_and_the_manifest_its_truth() {
 #[test]
 fn outputs_are_byte_identical_across_runs_and_thread_counts() {
     let dir = tempfile::tempdir().unwrap();
-    // Both corpora: targets and self-evaluations (whose outputs are written at the end).
-    let corpus = fixture("field-corpus");
-    let wider = fixture("field-corpus-2");
+    // Every kind: targets and self-evaluations, department-wide forms and the reconciliation,
+    // flat exports, monitoring forms (all but targets written at the end of a run).
+    let inputs = [
+        fixture("field-corpus"),
+        fixture("field-corpus-2"),
+        fixture("field-corpus-3/departments"),
+        fixture("field-corpus-3/flat"),
+        fixture("field-corpus-3/monitoring"),
+    ];
+    let inputs: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
     let runs: Vec<PathBuf> = ["j1", "j2", "again", "j4"]
         .iter()
         .map(|n| dir.path().join(n))
         .collect();
-    convert(&[&corpus, &wider], &runs[0], &["-j", "1"]).expect_code(0);
-    convert(&[&corpus, &wider], &runs[1], &["-j", "2"]).expect_code(0);
-    convert(&[&corpus, &wider], &runs[2], &["-j", "2"]).expect_code(0);
-    convert(&[&corpus, &wider], &runs[3], &["-j", "4"]).expect_code(0);
-    let evaluation_outputs = [
-        "evaluations.jsonl",
-        "evaluations.csv",
-        "evaluation_indicators.csv",
-    ];
-    for name in OUTPUTS.iter().chain(&evaluation_outputs) {
+    convert(&inputs, &runs[0], &["-j", "1"]).expect_code(0);
+    convert(&inputs, &runs[1], &["-j", "2"]).expect_code(0);
+    convert(&inputs, &runs[2], &["-j", "2"]).expect_code(0);
+    convert(&inputs, &runs[3], &["-j", "4"]).expect_code(0);
+    let mut names: Vec<String> = std::fs::read_dir(&runs[0])
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in
+        OUTPUTS
+            .iter()
+            .chain(&["evaluations.jsonl", "departments.jsonl", "monitoring.jsonl"])
+    {
+        assert!(names.iter().any(|n| n == name), "{name} written");
+    }
+    for name in &names {
         let first = std::fs::read(runs[0].join(name)).unwrap();
         for other in &runs[1..] {
             assert!(

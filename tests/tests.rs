@@ -13,6 +13,9 @@ mod field_corpus_2;
 // Department-wide forms: their truth, the reconciliation, variants; never counted as projects.
 mod departments;
 
+// Monitoring forms: their truth, the links to their targets, each check, variants.
+mod monitoring;
+
 // The budget system's flat exports (field-corpus-3/flat) and variants of them.
 mod flat;
 

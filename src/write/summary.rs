@@ -737,6 +737,15 @@ impl SummaryWorkbook {
             Formula::new(rate(row)).set_result(decimal(grand.rate())),
             &f.percent,
         )?;
+        let stated = sum_over(&parts, |s| format!("COUNT('{s}'!${progress}:${progress})"));
+        let all = sum_over(&parts, |s| format!("SUM('{s}'!${progress}:${progress})"));
+        sheet.write_formula_with_format(
+            row,
+            5,
+            Formula::new(format!("IF(({stated})=0,\"\",({all})/({stated}))"))
+                .set_result(decimal(grand.progress())),
+            &f.percent,
+        )?;
         let note = "说明：绩效运行监控表不计入绩效目标表的资金汇总；执行率 = 执行数 ÷ 全年预算数（年度资金总额一行），序时进度为截至月份 ÷ 12 的平均；“落后于序时进度”按任一资金行执行率低于序时进度超过阈值计（见“监控明细”中标色的行）；各项为公式，随“监控明细”自动更新。";
         sheet.write_string_with_format(row + 2, 0, note, &f.note)?;
         sheet.set_column_width(0, (name_width as f64 + 2.0).min(50.0))?;
