@@ -398,8 +398,13 @@ impl SetAsidePass<'_> {
                 None => return,
             },
         };
+        // The file as shown (relative to the folder of an upload) and where it is.
+        let path = match &self.job.shown_root {
+            Some(root) => root.join(file),
+            None => PathBuf::from(file),
+        };
         let input = InputFile {
-            path: PathBuf::from(file),
+            path,
             shown: file.to_owned(),
             skip: None,
         };

@@ -275,6 +275,10 @@ fn uploads_give_the_same_outputs_as_convert_on_the_same_files() {
     let mut files = folder_files(&repo("samples"), "samples");
     files.extend(folder_files(&fixture("field-corpus"), "field-corpus"));
     files.extend(folder_files(&fixture("field-corpus-2"), "field-corpus-2"));
+    files.extend(folder_files(
+        &fixture("field-corpus-3/monitoring"),
+        "monitoring",
+    ));
     let (id, status) = server.convert(&files, r#"{"csv_encoding": "gb18030", "csv_unit": "wan"}"#);
     let results = &status["results"];
     let progress = &status["progress"];
@@ -288,6 +292,19 @@ fn uploads_give_the_same_outputs_as_convert_on_the_same_files() {
         "说明.txt and ~$ are skipped: {status}"
     );
     assert!(results["evaluations"].as_u64().unwrap() > 0, "{status}");
+    // The monitoring forms, counted apart, and 监控汇总 shown per 主管部门 with its 合计.
+    assert_eq!(results["monitoring"], 5, "{status}");
+    let monitoring = &results["monitoring_summary"];
+    assert_eq!(monitoring["headers"][5], "序时进度", "{monitoring}");
+    let rows = monitoring["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 6, "five 主管部门 and 合计: {monitoring}");
+    assert!(rows.iter().all(|r| r[5] == "58.33%"), "{monitoring}");
+    // Held against their targets in the upload too (the targets are read again from it).
+    let paragraph = results["paragraph"].as_str().unwrap();
+    assert!(
+        paragraph.contains("其中 2 张找到了对应的绩效目标表"),
+        "{paragraph}"
+    );
 
     // The same files, given to the CLI from a folder holding them under the same names.
     let copy = temp.path().join("copy");
@@ -303,6 +320,7 @@ fn uploads_give_the_same_outputs_as_convert_on_the_same_files() {
             "-q",
             "field-corpus",
             "field-corpus-2",
+            "monitoring",
             "samples",
             "-o",
             "out",

@@ -83,6 +83,34 @@ pub fn form_view(project: &Project) -> Value {
             }
         }
     }
+    // A self-evaluation's or a monitoring form's execution lines and goals, each with its cell.
+    for section in ["evaluation", "monitoring"] {
+        let Some(Value::Object(part)) = object.get_mut(section) else {
+            continue;
+        };
+        for (key, value) in part.iter_mut() {
+            match (key.as_str(), value) {
+                ("funds" | "other_lines", Value::Object(lines)) => {
+                    for (line, figures) in lines.iter_mut() {
+                        let Value::Object(figures) = figures else {
+                            continue;
+                        };
+                        for (name, figure) in figures.iter_mut() {
+                            let at = format!("{section}.{key}.{line}.{name}");
+                            *figure = with_cell(figure.take(), &at);
+                        }
+                    }
+                }
+                (name, value @ Value::String(_)) => {
+                    let at = format!("{section}.{name}");
+                    if cells.contains_key(&at) {
+                        *value = with_cell(value.take(), &at);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
     if let Some(Value::Object(extras)) = object.remove("extras") {
         let wrapped: Map<String, Value> = extras
             .into_iter()

@@ -58,7 +58,9 @@ pub fn run(args: Args) -> Result<i32, String> {
     let mut json_forms = Vec::new();
     let mut csv_rows: Vec<Vec<String>> = vec![review_csv_header()];
     let mut unread = 0u64;
-    let mut evaluations = 0u64;
+    // Project forms of other kinds (monitoring forms, self-evaluations), by kind.
+    let mut unreviewed: std::collections::BTreeMap<jixiao::model::FormKind, u64> =
+        Default::default();
     let inputs = batch::walk_inputs(&args.input.inputs);
     let mut printed: std::io::Result<()> = Ok(());
     batch::for_each_ordered(
@@ -72,7 +74,7 @@ pub fn run(args: Args) -> Result<i32, String> {
             }
             for form in outcome.projects() {
                 if !form.kind.is_project_target() {
-                    evaluations += 1;
+                    *unreviewed.entry(form.kind).or_default() += 1;
                     continue;
                 }
                 let Some(review) = &form.review else { continue };
@@ -115,10 +117,14 @@ pub fn run(args: Args) -> Result<i32, String> {
         } else {
             String::new()
         },
-        if evaluations > 0 {
-            format!("{evaluations} 张绩效自评表不在审核范围。")
-        } else {
+        if unreviewed.is_empty() {
             String::new()
+        } else {
+            let kinds: Vec<String> = unreviewed
+                .iter()
+                .map(|(kind, count)| format!("{count} 张{}", kind.label()))
+                .collect();
+            format!("{}不在审核范围。", kinds.join("、"))
         },
     );
     let written = match args.format {

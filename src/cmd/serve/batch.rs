@@ -70,6 +70,10 @@ pub struct Results {
     pub summary: Table,
     /// summary.xlsx's 自评汇总, when there are self-evaluations.
     pub evaluation_summary: Option<Table>,
+    /// Monitoring forms.
+    pub monitoring: u64,
+    /// summary.xlsx's 监控汇总, when there are monitoring forms.
+    pub monitoring_summary: Option<Table>,
     /// summary.xlsx's 问题清单 (the first thousand rows).
     pub problems: Table,
     /// Rows of 问题清单 in all.
@@ -307,25 +311,22 @@ fn results(job: &ConvertJob, report: &ConvertReport, kept: bool) -> Result<Resul
             count,
         ))
     };
-    let (mut summary, _) = sheet("汇总", usize::MAX).unwrap_or_default();
-    // The notes under the table are not rows of it.
-    if let Some(total) = summary
-        .rows
-        .iter()
-        .position(|r| r.first().is_some_and(|c| c == "合计"))
-    {
-        summary.rows.truncate(total + 1);
-    }
-    let evaluation_summary = sheet("自评汇总", usize::MAX).map(|(mut table, _)| {
-        if let Some(total) = table
-            .rows
-            .iter()
-            .position(|r| r.first().is_some_and(|c| c == "合计"))
-        {
-            table.rows.truncate(total + 1);
-        }
-        table
-    });
+    // A summary sheet's table, without the notes under its 合计 row.
+    let mut totals_table = |name: &str| {
+        sheet(name, usize::MAX).map(|(mut table, _)| {
+            if let Some(total) = table
+                .rows
+                .iter()
+                .position(|r| r.first().is_some_and(|c| c == "合计"))
+            {
+                table.rows.truncate(total + 1);
+            }
+            table
+        })
+    };
+    let summary = totals_table("汇总").unwrap_or_default();
+    let evaluation_summary = totals_table("自评汇总");
+    let monitoring_summary = totals_table("监控汇总");
     let (problems, problem_count) = sheet("问题清单", MAX_PROBLEMS).unwrap_or_default();
     let outputs = report
         .outputs
@@ -338,6 +339,8 @@ fn results(job: &ConvertJob, report: &ConvertReport, kept: bool) -> Result<Resul
         evaluations: report.evaluations,
         summary,
         evaluation_summary,
+        monitoring: report.monitoring,
+        monitoring_summary,
         problems,
         problem_count,
         outputs,
@@ -356,7 +359,7 @@ fn shown(cell: &Data, header: &str) -> String {
     };
     if header.contains("万元") || header == "平均得分" {
         format!("{number:.2}")
-    } else if header == "执行率" {
+    } else if header == "执行率" || header == "序时进度" {
         format!("{:.2}%", number * 100.0)
     } else if number.fract() == 0.0 && number.abs() < 1e15 {
         format!("{}", number as i64)
