@@ -18,6 +18,7 @@ mkdir -p "$corpus"
 # One copy per source (the field corpus and the samples share file names).
 for seeds in tests/fixtures/field-corpus tests/fixtures/field-corpus-2 tests/fixtures/variants \
     tests/fixtures/field-corpus-3/departments tests/fixtures/field-corpus-3/flat \
+    tests/fixtures/field-corpus-3/monitoring tests/fixtures/field-corpus-3/monitoring-variants \
     tests/fixtures/other-programs samples; do
   find "$seeds" -maxdepth 1 -type f \( -name '*.xlsx' -o -name '*.xls' -o -name '*.ods' \) \
     -exec cp -f {} "$corpus"/ \;
