@@ -512,10 +512,13 @@ fn cell_formats(xml: &[u8]) -> Result<Vec<NumberKind>, Bail> {
                     _ => {}
                 }
             },
+            // calamine reads the part up to its </styleSheet> and nothing after it; a part that
+            // never closes it is one calamine refuses, so it is left to calamine.
+            Token::End(name) if local(name) == b"styleSheet" => return Ok(formats),
             _ => {}
         }
     }
-    Ok(formats)
+    Err(Bail)
 }
 
 /// ASCII digits (at most `max` of them, no leading zero) as a number.
