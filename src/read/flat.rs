@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::grid::{CellValue, Grid, a1};
 use super::limits::{Deadline, over_limit};
-use super::locate::LabelCell;
+use super::locate::{LabelCell, labels_in};
 use super::values::{
     Amount, Number, cell_text, find_through_month, find_year, inline_text, parse_amount,
     parse_number, parse_rate,
@@ -20,7 +20,7 @@ use crate::model::{
     Block, Evaluation, FormKind, FundKind, FundLine, Indicator, MoneyUnit, Monitoring, Project,
     Source, Warning, WarningCode,
 };
-use crate::template::{FlatColumn, Template, TemplateSet};
+use crate::template::{FlatColumn, FlatSpec, Template, TemplateSet};
 use crate::text::clean_block;
 
 /// More indicator rows than one project of an export has.
@@ -56,7 +56,8 @@ impl FlatHeader<'_> {
 }
 
 /// The header row of a flat export near the top of a sheet, if a flat template finds one: the
-/// first row holding every family its template requires.
+/// first row holding every family its template requires. Only rows where a required family's
+/// label stands as written are looked at closely (every sheet's top rows pass through here).
 pub(super) fn find_header<'t>(
     labels: &[LabelCell<'_>],
     templates: &'t TemplateSet,
@@ -65,47 +66,58 @@ pub(super) fn find_header<'t>(
         let Some(spec) = &template.flat else {
             continue;
         };
-        let mut rows = labels.iter().filter(|l| l.row < spec.header_within);
-        let mut current: Option<u32> = None;
-        let mut columns: Vec<(u32, FlatColumn, MoneyUnit)> = Vec::new();
-        loop {
-            let label = rows.next();
-            if label.is_none_or(|l| Some(l.row) != current) {
-                if let Some(row) = current
-                    && spec
-                        .required
-                        .iter()
-                        .all(|need| columns.iter().any(|(_, f, _)| f == need))
-                {
-                    let first_col = columns.iter().map(|(c, _, _)| *c).min().unwrap_or(0);
-                    return Some(FlatHeader {
-                        template,
-                        row,
-                        first_col,
-                        columns,
-                    });
-                }
-                columns.clear();
-                current = label.map(|l| l.row);
+        let within = &labels[..labels.partition_point(|l| l.row < spec.header_within)];
+        let mut rows: Vec<u32> = within
+            .iter()
+            .filter(|l| !spec.anchored() || spec.anchors(&l.folded))
+            .map(|l| l.row)
+            .collect();
+        rows.dedup();
+        for row in rows {
+            let columns = header_columns(spec, template, labels_in(within, row, row));
+            if spec
+                .required
+                .iter()
+                .all(|need| columns.iter().any(|(_, f, _)| f == need))
+            {
+                let first_col = columns.iter().map(|(c, _, _)| *c).min().unwrap_or(0);
+                return Some(FlatHeader {
+                    template,
+                    row,
+                    first_col,
+                    columns,
+                });
             }
-            let Some(label) = label else { break };
-            let Some(family) = spec.column_of(&label.folded) else {
-                continue;
-            };
-            if columns.iter().any(|(_, f, _)| *f == family) {
-                continue;
-            }
-            let unit = if label.folded.contains("万元") {
-                MoneyUnit::Wan
-            } else if label.folded.contains('元') {
-                MoneyUnit::Yuan
-            } else {
-                template.money_unit
-            };
-            columns.push((label.col, family, unit));
         }
     }
     None
+}
+
+/// The families one row's labels name, each once (its first column), with an amount column's
+/// unit ("(元)" in its header).
+fn header_columns(
+    spec: &FlatSpec,
+    template: &Template,
+    row: &[LabelCell<'_>],
+) -> Vec<(u32, FlatColumn, MoneyUnit)> {
+    let mut columns: Vec<(u32, FlatColumn, MoneyUnit)> = Vec::new();
+    for label in row {
+        let Some(family) = spec.column_of(&label.folded) else {
+            continue;
+        };
+        if columns.iter().any(|(_, f, _)| *f == family) {
+            continue;
+        }
+        let unit = if label.folded.contains("万元") {
+            MoneyUnit::Wan
+        } else if label.folded.contains('元') {
+            MoneyUnit::Yuan
+        } else {
+            template.money_unit
+        };
+        columns.push((label.col, family, unit));
+    }
+    columns
 }
 
 /// One project's rows as they are read.

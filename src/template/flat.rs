@@ -5,6 +5,7 @@
 use serde::Deserialize;
 
 use super::{Alias, aliases};
+use crate::keywords::FastMap;
 
 /// What a column of a flat export holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -178,6 +179,13 @@ pub struct FlatDef {
 pub struct FlatSpec {
     /// The header labels of each family, in [`FlatColumn::ALL`] order.
     pub columns: Vec<(FlatColumn, Vec<Alias>)>,
+    /// The exact labels, each with the first family (index in `columns`) it names: a header
+    /// cell is looked up once, not compared with every label (every sheet's top rows are).
+    exact: FastMap<String, usize>,
+    /// The labels matched by their start or end, with their family's index, in family order.
+    patterns: Vec<(usize, Alias)>,
+    /// True when a required family has a label matched as written.
+    required_exact: bool,
     /// The families a header row must have.
     pub required: Vec<FlatColumn>,
     /// How far down a sheet the header row may be.
@@ -221,18 +229,107 @@ impl FlatSpec {
                 return Err(format!("flat.required 中的“{}”没有表头文字", need.name()));
             }
         }
+        let mut exact: FastMap<String, usize> = FastMap::default();
+        let mut patterns = Vec::new();
+        for (index, (_, aliases)) in columns.iter().enumerate() {
+            for alias in aliases {
+                if alias.is_exact() {
+                    exact.entry(alias.text.clone()).or_insert(index);
+                } else {
+                    patterns.push((index, alias.clone()));
+                }
+            }
+        }
+        let required_exact = exact
+            .values()
+            .any(|&index| required.contains(&columns[index].0));
         Ok(FlatSpec {
             columns,
+            exact,
+            patterns,
+            required_exact,
             required,
             header_within: def.header_within.unwrap_or(20),
         })
     }
 
-    /// The family a header cell (folded) names, if any.
+    /// True when a required family has labels matched as written: then a header row holds one
+    /// of them, and only such rows need a close look.
+    pub fn anchored(&self) -> bool {
+        self.required_exact
+    }
+
+    /// True for a header cell (folded) that is, as written, a label of a required family.
+    pub fn anchors(&self, folded: &str) -> bool {
+        self.exact
+            .get(folded)
+            .is_some_and(|&index| self.required.contains(&self.columns[index].0))
+    }
+
+    /// The family a header cell (folded) names, if any: the first, in family order, with a
+    /// label that matches it.
     pub fn column_of(&self, folded: &str) -> Option<FlatColumn> {
-        self.columns
+        let exact = self.exact.get(folded).copied();
+        let pattern = self
+            .patterns
             .iter()
-            .find(|(_, aliases)| aliases.iter().any(|a| a.matches(folded)))
-            .map(|(c, _)| *c)
+            .take_while(|(index, _)| exact.is_none_or(|e| *index < e))
+            .find(|(_, alias)| alias.matches(folded))
+            .map(|(index, _)| *index);
+        let index = match (exact, pattern) {
+            (Some(e), Some(p)) => e.min(p),
+            (e, p) => e.or(p)?,
+        };
+        Some(self.columns[index].0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::fold_label;
+
+    #[test]
+    fn a_header_cell_names_the_first_family_whose_label_it_matches() {
+        let set = crate::template::TemplateSet::builtin();
+        for template in set.iter() {
+            let Some(spec) = &template.flat else { continue };
+            // The lookup agrees with comparing every label in family order.
+            let slow = |folded: &str| {
+                spec.columns
+                    .iter()
+                    .find(|(_, aliases)| aliases.iter().any(|a| a.matches(folded)))
+                    .map(|(c, _)| *c)
+            };
+            let headers = [
+                "项目名称",
+                "资金总额（元）",
+                "资金总额",
+                "截至7月底执行数",
+                "全年预计执行数（万元）",
+                "预算执行率",
+                "截至7月底绩效目标完成情况",
+                "当前完成值",
+                "三级指标名称",
+                "年度指标值",
+                "单位名称",
+                "单位",
+                "其中：财政资金（万元）",
+                "指标值",
+                "偏差原因说明",
+                "无关",
+                "调整预算数",
+                "1-7月执行数",
+            ];
+            for header in headers {
+                let folded = fold_label(header);
+                assert_eq!(
+                    spec.column_of(&folded),
+                    slow(&folded),
+                    "{} {header}",
+                    template.id
+                );
+            }
+        }
     }
 }
