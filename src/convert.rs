@@ -14,15 +14,17 @@ use std::path::{Path, PathBuf};
 
 use crate::batch::{self, FileOutcome, FileStatus, InputFile, Pipeline};
 use crate::error::{Error, ErrorKind, Result};
-use crate::model::{FormKind, Project, Record};
+use crate::model::{FormKind, FundKind, Project, Record};
 use crate::normalize::link::link;
 use crate::normalize::reconcile::{ProjectSums, Reconciliation};
+use crate::store::{BatchCounts, FileEntry, Reader, Store, StoredBatch, content_hash};
 use crate::write::csv_out::{CsvEncoding, CsvUnit, INDICATOR_HEADER, project_header, rows_bytes};
 use crate::write::evaluations::EvaluationTotals;
 use crate::write::manifest::MANIFEST_HEADER;
 use crate::write::output::{OutputDir, io_error, output_error};
 use crate::write::render::{IssueRow, Rendered, Renderer, Sheet, XRow};
 use crate::write::review_out::review_csv_header;
+use crate::write::rows::fixed2;
 use crate::write::rows::{fnv1a, project_id};
 use crate::write::set_aside::{
     KindFiles, RECONCILIATION_FILE, SetAsideTotals, channel_of, files_of,
@@ -53,6 +55,8 @@ pub struct ConvertJob {
     pub wait: bool,
     /// Show input paths relative to this folder (a batch uploaded to `jixiao serve`).
     pub shown_root: Option<PathBuf>,
+    /// Keep the batch in this store (and look for targets and last year's forms there).
+    pub store: Option<PathBuf>,
     /// What is done to each file.
     pub pipeline: Pipeline,
 }
@@ -74,10 +78,14 @@ pub struct ConvertReport {
     pub evaluations: u64,
     /// Monitoring forms (绩效运行监控表) converted; never counted as projects.
     pub monitoring: u64,
-    /// Self-evaluations held against a target form of the batch.
+    /// Self-evaluations held against a target form (of the batch or the store).
     pub linked: u64,
-    /// Monitoring forms held against a target form of the batch.
+    /// Monitoring forms held against a target form (of the batch or the store).
     pub monitoring_linked: u64,
+    /// Of those linked, the ones whose target came from the store.
+    pub linked_from_store: u64,
+    /// What the batch left in the store, when it was kept in one.
+    pub stored: Option<StoredBatch>,
     /// Department-wide forms (部门整体支出绩效目标表 / 自评表) converted; never counted as projects.
     pub department_forms: u64,
     /// Departments.
@@ -92,6 +100,67 @@ pub struct ConvertReport {
     pub truncated_cells: u64,
     /// The files written.
     pub outputs: Vec<PathBuf>,
+}
+
+impl ConvertReport {
+    /// What a run found, in one paragraph (printed at the end, shown on the page of `jixiao
+    /// serve`, kept with the batch in the store): files, forms, departments, fund totals, links,
+    /// warnings.
+    pub fn paragraph(&self) -> String {
+        let report = self;
+        let total = fixed2(report.totals.fund(FundKind::Total));
+        let annual = fixed2(report.totals.fund(FundKind::AnnualTotal));
+        let forms =
+            if report.evaluations > 0 || report.department_forms > 0 || report.monitoring > 0 {
+                let mut kinds = vec![format!("绩效目标表 {} 张", report.forms)];
+                if report.monitoring > 0 {
+                    kinds.push(format!("绩效运行监控表 {} 张", report.monitoring));
+                }
+                if report.evaluations > 0 {
+                    kinds.push(format!("绩效自评表 {} 张", report.evaluations));
+                }
+                if report.department_forms > 0 {
+                    kinds.push(format!("部门整体表 {} 张", report.department_forms));
+                }
+                kinds.join("，")
+            } else {
+                format!("{} 张表", report.forms)
+            };
+        let mut text = format!(
+            "读取 {} 个文件：转换 {} 个（{forms}），拒收 {} 个，跳过 {} 个；{} 个主管部门，项目资金总额合计 {total} 万元，年度资金申请总额合计 {annual} 万元。",
+            report.files, report.converted, report.rejected, report.skipped, report.departments,
+        );
+        if report.evaluations > 0 {
+            text.push_str(&format!(
+                "自评表中 {} 张找到了对应的绩效目标表并做了目标对照。",
+                report.linked
+            ));
+        }
+        if report.monitoring > 0 {
+            text.push_str(&format!(
+                "监控表不计入项目合计，其中 {} 张找到了对应的绩效目标表，执行进度见“监控汇总”。",
+                report.monitoring_linked
+            ));
+        }
+        if report.linked_from_store > 0 {
+            text.push_str(&format!(
+                "有 {} 张表的绩效目标表不在本批次中，取自存储库。",
+                report.linked_from_store
+            ));
+        }
+        if report.department_forms > 0 {
+            text.push_str(
+                "部门整体表不计入项目合计，与项目表的对账见 reconciliation.csv 和“部门对账”。",
+            );
+        }
+        if report.warnings > 0 || report.duplicates > 0 {
+            text.push_str(&format!(
+                "警告 {} 条，疑似重复项目 {} 个，见 summary.xlsx 的“问题清单”。",
+                report.warnings, report.duplicates
+            ));
+        }
+        text
+    }
 }
 
 /// The open outputs.
@@ -168,6 +237,11 @@ struct RunState {
     set_aside: BTreeMap<FormKind, u64>,
     /// What each department's project target forms add up to, for the reconciliation.
     project_sums: ProjectSums,
+    /// The store the batch is written into, when there is one.
+    store: Option<Store>,
+    /// Of each file with records set aside: its id in the store (`None` when the store already
+    /// had the file), so those records are stored when they are written at the end.
+    stored_files: HashMap<String, Option<i64>>,
 }
 
 /// Where each target form was first found: project id hash → the file, to recognise duplicates
@@ -218,6 +292,18 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         None => None,
     };
     crate::pause::point("locked");
+    let mut store = match (&job.store, job.write) {
+        (Some(path), true) => {
+            let mut store = Store::open(path, job.wait)?;
+            let inputs: Vec<String> = job.inputs.iter().map(|p| p.display().to_string()).collect();
+            store.begin_batch(&inputs)?;
+            Some(store)
+        }
+        _ => None,
+    };
+    let reader = store.as_ref().map(Store::reader).transpose()?;
+    let limit = job.pipeline.limits.max_file_bytes;
+    let hashing = store.is_some();
     let mut state = RunState {
         report: ConvertReport::default(),
         totals: DepartmentTotals::default(),
@@ -227,6 +313,8 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         spills: BTreeMap::new(),
         set_aside: BTreeMap::new(),
         project_sums: ProjectSums::default(),
+        store: store.take(),
+        stored_files: HashMap::new(),
     };
     let renderer = job.write.then_some(Renderer {
         encoding: job.csv_encoding,
@@ -236,7 +324,13 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
     let work = |input: &InputFile| {
         let outcome = job.pipeline.process(input);
         let rendered = renderer.map(|r| r.render(&outcome));
-        (outcome, rendered)
+        // The content's hash, for the store (the file is in the system's cache by now).
+        let hash = if hashing {
+            content_hash(&input.path, limit)
+        } else {
+            None
+        };
+        (outcome, rendered, hash)
     };
     // The output folder is never read as input, even when it lies inside an input folder.
     let own = out.as_ref().map(OutputDir::own_paths).unwrap_or_default();
@@ -244,10 +338,11 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         .excluding(job.write.then_some(job.out.as_path()))
         .ignoring(own)
         .shown_relative_to(job.shown_root.clone());
-    batch::for_each_ordered(inputs, job.jobs, work, |(outcome, rendered)| {
+    batch::for_each_ordered(inputs, job.jobs, work, |(outcome, rendered, hash)| {
         let rendered = rendered
             .transpose()
             .map_err(|e| output_error(&job.out, e))?;
+        state.store_file(&outcome, hash)?;
         state.take(&outcome, rendered, out.as_mut())?;
         on_file(&outcome);
         if state.report.files == 3 {
@@ -284,6 +379,11 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
             targets: &state.targets,
             project_sums: &state.project_sums,
             renderer: renderer.expect("a renderer when writing"),
+            reader: reader.as_ref(),
+        };
+        let mut stored = StoredRecords {
+            store: state.store.as_mut(),
+            files: &state.stored_files,
         };
         pass.run(
             spill,
@@ -292,6 +392,7 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
             &mut set_aside_totals,
             &mut reconciliation,
             &mut state.report,
+            &mut stored,
         )?;
     }
     if let (Some(out), Some(writers), Some(renderer)) =
@@ -312,6 +413,20 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
     if let (Some(writers), Some(mut out)) = (state.writers, out) {
         report.truncated_cells = writers.truncated;
         finish_writers(writers, &state.totals, &set_aside_totals, &mut out)?;
+        // The store first: a run killed between the two leaves the store with the batch and the
+        // old outputs in place, never outputs of a batch the store does not have.
+        if let Some(mut store) = state.store {
+            let counts = BatchCounts {
+                files: report.files,
+                converted: report.converted,
+                rejected: report.rejected,
+                skipped: report.skipped,
+                paragraph: report.paragraph(),
+            };
+            report.stored = Some(store.finish_batch(&counts)?);
+            drop(reader);
+            store.close()?;
+        }
         report.outputs = out.commit()?;
     }
     Ok(report)
@@ -326,9 +441,33 @@ struct SetAsidePass<'a> {
     targets: &'a TargetIndex,
     project_sums: &'a ProjectSums,
     renderer: Renderer,
+    /// The store, to find a target the batch does not hold.
+    reader: Option<&'a Reader>,
+}
+
+/// Where the records written at the end go in the store.
+struct StoredRecords<'a> {
+    store: Option<&'a mut Store>,
+    files: &'a HashMap<String, Option<i64>>,
+}
+
+impl StoredRecords<'_> {
+    fn add(&mut self, record: &Record) -> Result<()> {
+        let Some(store) = self.store.as_deref_mut() else {
+            return Ok(());
+        };
+        match self.files.get(&record.source().file).copied().flatten() {
+            Some(file_id) => store.add_record(file_id, record),
+            None => {
+                store.count_known_record();
+                Ok(())
+            }
+        }
+    }
 }
 
 impl SetAsidePass<'_> {
+    #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
         spill: Spill,
@@ -337,6 +476,7 @@ impl SetAsidePass<'_> {
         totals: &mut SetAsideTotals,
         reconciliation: &mut Reconciliation,
         report: &mut ConvertReport,
+        stored: &mut StoredRecords<'_>,
     ) -> Result<()> {
         let Spill { path, file } = spill;
         file.into_inner().map_err(|e| io_error(&path, e.error()))?;
@@ -349,7 +489,7 @@ impl SetAsidePass<'_> {
             if record.kind().held_against_target()
                 && let Some(project) = record.as_project_mut()
             {
-                self.link_to_target(project);
+                self.link_to_target(project)?;
             }
             Ok(record)
         };
@@ -372,22 +512,24 @@ impl SetAsidePass<'_> {
             let (record, rendered) = reconciled(result?)?;
             totals.add(&record);
             report.warnings += record.warnings().len() as u64;
-            match record.as_project() {
-                Some(p) if p.linked_target().is_some() && p.kind == FormKind::Monitoring => {
+            if let Some(link) = record.as_project().and_then(|p| p.linked_target()) {
+                if record.kind() == FormKind::Monitoring {
                     report.monitoring_linked += 1;
+                } else {
+                    report.linked += 1;
                 }
-                Some(p) if p.linked_target().is_some() => report.linked += 1,
-                _ => {}
+                report.linked_from_store += u64::from(link.stored_batch.is_some());
             }
+            stored.add(&record)?;
             writers.append_set_aside(rendered, &mut outputs)
         })?;
         outputs.finish(writers, out)
     }
 
-    /// Reads the target form of the same project again (from the file it was found in) and holds
-    /// the form against it: the target of the same project code and year first, else of the same
-    /// year, 主管部门 and 项目名称. No target in the batch: left unlinked.
-    fn link_to_target(&self, evaluation: &mut Project) {
+    /// Holds the form against the target form of the same project: of the batch (read again
+    /// from the file it was found in), else of the store — the target of the same project code
+    /// and year first, else of the same year, 主管部门 and 项目名称. No target: left unlinked.
+    fn link_to_target(&self, evaluation: &mut Project) -> Result<()> {
         let by_code =
             code_key(evaluation).and_then(|key| Some((self.targets.file_of_code(&key)?, key)));
         let id = project_id(evaluation);
@@ -395,7 +537,7 @@ impl SetAsidePass<'_> {
             Some((file, key)) => (file, Some(key)),
             None => match self.targets.file_of(&id) {
                 Some(file) => (file, None),
-                None => return,
+                None => return self.link_to_stored_target(evaluation),
             },
         };
         // The file as shown (relative to the folder of an upload) and where it is.
@@ -423,10 +565,29 @@ impl SetAsidePass<'_> {
                     }
                 }
         });
-        if let Some(target) = target {
-            let target_id = project_id(target);
-            link(evaluation, target, target_id);
+        match target {
+            Some(target) => {
+                let target_id = project_id(target);
+                link(evaluation, target, target_id);
+                Ok(())
+            }
+            None => self.link_to_stored_target(evaluation),
         }
+    }
+
+    /// Holds the form against the current target of the same project in the store, if any.
+    fn link_to_stored_target(&self, evaluation: &mut Project) -> Result<()> {
+        let Some(reader) = self.reader else {
+            return Ok(());
+        };
+        if let Some(stored) = reader.target_of(evaluation)? {
+            let target_id = project_id(&stored.project);
+            link(evaluation, &stored.project, target_id);
+            if let Some((Some(link), _)) = evaluation.link_slots_mut() {
+                link.stored_batch = Some(stored.batch);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -633,6 +794,38 @@ impl RunState {
                 };
                 let row = row.to_row(&mut writers.truncated);
                 writers.append_row(row)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps a file of the batch in the store (when there is one), and its target forms; the
+    /// records of other kinds are stored when they are written at the end.
+    fn store_file(&mut self, outcome: &FileOutcome, hash: Option<(String, u64)>) -> Result<()> {
+        let Some(store) = &mut self.store else {
+            return Ok(());
+        };
+        let (hash, size) = match hash {
+            Some((hash, size)) => (Some(hash), Some(size)),
+            None => (None, None),
+        };
+        let entry = FileEntry {
+            name: outcome.file.clone(),
+            size,
+            hash,
+            status: outcome.status.as_str().to_owned(),
+            message: outcome.message.clone(),
+            forms: outcome.records.len() as u64,
+        };
+        let file_id = store.add_file(&entry)?;
+        for record in &outcome.records {
+            if !record.kind().is_project_target() {
+                self.stored_files.insert(outcome.file.clone(), file_id);
+                continue;
+            }
+            match file_id {
+                Some(id) => store.add_record(id, record)?,
+                None => store.count_known_record(),
             }
         }
         Ok(())

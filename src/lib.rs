@@ -4,6 +4,7 @@
 //!
 //! The pipeline is the layout: [`read`] → [`normalize`] (→ [`review`]) → [`write`], with [`model`]
 //! (and the batch vocabulary beside it, [`outcome`]) in the middle; the model depends on nothing.
+//! [`store`] keeps every batch in one SQLite file, beside the batch runner ([`convert`]).
 #![warn(missing_docs)]
 
 pub mod batch;
@@ -18,6 +19,7 @@ pub mod panic_guard;
 pub mod pause;
 pub mod read;
 pub mod review;
+pub mod store;
 pub mod template;
 pub mod text;
 pub mod write;

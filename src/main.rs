@@ -38,6 +38,11 @@ enum Command {
     /// A page for the clerk on this machine only: drop the department workbooks in a browser,
     /// watch them converted, download summary.xlsx and the other outputs.
     Serve(cmd::serve::Args),
+    /// A project's (by 项目编码 or name) or a department's records in the store, across years and
+    /// batches.
+    History(cmd::history::Args),
+    /// What the store holds (info) and whether it is sound (check).
+    Store(cmd::store::Args),
 }
 
 fn main() {
@@ -50,6 +55,8 @@ fn main() {
         Command::Review(args) => cmd::review::run(args),
         Command::Forms(args) => cmd::forms::run(args),
         Command::Serve(args) => cmd::serve::run(args),
+        Command::History(args) => cmd::history::run(args),
+        Command::Store(args) => cmd::store::run(args),
     };
     match result {
         Ok(code) => std::process::exit(code),

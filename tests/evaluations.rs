@@ -16,7 +16,7 @@ use crate::variants::forms;
 
 const 池州: &str =
     "field-corpus-2/池州市贵池区水利局_农村饮水安全巩固提升工程_2022年度绩效自评表.xlsx";
-const 卫生: &str =
+pub const 卫生: &str =
     "field-corpus-2/成都市卫生健康委员会_基层医疗卫生机构能力提升_部门预算项目支出绩效自评表.xlsx";
 
 fn codes(form: &Value) -> Vec<String> {
@@ -124,7 +124,7 @@ fn each_check_fires_on_a_form_built_to_break_it_and_the_grade_follows_the_score(
 /// (claimed ≥ 2800 人次: the same); 合格率 "≥ 100 %" (claimed "= 100 %": the same); 诊疗量占比
 /// ≥65 % (reached 62.3); 家庭医生签约率 was approved and is not evaluated; 就诊群众满意度 is
 /// evaluated and was not approved.
-fn write_target(path: &Path) {
+pub fn write_target(path: &Path) {
     write_rows(
         path,
         &[

@@ -16,6 +16,9 @@ mod departments;
 // Monitoring forms: their truth, the links to their targets, each check, variants.
 mod monitoring;
 
+// The store: linking across batches, supersession, history, idempotence, crashes.
+mod store;
+
 // The budget system's flat exports (field-corpus-3/flat) and variants of them.
 mod flat;
 

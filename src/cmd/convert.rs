@@ -6,9 +6,7 @@ use std::path::PathBuf;
 
 use jixiao::batch::FileStatus;
 use jixiao::convert::{self, ConvertJob, ConvertReport};
-use jixiao::model::FundKind;
 use jixiao::write::csv_out::{CsvEncoding, CsvUnit};
-use jixiao::write::rows::fixed2;
 
 /// CSV encodings on the command line.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -66,9 +64,14 @@ pub struct Args {
     /// Write into an output folder that already holds other files.
     #[arg(long)]
     pub force: bool,
-    /// When another run is writing into the same output folder, wait for it instead of stopping.
+    /// When another run is writing into the same output folder (or the same store), wait for it
+    /// instead of stopping.
     #[arg(long)]
     pub wait: bool,
+    /// Keep the batch in this store (one SQLite file, created when missing): targets of earlier
+    /// batches are found there, corrected forms supersede earlier ones.
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
     /// Read, normalize and total, but write nothing (for measuring).
     #[arg(long, hide = true)]
     pub no_write: bool,
@@ -100,6 +103,7 @@ impl Args {
             force: self.force,
             wait: self.wait,
             shown_root: None,
+            store: self.store,
             pipeline,
         })
     }
@@ -159,6 +163,27 @@ fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
 /// The one paragraph printed at the end.
 fn summary_paragraph(report: &ConvertReport, job: &ConvertJob) -> String {
     let mut text = report_paragraph(report);
+    if let (Some(stored), Some(path)) = (&report.stored, &job.store) {
+        text.push_str(&format!(
+            "本批次已存入 {}（第 {} 批）：新增 {} 条记录",
+            path.display(),
+            stored.id,
+            stored.added
+        ));
+        if stored.superseded > 0 {
+            text.push_str(&format!(
+                "，取代了 {} 条旧记录（仍可查历史）",
+                stored.superseded
+            ));
+        }
+        if stored.unchanged_files > 0 {
+            text.push_str(&format!(
+                "；{} 个文件此前已存入，内容相同，未重复存入",
+                stored.unchanged_files
+            ));
+        }
+        text.push('。');
+    }
     if job.write {
         let names: Vec<&str> = report
             .outputs
@@ -174,52 +199,7 @@ fn summary_paragraph(report: &ConvertReport, job: &ConvertJob) -> String {
     text
 }
 
-/// What a run found, in one paragraph (also shown on the page of `jixiao serve`): files,
-/// forms, departments, fund totals, warnings.
+/// What a run found, in one paragraph (also shown on the page of `jixiao serve`).
 pub fn report_paragraph(report: &ConvertReport) -> String {
-    let total = fixed2(report.totals.fund(FundKind::Total));
-    let annual = fixed2(report.totals.fund(FundKind::AnnualTotal));
-    let forms = if report.evaluations > 0 || report.department_forms > 0 || report.monitoring > 0 {
-        let mut kinds = vec![format!("绩效目标表 {} 张", report.forms)];
-        if report.monitoring > 0 {
-            kinds.push(format!("绩效运行监控表 {} 张", report.monitoring));
-        }
-        if report.evaluations > 0 {
-            kinds.push(format!("绩效自评表 {} 张", report.evaluations));
-        }
-        if report.department_forms > 0 {
-            kinds.push(format!("部门整体表 {} 张", report.department_forms));
-        }
-        kinds.join("，")
-    } else {
-        format!("{} 张表", report.forms)
-    };
-    let mut text = format!(
-        "读取 {} 个文件：转换 {} 个（{forms}），拒收 {} 个，跳过 {} 个；{} 个主管部门，项目资金总额合计 {total} 万元，年度资金申请总额合计 {annual} 万元。",
-        report.files, report.converted, report.rejected, report.skipped, report.departments,
-    );
-    if report.evaluations > 0 {
-        text.push_str(&format!(
-            "自评表中 {} 张找到了对应的绩效目标表并做了目标对照。",
-            report.linked
-        ));
-    }
-    if report.monitoring > 0 {
-        text.push_str(&format!(
-            "监控表不计入项目合计，其中 {} 张找到了对应的绩效目标表，执行进度见“监控汇总”。",
-            report.monitoring_linked
-        ));
-    }
-    if report.department_forms > 0 {
-        text.push_str(
-            "部门整体表不计入项目合计，与项目表的对账见 reconciliation.csv 和“部门对账”。",
-        );
-    }
-    if report.warnings > 0 || report.duplicates > 0 {
-        text.push_str(&format!(
-            "警告 {} 条，疑似重复项目 {} 个，见 summary.xlsx 的“问题清单”。",
-            report.warnings, report.duplicates
-        ));
-    }
-    text
+    report.paragraph()
 }

@@ -2,10 +2,12 @@
 
 pub mod convert;
 pub mod forms;
+pub mod history;
 pub mod inspect;
 pub mod normalize;
 pub mod review;
 pub mod serve;
+pub mod store;
 
 use std::path::Path;
 
@@ -112,6 +114,35 @@ pub fn load_templates(dir: Option<&Path>) -> Result<TemplateSet, String> {
         templates.add_dir(dir).map_err(|e| e.to_string())?;
     }
     Ok(templates)
+}
+
+/// The store a command uses: the one given, else the one `jixiao serve` keeps in the user's
+/// data folder.
+pub fn store_path(given: Option<std::path::PathBuf>) -> Result<std::path::PathBuf, String> {
+    match given {
+        Some(path) => Ok(path),
+        None => {
+            default_store().ok_or_else(|| "找不到用户数据文件夹；请用 --store 指定存储文件".into())
+        }
+    }
+}
+
+/// The default store: `jixiao/store.sqlite` in the user's data folder (%APPDATA% on Windows,
+/// ~/Library/Application Support on macOS, $XDG_DATA_HOME or ~/.local/share elsewhere).
+pub fn default_store() -> Option<std::path::PathBuf> {
+    let env = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+    };
+    let base = if cfg!(windows) {
+        env("APPDATA")?
+    } else if cfg!(target_os = "macos") {
+        env("HOME")?.join("Library/Application Support")
+    } else {
+        env("XDG_DATA_HOME").or_else(|| Some(env("HOME")?.join(".local/share")))?
+    };
+    Some(base.join("jixiao").join("store.sqlite"))
 }
 
 /// A closed pipe on stdout (`jixiao inspect … | head`) is not an error.

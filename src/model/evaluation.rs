@@ -131,4 +131,7 @@ pub struct TargetLink {
     pub project_id: String,
     /// Where the target form is.
     pub source: Source,
+    /// The store's batch the target came from, when it was not in this batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored_batch: Option<i64>,
 }

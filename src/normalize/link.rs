@@ -120,6 +120,7 @@ pub fn link(evaluation: &mut Project, target: &Project, project_id: String) {
         *link = Some(TargetLink {
             project_id,
             source: Source::clone(&target.source),
+            stored_batch: None,
         });
         *comparison = rows;
     }

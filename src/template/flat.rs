@@ -286,7 +286,6 @@ impl FlatSpec {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::text::fold_label;
 
     #[test]

@@ -128,10 +128,16 @@ pub fn total_line(project: &Project) -> Option<&FundLine> {
 /// Where the linked target form is, or that none was in the batch.
 pub fn target_text(project: &Project) -> String {
     match project.linked_target() {
-        Some(link) => format!(
-            "{} {}（{}）",
-            link.source.file, link.source.sheet, link.project_id
-        ),
+        Some(link) => match link.stored_batch {
+            Some(batch) => format!(
+                "{} {}（{}，存储库第 {batch} 批）",
+                link.source.file, link.source.sheet, link.project_id
+            ),
+            None => format!(
+                "{} {}（{}）",
+                link.source.file, link.source.sheet, link.project_id
+            ),
+        },
         None => "未找到对应的绩效目标表".to_owned(),
     }
 }

@@ -209,6 +209,7 @@ impl Batch {
                 force: false,
                 wait: true,
                 shown_root: Some(b.files.clone()),
+                store: None,
                 pipeline,
             }
         };

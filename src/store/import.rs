@@ -1,0 +1,548 @@
+//! Writing a batch into the store: one transaction for the whole batch; each file once by its
+//! content (a file seen before adds nothing); each record under the key of what it is — a project's
+//! form of a kind and year (by 项目编码, else by 项目编号), a department's — so a corrected form
+//! supersedes the one before it, which stays as history.
+
+use std::io::Read;
+use std::path::Path;
+
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use super::{Store, sql_error, store_error};
+use crate::error::Result;
+use crate::model::{DepartmentForm, Indicator, Project, Record, Warning};
+use crate::text::fold_width;
+use crate::write::rows::project_id;
+
+/// The batch being written.
+#[derive(Debug)]
+pub(super) struct OpenBatch {
+    id: i64,
+    unchanged_files: u64,
+    records: u64,
+    added: u64,
+    superseded: u64,
+}
+
+/// One input file as the store keeps it.
+#[derive(Debug, Clone)]
+pub struct FileEntry {
+    /// The path as shown in the outputs.
+    pub name: String,
+    /// Its size in bytes, when it could be read.
+    pub size: Option<u64>,
+    /// SHA-256 of its content (hex), when it could be read.
+    pub hash: Option<String>,
+    /// converted, rejected or skipped.
+    pub status: String,
+    /// The manifest's reason.
+    pub message: String,
+    /// Forms read from it.
+    pub forms: u64,
+}
+
+/// What a finished batch says of itself.
+#[derive(Debug, Clone, Default)]
+pub struct BatchCounts {
+    /// Files met.
+    pub files: u64,
+    /// Files with at least one form.
+    pub converted: u64,
+    /// Files that could not be used.
+    pub rejected: u64,
+    /// Files not read.
+    pub skipped: u64,
+    /// The run's closing paragraph.
+    pub paragraph: String,
+}
+
+/// What a batch left in the store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredBatch {
+    /// The batch's number in the store.
+    pub id: i64,
+    /// Records the batch read.
+    pub records: u64,
+    /// Records added (the others came in files the store already had).
+    pub added: u64,
+    /// Earlier records the batch's records superseded.
+    pub superseded: u64,
+    /// Files the store already had (same content): nothing of them was added again.
+    pub unchanged_files: u64,
+}
+
+/// SHA-256 (hex) and size of a file's content, when it is a regular file of at most `limit`
+/// bytes that can be read.
+pub fn content_hash(path: &Path, limit: u64) -> Option<(String, u64)> {
+    let file = std::fs::File::open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > limit {
+        return None;
+    }
+    let mut hasher = Sha256::new();
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, file.take(limit + 1));
+    let mut buffer = [0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let read = reader.read(&mut buffer).ok()?;
+        if read == 0 {
+            break;
+        }
+        size += read as u64;
+        hasher.update(&buffer[..read]);
+    }
+    let digest = hasher.finalize();
+    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Some((hex, size))
+}
+
+/// The key a record is superseded under: the same kind of form for the same project (or
+/// department) and year.
+pub fn record_key(record: &Record) -> String {
+    match record {
+        Record::Project(p) => {
+            let year = p.year.map_or(0, |y| y);
+            match p.project_code.as_deref().filter(|c| !c.is_empty()) {
+                Some(code) => format!("{}|{year}|code:{code}", p.kind.as_str()),
+                None => format!("{}|id:{}", p.kind.as_str(), project_id(p)),
+            }
+        }
+        Record::Department(d) => {
+            let year = d.year.map_or(0, |y| y);
+            match d.department_code.as_deref().filter(|c| !c.is_empty()) {
+                Some(code) => format!("{}|{year}|dept:{code}", d.kind.as_str()),
+                None => {
+                    let name: String = fold_width(&d.department)
+                        .chars()
+                        .filter(|c| !c.is_whitespace())
+                        .collect();
+                    format!("{}|{year}|dept-name:{name}", d.kind.as_str())
+                }
+            }
+        }
+    }
+}
+
+fn amount(value: Option<rust_decimal::Decimal>) -> Option<String> {
+    value.map(|d| d.to_string())
+}
+
+impl Store {
+    /// Begins a batch: one transaction, waiting for another writer as the store was opened to.
+    pub fn begin_batch(&mut self, inputs: &[String]) -> Result<()> {
+        let path = self.path.clone();
+        let sql = |e: rusqlite::Error| sql_error(&path, &e);
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(sql)?;
+        let inputs = serde_json::to_string(inputs).unwrap_or_default();
+        self.conn
+            .execute(
+                "INSERT INTO batches (started, jixiao_version, inputs) VALUES (?1, ?2, ?3)",
+                params![now(), env!("CARGO_PKG_VERSION"), inputs],
+            )
+            .map_err(sql)?;
+        self.batch = Some(OpenBatch {
+            id: self.conn.last_insert_rowid(),
+            unchanged_files: 0,
+            records: 0,
+            added: 0,
+            superseded: 0,
+        });
+        Ok(())
+    }
+
+    /// The number of the batch being written.
+    pub fn batch_id(&self) -> Option<i64> {
+        self.batch.as_ref().map(|b| b.id)
+    }
+
+    /// Adds a file of the batch: its id, or `None` when a file of the same content is already in
+    /// the store (its records are not added again).
+    pub fn add_file(&mut self, file: &FileEntry) -> Result<Option<i64>> {
+        let path = self.path.clone();
+        let sql = |e: rusqlite::Error| sql_error(&path, &e);
+        let Some(batch) = &mut self.batch else {
+            return Err(store_error(&path, "未开始批次就写入"));
+        };
+        if let Some(hash) = &file.hash {
+            let known: Option<i64> = self
+                .conn
+                .prepare_cached("SELECT id FROM files WHERE hash = ?1")
+                .and_then(|mut s| s.query_row([hash], |r| r.get(0)).optional())
+                .map_err(sql)?;
+            if known.is_some() {
+                batch.unchanged_files += 1;
+                return Ok(None);
+            }
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO files (batch_id, hash, name, size, status, message, forms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    batch.id,
+                    file.hash,
+                    file.name,
+                    file.size.map(|s| s as i64),
+                    file.status,
+                    file.message,
+                    file.forms as i64
+                ])
+            })
+            .map_err(sql)?;
+        Ok(Some(self.conn.last_insert_rowid()))
+    }
+
+    /// Adds a record of a file added in this batch; a current record under the same key is
+    /// superseded by it.
+    pub fn add_record(&mut self, file_id: i64, record: &Record) -> Result<()> {
+        let path = self.path.clone();
+        let sql = |e: rusqlite::Error| sql_error(&path, &e);
+        let Some(batch) = &mut self.batch else {
+            return Err(store_error(&path, "未开始批次就写入"));
+        };
+        let key = record_key(record);
+        let json = serde_json::to_string(record)
+            .map_err(|e| store_error(&path, format!("记录无法写入（{e}）")))?;
+        let row = RecordRow::of(record);
+        self.conn
+            .prepare_cached(
+                "INSERT INTO records (batch_id, file_id, kind, key, year, project_id, project_code, \
+                 project_name, department, department_code, implementing_unit, template, sheet, cell, \
+                 total, annual_total, fiscal, other, adjusted, executed, total_score, grade, \
+                 conclusion, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
+                 ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    batch.id,
+                    file_id,
+                    record.kind().as_str(),
+                    key,
+                    row.year,
+                    row.project_id,
+                    row.project_code,
+                    row.project_name,
+                    row.department,
+                    row.department_code,
+                    row.implementing_unit,
+                    record.template(),
+                    record.source().sheet,
+                    record.source().cell,
+                    row.total,
+                    row.annual_total,
+                    row.fiscal,
+                    row.other,
+                    row.adjusted,
+                    row.executed,
+                    row.total_score,
+                    row.grade,
+                    row.conclusion,
+                    json
+                ])
+            })
+            .map_err(sql)?;
+        let id = self.conn.last_insert_rowid();
+        let superseded = self
+            .conn
+            .prepare_cached(
+                "UPDATE records SET superseded_by = ?1 \
+                 WHERE key = ?2 AND superseded_by IS NULL AND id <> ?1",
+            )
+            .and_then(|mut s| s.execute(params![id, key]))
+            .map_err(sql)?;
+        batch.records += 1;
+        batch.added += 1;
+        batch.superseded += superseded as u64;
+        let (indicators, warnings) = match record {
+            Record::Project(p) => (&p.indicators, &p.warnings),
+            Record::Department(d) => (&d.indicators, &d.warnings),
+        };
+        self.add_indicators(id, indicators).map_err(sql)?;
+        self.add_warnings(id, warnings).map_err(sql)?;
+        let findings = match record {
+            Record::Project(p) => p.review.as_ref(),
+            Record::Department(d) => d.review.as_ref(),
+        };
+        if let Some(review) = findings {
+            let mut insert = self
+                .conn
+                .prepare_cached(
+                    "INSERT INTO findings (record_id, position, rule, level, message, cell) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(sql)?;
+            for (position, f) in review.findings.iter().enumerate() {
+                let level = serde_json::to_value(f.level)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                insert
+                    .execute(params![
+                        id,
+                        position as i64,
+                        f.rule,
+                        level,
+                        f.message,
+                        f.cell
+                    ])
+                    .map_err(sql)?;
+            }
+        }
+        if let Record::Department(d) = record {
+            self.add_tasks(id, d).map_err(sql)?;
+        }
+        Ok(())
+    }
+
+    /// Counts a record of a file already in the store (added before, not again).
+    pub fn count_known_record(&mut self) {
+        if let Some(batch) = &mut self.batch {
+            batch.records += 1;
+        }
+    }
+
+    fn add_indicators(&self, id: i64, indicators: &[Indicator]) -> rusqlite::Result<()> {
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO indicators (record_id, position, block, level1, level2, level3, \
+             level3_canonical, value, unit, comparator, number, actual, expected, likelihood, \
+             deviation, weight, score, cell) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
+             ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        )?;
+        for (position, i) in indicators.iter().enumerate() {
+            let n = i.normalized.as_ref();
+            let measure = n.map(|n| &n.measure);
+            let block = serde_json::to_value(i.block)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            insert.execute(params![
+                id,
+                position as i64,
+                block,
+                i.level1,
+                i.level2,
+                i.level3,
+                n.map(|n| n.level3.clone()),
+                i.value,
+                i.unit
+                    .clone()
+                    .or_else(|| measure.and_then(|m| m.unit.clone())),
+                measure.and_then(|m| m.comparator).map(|c| c.symbol()),
+                measure.and_then(|m| m.number).map(|d| d.to_string()),
+                i.actual,
+                i.expected,
+                i.likelihood,
+                i.deviation,
+                amount(i.weight),
+                amount(i.score),
+                i.value_cell,
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn add_warnings(&self, id: i64, warnings: &[Warning]) -> rusqlite::Result<()> {
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO warnings (record_id, position, code, message, cell) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (position, w) in warnings.iter().enumerate() {
+            insert.execute(params![
+                id,
+                position as i64,
+                w.code.as_str(),
+                w.message,
+                w.cell
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn add_tasks(&self, id: i64, form: &DepartmentForm) -> rusqlite::Result<()> {
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO tasks (record_id, position, name, content, total, fiscal, other) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (position, t) in form.tasks.iter().enumerate() {
+            insert.execute(params![
+                id,
+                position as i64,
+                t.name,
+                t.content,
+                amount(t.total),
+                amount(t.fiscal),
+                amount(t.other)
+            ])?;
+        }
+        Ok(())
+    }
+
+    /// Finishes the batch: its counts, then the one commit.
+    pub fn finish_batch(&mut self, counts: &BatchCounts) -> Result<StoredBatch> {
+        let path = self.path.clone();
+        let sql = |e: rusqlite::Error| sql_error(&path, &e);
+        let Some(batch) = self.batch.take() else {
+            return Err(store_error(&path, "没有正在写入的批次"));
+        };
+        self.conn
+            .execute(
+                "UPDATE batches SET finished = ?2, files = ?3, converted = ?4, rejected = ?5, \
+                 skipped = ?6, unchanged_files = ?7, records = ?8, added = ?9, superseded = ?10, \
+                 paragraph = ?11 WHERE id = ?1",
+                params![
+                    batch.id,
+                    now(),
+                    counts.files as i64,
+                    counts.converted as i64,
+                    counts.rejected as i64,
+                    counts.skipped as i64,
+                    batch.unchanged_files as i64,
+                    batch.records as i64,
+                    batch.added as i64,
+                    batch.superseded as i64,
+                    counts.paragraph
+                ],
+            )
+            .map_err(sql)?;
+        crate::pause::point("store:commit");
+        self.conn.execute_batch("COMMIT").map_err(sql)?;
+        Ok(StoredBatch {
+            id: batch.id,
+            records: batch.records,
+            added: batch.added,
+            superseded: batch.superseded,
+            unchanged_files: batch.unchanged_files,
+        })
+    }
+
+    /// Abandons the batch: nothing of it stays.
+    pub fn rollback_batch(&mut self) {
+        if self.batch.take().is_some() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+/// The columns of a record's row.
+struct RecordRow {
+    year: Option<i32>,
+    project_id: Option<String>,
+    project_code: Option<String>,
+    project_name: String,
+    department: String,
+    department_code: Option<String>,
+    implementing_unit: String,
+    total: Option<String>,
+    annual_total: Option<String>,
+    fiscal: Option<String>,
+    other: Option<String>,
+    adjusted: Option<String>,
+    executed: Option<String>,
+    total_score: Option<String>,
+    grade: Option<String>,
+    conclusion: Option<String>,
+}
+
+impl RecordRow {
+    fn of(record: &Record) -> RecordRow {
+        match record {
+            Record::Project(p) => RecordRow::of_project(p),
+            Record::Department(d) => {
+                let line = d
+                    .evaluation
+                    .as_ref()
+                    .and_then(|e| e.funds.total.as_ref().or(e.funds.fiscal.as_ref()));
+                RecordRow {
+                    year: d.year,
+                    project_id: None,
+                    project_code: None,
+                    project_name: String::new(),
+                    department: d.department.clone(),
+                    department_code: d.department_code.clone(),
+                    implementing_unit: String::new(),
+                    total: amount(d.funds.total),
+                    annual_total: amount(d.funds.total),
+                    fiscal: amount(d.funds.fiscal),
+                    other: amount(d.funds.other),
+                    adjusted: amount(line.and_then(|l| l.adjusted)),
+                    executed: amount(line.and_then(|l| l.executed)),
+                    total_score: amount(d.evaluation.as_ref().and_then(|e| e.total_score)),
+                    grade: d.evaluation.as_ref().and_then(|e| e.grade.clone()),
+                    conclusion: d.review.as_ref().map(|r| r.conclusion.clone()),
+                }
+            }
+        }
+    }
+
+    fn of_project(p: &Project) -> RecordRow {
+        let lines = p
+            .evaluation
+            .as_ref()
+            .map(|e| &e.funds)
+            .or(p.monitoring.as_ref().map(|m| &m.funds));
+        let line = lines.and_then(|f| f.total.as_ref().or(f.fiscal.as_ref()));
+        RecordRow {
+            year: p.year,
+            project_id: Some(project_id(p)),
+            project_code: p.project_code.clone(),
+            project_name: p.project_name.clone(),
+            department: p.department.clone(),
+            department_code: p.department_code.clone(),
+            implementing_unit: p.implementing_unit.clone(),
+            total: amount(p.funds.total),
+            annual_total: amount(p.funds.annual_total),
+            fiscal: amount(p.funds.fiscal),
+            other: amount(p.funds.other),
+            adjusted: amount(line.and_then(|l| l.adjusted)),
+            executed: amount(line.and_then(|l| l.executed)),
+            total_score: amount(p.evaluation.as_ref().and_then(|e| e.total_score)),
+            grade: p.evaluation.as_ref().and_then(|e| e.grade.clone()),
+            conclusion: p.review.as_ref().map(|r| r.conclusion.clone()),
+        }
+    }
+}
+
+/// Now, as RFC 3339 in UTC (seconds).
+fn now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let days = secs.div_euclid(86_400);
+    let rest = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// The calendar date of a day count from 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_become_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_454), (2026, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+    }
+}

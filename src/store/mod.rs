@@ -1,0 +1,170 @@
+//! The store (`--store FILE`): every batch kept in one SQLite file a clerk can copy — the
+//! batches, the files (by content hash), every record with its indicators, tasks, review findings
+//! and warnings — so a later batch finds last autumn's targets, a corrected form supersedes the
+//! one before it (which stays as history), and a project can be followed across years.
+//!
+//! One batch is one transaction: a run killed half-way leaves the store as it was. A second
+//! writer waits for the first (with `--wait`) or is refused with one clear line; lookups during a
+//! batch read the last committed state (write-ahead log), so they never see a half-written batch.
+
+mod import;
+pub mod query;
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{Error, ErrorKind, Result};
+pub use import::{BatchCounts, FileEntry, StoredBatch, content_hash};
+pub use query::{HistoryRow, StoreInfo, StoredTarget};
+
+/// How long a writer waits for another one without `--wait`.
+const BUSY_WAIT: Duration = Duration::from_secs(5);
+/// How long a writer waits with `--wait`.
+const LONG_WAIT: Duration = Duration::from_secs(24 * 3600);
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    /// The batch being written, once begun.
+    batch: Option<import::OpenBatch>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+/// A store error, in a clerk's words, on the store's file.
+fn store_error(path: &Path, message: impl Into<String>) -> Error {
+    Error::in_file(path.display().to_string(), ErrorKind::Store(message.into()))
+}
+
+/// SQLite's error in a clerk's words.
+fn sql_error(path: &Path, error: &rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode;
+    let message = match error.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
+            "存储文件正被另一个 jixiao 写入；请等它写完再试，或加 --wait 等待".to_owned()
+        }
+        Some(ErrorCode::NotADatabase) => {
+            "不是 jixiao 的存储文件（不是 SQLite 数据库，或已损坏）".to_owned()
+        }
+        Some(ErrorCode::DatabaseCorrupt) => {
+            "存储文件已损坏；请用备份恢复，或用 jixiao store check 查看".to_owned()
+        }
+        Some(ErrorCode::DiskFull) => "磁盘已满，存储文件未能写入".to_owned(),
+        Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
+            "没有写入存储文件的权限".to_owned()
+        }
+        Some(ErrorCode::CannotOpen) => "无法打开存储文件（文件夹不存在或没有权限）".to_owned(),
+        _ => format!("存储文件读写出错（{error}）"),
+    };
+    store_error(path, message)
+}
+
+impl Store {
+    /// Opens a store for writing, creating it when missing and migrating an older one; refuses
+    /// one a newer jixiao wrote. With `wait`, a batch waits for another writer to finish.
+    pub fn open(path: &Path, wait: bool) -> Result<Store> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !parent.exists()
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| store_error(path, format!("无法建立存储文件所在的文件夹（{e}）")))?;
+        }
+        let conn = Connection::open(path).map_err(|e| sql_error(path, &e))?;
+        Store::prepare(conn, path, if wait { LONG_WAIT } else { BUSY_WAIT })
+    }
+
+    /// Opens an existing store (for `history`, `store info`, `store check`, `store push`): one
+    /// that does not exist is an error, not a new empty store.
+    pub fn open_existing(path: &Path) -> Result<Store> {
+        if !path.is_file() {
+            return Err(store_error(path, "存储文件不存在"));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, &e))?;
+        Store::prepare(conn, path, BUSY_WAIT)
+    }
+
+    fn prepare(conn: Connection, path: &Path, wait: Duration) -> Result<Store> {
+        conn.busy_timeout(wait).map_err(|e| sql_error(path, &e))?;
+        // The write-ahead log lets lookups read the last committed state while a batch writes.
+        let pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                       PRAGMA foreign_keys = ON;";
+        conn.execute_batch(pragmas)
+            .map_err(|e| sql_error(path, &e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+            batch: None,
+        };
+        match schema::migrate(&mut store.conn) {
+            Ok(()) => Ok(store),
+            Err(schema::MigrateError::Newer(found)) => Err(store_error(
+                path,
+                format!(
+                    "存储文件由更新版本的 jixiao 写入（结构版本 {found}，本版本只认识到 {}）；请升级 jixiao",
+                    schema::VERSION
+                ),
+            )),
+            Err(schema::MigrateError::Sql(e)) => Err(sql_error(path, &e)),
+        }
+    }
+
+    /// The store's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A connection that only reads, for lookups from other threads while a batch writes.
+    pub fn reader(&self) -> Result<Reader> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&self.path, flags)
+            .map_err(|e| sql_error(&self.path, &e))?;
+        conn.busy_timeout(BUSY_WAIT)
+            .map_err(|e| sql_error(&self.path, &e))?;
+        Ok(Reader {
+            conn: std::sync::Mutex::new(conn),
+            path: self.path.clone(),
+        })
+    }
+
+    /// Writes the log back into the one file (so a copy of it is the whole store) and closes.
+    pub fn close(self) -> Result<()> {
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .map_err(|e| sql_error(&self.path, &e))?;
+        self.conn
+            .close()
+            .map_err(|(_, e)| sql_error(&self.path, &e))
+    }
+}
+
+/// Lookups in a store from any thread (one connection, taken in turn: each lookup is one
+/// indexed query).
+pub struct Reader {
+    conn: std::sync::Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Reader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reader").field("path", &self.path).finish()
+    }
+}
+
+impl Reader {
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
+        let conn = match self.conn.lock() {
+            Ok(conn) => conn,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        f(&conn).map_err(|e| sql_error(&self.path, &e))
+    }
+}

@@ -1,0 +1,471 @@
+//! The store (`--store FILE`): targets converted in one run are found by the self-evaluations
+//! and monitoring forms of a later run; a corrected target supersedes the one before it, which
+//! `jixiao history` still shows; importing the same files twice changes no row; a run killed at
+//! any moment leaves the store with the old batches or the new one, and `store check` passes; a
+//! store a newer jixiao wrote, or a file that is no store, is refused with one clear line.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use calamine::Data;
+use serde_json::Value;
+
+use crate::evaluations::{write_target, 卫生};
+use crate::harness::{fixture, jixiao};
+use crate::sheet_copy::{SheetCopy, Variation, write_variant};
+
+const MONITORING: &str = "field-corpus-3/monitoring";
+
+fn convert(inputs: &[&Path], out: &Path, store: &Path) -> crate::harness::Run {
+    let mut args: Vec<&OsStr> = vec![OsStr::new("convert")];
+    args.extend(inputs.iter().map(|p| p.as_os_str()));
+    args.extend([
+        OsStr::new("-o"),
+        out.as_os_str(),
+        OsStr::new("--store"),
+        store.as_os_str(),
+    ]);
+    jixiao(args)
+}
+
+fn lines(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Every row of every table but `batches`, as text: what a batch may change.
+fn rows(store: &Path) -> BTreeMap<String, Vec<String>> {
+    let conn = rusqlite::Connection::open(store).unwrap();
+    let mut all = BTreeMap::new();
+    for table in [
+        "files",
+        "records",
+        "indicators",
+        "tasks",
+        "findings",
+        "warnings",
+    ] {
+        let mut statement = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
+            .unwrap();
+        let columns = statement.column_count();
+        let found: Vec<String> = statement
+            .query_map([], |row| {
+                let cells: Vec<String> = (0..columns)
+                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
+                    .collect();
+                Ok(cells.join("|"))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        all.insert(table.to_owned(), found);
+    }
+    all
+}
+
+fn count(store: &Path, sql: &str) -> i64 {
+    let conn = rusqlite::Connection::open(store).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// The three folders of a year: targets in the autumn, monitoring and self-evaluations later,
+/// and a corrected target.
+struct Year {
+    targets: PathBuf,
+    later: PathBuf,
+    corrected: PathBuf,
+}
+
+fn year(dir: &Path) -> Year {
+    let targets = dir.join("targets");
+    let later = dir.join("later");
+    let corrected = dir.join("corrected");
+    for folder in [&targets, &later, &corrected] {
+        std::fs::create_dir_all(folder).unwrap();
+    }
+    for entry in std::fs::read_dir(fixture(MONITORING)).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".xlsx") {
+            continue;
+        }
+        let to = if name.contains("监控") {
+            &later
+        } else {
+            &targets
+        };
+        std::fs::copy(&path, to.join(&name)).unwrap();
+    }
+    write_target(&targets.join("卫生健康委员会_目标表.xlsx"));
+    std::fs::copy(fixture(卫生), later.join("卫生健康委员会_自评表.xlsx")).unwrap();
+    // The 吴泾镇 target corrected: a changed annual goal (same project, same year).
+    let mut copy =
+        SheetCopy::load(&targets.join("吴泾镇人民政府_社区公共空间微更新_2025年度绩效目标表.xlsx"));
+    let goal = copy
+        .cells
+        .iter()
+        .find(|(_, _, v)| matches!(v, Data::String(s) if s.starts_with("完成12处社区公共空间")))
+        .map(|(r, c, _)| (*r, *c))
+        .unwrap();
+    copy.cells.retain(|(r, c, _)| (*r, *c) != goal);
+    copy.cells.push((
+        goal.0,
+        goal.1,
+        Data::String("完成12处社区公共空间微更新改造（更正）".into()),
+    ));
+    write_variant(
+        &[(&copy, Variation::default(), &[])],
+        &corrected.join("吴泾镇_更正后的绩效目标表.xlsx"),
+    );
+    Year {
+        targets,
+        later,
+        corrected,
+    }
+}
+
+#[test]
+fn later_forms_find_their_targets_in_the_store_and_corrections_supersede() {
+    let dir = tempfile::tempdir().unwrap();
+    let year = year(dir.path());
+    let store = dir.path().join("存储/jixiao.sqlite");
+
+    // The autumn: three target forms.
+    let run = convert(&[&year.targets], &dir.path().join("o1"), &store).expect_code(0);
+    assert!(run.stderr.contains("第 1 批"), "{}", run.describe());
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM records"), 3);
+
+    // July and the next spring, in one batch without the targets: every link through the store.
+    let run = convert(&[&year.later], &dir.path().join("o2"), &store).expect_code(0);
+    assert!(
+        run.stderr
+            .contains("有 3 张表的绩效目标表不在本批次中，取自存储库"),
+        "{}",
+        run.describe()
+    );
+    let monitoring = lines(&dir.path().join("o2/monitoring.jsonl"));
+    let linked: Vec<&Value> = monitoring
+        .iter()
+        .filter(|m| m["monitoring"]["target"].is_object())
+        .collect();
+    assert_eq!(
+        linked.len(),
+        2,
+        "the two projects whose targets the store has"
+    );
+    for m in &linked {
+        assert_eq!(m["monitoring"]["target"]["stored_batch"], 1);
+    }
+    let changed = monitoring
+        .iter()
+        .find(|m| m["project_name"] == "城市排水管网清疏养护")
+        .unwrap();
+    assert!(
+        changed["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["code"] == "target_changed"
+                && w["message"].as_str().unwrap().contains("检查井维修数量")),
+        "{changed}"
+    );
+    let evaluations = lines(&dir.path().join("o2/evaluations.jsonl"));
+    assert_eq!(evaluations.len(), 1);
+    let target = &evaluations[0]["evaluation"]["target"];
+    assert_eq!(target["stored_batch"], 1, "{target}");
+    assert!(
+        target["source"]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("卫生健康委员会_目标表.xlsx")
+    );
+    // The outputs say where the target came from.
+    let csv = std::fs::read_to_string(dir.path().join("o2/monitoring.csv")).unwrap();
+    assert!(csv.contains("存储库第 1 批"), "{csv}");
+
+    // A corrected target supersedes the first; history shows both.
+    convert(&[&year.corrected], &dir.path().join("o3"), &store).expect_code(0);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM records WHERE superseded_by IS NOT NULL"
+        ),
+        1
+    );
+    let history = jixiao([
+        OsStr::new("history"),
+        OsStr::new("社区公共空间微更新"),
+        OsStr::new("--store"),
+        store.as_os_str(),
+        OsStr::new("--json"),
+    ])
+    .expect_code(0);
+    let rows: Vec<Value> = serde_json::from_str(&history.stdout).unwrap();
+    let targets: Vec<&Value> = rows.iter().filter(|r| r["kind"] == "target").collect();
+    assert_eq!(targets.len(), 2, "{rows:#?}");
+    assert!(targets[0]["superseded_by"] == targets[1]["id"]);
+    assert!(targets[1]["superseded_by"].is_null());
+    assert!(rows.iter().any(|r| r["kind"] == "monitoring"));
+    let table = jixiao([
+        OsStr::new("history"),
+        OsStr::new("31011225000431"),
+        OsStr::new("--store"),
+        store.as_os_str(),
+    ])
+    .expect_code(0);
+    assert!(table.stdout.contains("绩效运行监控表"), "{}", table.stdout);
+
+    // The same files again: no row changes (the batch is logged, adding nothing).
+    let before = rows_of(&store);
+    let run = convert(
+        &[&year.targets, &year.later, &year.corrected],
+        &dir.path().join("o4"),
+        &store,
+    )
+    .expect_code(0);
+    assert!(
+        run.stderr.contains("新增 0 条记录") && run.stderr.contains("此前已存入"),
+        "{}",
+        run.describe()
+    );
+    assert_eq!(rows_of(&store), before);
+    // Re-importing the old target does not bring it back: the corrected one stays current.
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM records WHERE superseded_by IS NULL AND kind = 'target'"
+        ),
+        3
+    );
+    let check = jixiao([
+        OsStr::new("store"),
+        OsStr::new("check"),
+        OsStr::new("--store"),
+        store.as_os_str(),
+    ])
+    .expect_code(0);
+    assert!(check.stdout.contains("检查通过"), "{}", check.describe());
+    let info = jixiao([
+        OsStr::new("store"),
+        OsStr::new("info"),
+        OsStr::new("--store"),
+        store.as_os_str(),
+    ])
+    .expect_code(0);
+    assert!(
+        info.stdout.contains("4 个批次")
+            && info
+                .stdout
+                .contains("绩效目标表：当前 3 张，已被更正取代 1 张"),
+        "{}",
+        info.stdout
+    );
+    // Closed cleanly: the store is one file.
+    assert!(!store.with_extension("sqlite-wal").exists());
+}
+
+fn rows_of(store: &Path) -> BTreeMap<String, Vec<String>> {
+    rows(store)
+}
+
+#[test]
+fn a_newer_store_or_a_file_that_is_no_store_is_refused_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = fixture(MONITORING);
+    let newer = dir.path().join("newer.sqlite");
+    {
+        let conn = rusqlite::Connection::open(&newer).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let run = convert(&[&input], &dir.path().join("o1"), &newer).expect_code(2);
+    assert!(
+        run.stderr.contains("更新版本的 jixiao") && run.stderr.lines().count() == 1,
+        "{}",
+        run.describe()
+    );
+    assert!(
+        !dir.path().join("o1/summary.xlsx").exists(),
+        "nothing written"
+    );
+    let text = dir.path().join("笔记.sqlite");
+    std::fs::write(&text, "这不是数据库，只是一段文字。".repeat(100)).unwrap();
+    let run = convert(&[&input], &dir.path().join("o2"), &text).expect_code(2);
+    assert!(
+        run.stderr.contains("不是 jixiao 的存储文件"),
+        "{}",
+        run.describe()
+    );
+    let missing = jixiao([
+        OsStr::new("store"),
+        OsStr::new("info"),
+        OsStr::new("--store"),
+        dir.path().join("无.sqlite").as_os_str(),
+    ])
+    .expect_code(2);
+    assert!(
+        missing.stderr.contains("存储文件不存在"),
+        "{}",
+        missing.describe()
+    );
+}
+
+/// The counts a store holds: batches and rows of every table.
+fn state(store: &Path) -> Vec<i64> {
+    ["batches", "files", "records", "indicators", "warnings"]
+        .iter()
+        .map(|t| count(store, &format!("SELECT COUNT(*) FROM {t}")))
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_run_killed_at_any_moment_leaves_the_store_with_the_old_batches_or_the_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let year = year(dir.path());
+    // The states before and after the second batch, from complete runs.
+    let reference = dir.path().join("reference.sqlite");
+    convert(&[&year.targets], &dir.path().join("r1"), &reference).expect_code(0);
+    let old = state(&reference);
+    convert(&[&year.later], &dir.path().join("r2"), &reference).expect_code(0);
+    let new = state(&reference);
+    assert_ne!(old, new);
+    let points = [
+        "locked",
+        "reading",
+        "written:monitoring.jsonl",
+        "written:summary.xlsx",
+        "store:commit",
+        "staged",
+        "swapped",
+    ];
+    for (index, point) in points.iter().enumerate() {
+        let store = dir.path().join(format!("k{index}.sqlite"));
+        let out = dir.path().join(format!("k{index}"));
+        convert(&[&year.targets], &out, &store).expect_code(0);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+            .arg("convert")
+            .arg(&year.later)
+            .arg("-o")
+            .arg(&out)
+            .arg("--store")
+            .arg(&store)
+            .env("JIXIAO_PAUSE_AT", point)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = BufReader::new(stderr).lines();
+        let expected = format!("jixiao: paused at {point}");
+        loop {
+            match lines.next() {
+                Some(Ok(line)) if line == expected => break,
+                Some(Ok(_)) => continue,
+                _ => panic!("the run ended before {point}"),
+            }
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let left = state(&store);
+        assert!(
+            left == old || left == new,
+            "killed at {point}: the store holds {left:?}, neither {old:?} nor {new:?}"
+        );
+        jixiao([
+            OsStr::new("store"),
+            OsStr::new("check"),
+            OsStr::new("--store"),
+            store.as_os_str(),
+        ])
+        .expect_code(0);
+        // The batch run again completes it (its files are new to the store if the kill came
+        // before the commit, and known after it: either way the store ends in the new state).
+        convert(&[&year.later], &out, &store).expect_code(0);
+        let mut after = state(&store);
+        let mut want = new.clone();
+        // One more batch logged when the killed one had committed.
+        after[0] = 0;
+        want[0] = 0;
+        assert_eq!(after, want, "after the run that followed a kill at {point}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_writer_is_refused_or_waits_and_never_corrupts() {
+    let dir = tempfile::tempdir().unwrap();
+    let year = year(dir.path());
+    let store = dir.path().join("s.sqlite");
+    convert(&[&year.targets], &dir.path().join("o0"), &store).expect_code(0);
+    // The first run holds the store (its batch is open) until `release` exists.
+    let release = dir.path().join("release");
+    let mut first = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .arg("convert")
+        .arg(&year.later)
+        .arg("-o")
+        .arg(dir.path().join("o1"))
+        .arg("--store")
+        .arg(&store)
+        .env("JIXIAO_PAUSE_AT", "reading")
+        .env("JIXIAO_PAUSE_UNTIL", &release)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = first.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(line)) if line == "jixiao: paused at reading" => break,
+            Some(Ok(_)) => continue,
+            _ => panic!("the first run ended before it held the store"),
+        }
+    }
+    std::thread::spawn(move || lines.for_each(drop));
+    // A second writer without --wait is refused, in one line, after a few seconds.
+    let refused = convert(&[&year.corrected], &dir.path().join("o2"), &store).expect_code(2);
+    assert!(
+        refused.stderr.contains("存储文件正被另一个 jixiao 写入"),
+        "{}",
+        refused.describe()
+    );
+    // With --wait it waits for the first to finish, then writes its own batch.
+    let waiting = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        .arg("convert")
+        .arg(&year.corrected)
+        .arg("-o")
+        .arg(dir.path().join("o3"))
+        .arg("--store")
+        .arg(&store)
+        .arg("--wait")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    std::fs::write(&release, "").unwrap();
+    assert!(first.wait().unwrap().success());
+    assert!(waiting.wait_with_output().unwrap().status.success());
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM batches"), 3);
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM records WHERE superseded_by IS NOT NULL"
+        ),
+        1
+    );
+    jixiao([
+        OsStr::new("store"),
+        OsStr::new("check"),
+        OsStr::new("--store"),
+        store.as_os_str(),
+    ])
+    .expect_code(0);
+}
