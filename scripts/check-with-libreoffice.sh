@@ -56,13 +56,10 @@ with zipfile.ZipFile(f"{sys.argv[1]}/落后于序时进度.xlsx", "w", zipfile.Z
         z.writestr(info, data)
 PY
 
-status=0
-for input in samples tests/fixtures/field-corpus tests/fixtures/field-corpus-2 \
-    tests/fixtures/field-corpus-3/departments tests/fixtures/field-corpus-3/monitoring \
-    "$work/inputs/monitoring-behind"; do
-  name=$(basename "$input")
-  out="$work/$name"
-  ./target/release/jixiao convert -q -o "$out" "$input"
+# summary.xlsx of an output folder with every cached formula value zeroed (tampered.xlsx),
+# recalculated by LibreOffice on load, each sheet saved as tampered-<sheet>.csv.
+recalculate() {
+  local out=$1
   python3 - "$out" <<'PY'
 import sys, zipfile, re
 out = sys.argv[1]
@@ -79,6 +76,16 @@ PY
   (cd "$out" && timeout 300 soffice -env:UserInstallation="file://$work/profile" --headless \
       --convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1' \
       tampered.xlsx > /dev/null 2>&1)
+}
+
+status=0
+for input in samples tests/fixtures/field-corpus tests/fixtures/field-corpus-2 \
+    tests/fixtures/field-corpus-3/departments tests/fixtures/field-corpus-3/monitoring \
+    "$work/inputs/monitoring-behind"; do
+  name=$(basename "$input")
+  out="$work/$name"
+  ./target/release/jixiao convert -q -o "$out" "$input"
+  recalculate "$out"
   if ! python3 - "$out" "$name" <<'PY'
 import csv, sys
 from decimal import Decimal
@@ -263,6 +270,56 @@ print(f"{name}: LibreOffice recalculated 监控汇总 for {len(expected)} 主管
 PY
   then status=1; fi
 done
+
+# Year over year: the 吴泾镇 sample as 2023's, then as 2024's with its funds doubled, through a
+# store; 年度对比's 资金变化 is a live formula (this year ÷ last year − 1).
+yoy="$work/yoy"
+mkdir -p "$yoy/2023" "$yoy/2024"
+cp samples/吴泾镇_2023_绩效目标表.xlsx "$yoy/2023/"
+python3 - samples/吴泾镇_2023_绩效目标表.xlsx "$yoy/2024/吴泾镇_2024_绩效目标表.xlsx" <<'PY'
+import re, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    items = [(i, z.read(i.filename)) for i in z.infolist()]
+with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as z:
+    for info, data in items:
+        if info.filename == "xl/sharedStrings.xml":
+            data = data.replace("(2023年度)".encode(), "(2024年度)".encode())
+        if info.filename == "xl/worksheets/sheet1.xml":
+            data = re.sub(rb'(<c r="[CE][67]"[^>]*>)<v>112.5</v>', rb"\1<v>225</v>", data)
+        z.writestr(info, data)
+PY
+./target/release/jixiao convert -q -o "$yoy/o1" --store "$yoy/s.sqlite" "$yoy/2023"
+./target/release/jixiao convert -q -o "$yoy/o2" --store "$yoy/s.sqlite" "$yoy/2024"
+recalculate "$yoy/o2"
+if ! python3 - "$yoy/o2" <<'PY'
+import csv, json, sys
+from decimal import Decimal
+out = sys.argv[1]
+want = {}
+for line in open(f"{out}/projects.jsonl", encoding="utf-8"):
+    p = json.loads(line)
+    last = p.get("last_year")
+    if last and last.get("annual_total"):
+        want[p["project_name"]] = Decimal(p["funds"]["annual_total"]) / Decimal(last["annual_total"]) - 1
+with open(f"{out}/tampered-年度对比.csv", encoding="utf-8", newline="") as f:
+    rows = list(csv.reader(f))[1:]
+bad, seen = [], set()
+for r in rows:
+    if not r or not r[0]:
+        continue
+    got = Decimal(r[5].rstrip("%")) / 100 if r[5].endswith("%") else Decimal(r[5] or "0")
+    if round(got, 4) != round(want.get(r[1], Decimal(-99)), 4):
+        bad.append(f"{r[1]} {r[8]}: LibreOffice {r[5]} ≠ {want.get(r[1])}")
+    seen.add(r[1])
+if not seen or seen != set(want):
+    bad.append(f"年度对比 projects {sorted(seen)} ≠ projects.jsonl {sorted(want)}")
+for b in bad:
+    print(f"  year over year: {b}")
+if bad:
+    sys.exit(1)
+print(f"year over year: LibreOffice recalculated 年度对比 for {len(seen)} project(s) ({len(rows)} rows); every 资金变化 equals this year ÷ last year − 1 from projects.jsonl")
+PY
+then status=1; fi
 
 # Blank forms keep their drop-down lists, validation and protection when LibreOffice opens and
 # saves them again (what a department using LibreOffice or WPS sends back).

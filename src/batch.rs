@@ -252,6 +252,9 @@ pub struct Pipeline {
     pub reviewer: Option<crate::review::Reviewer>,
     /// The limits each file is read within.
     pub limits: Limits,
+    /// A store to find last year's target form of each target form in (before the review, so
+    /// the year-over-year rules see it); `None` without a store.
+    pub store: Option<std::sync::Arc<crate::store::Reader>>,
 }
 
 impl Pipeline {
@@ -274,6 +277,9 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
         if let Some(normalizer) = normalizer {
             for record in &mut read.records {
                 normalizer.normalize_record(record);
+                if let (Some(store), Some(project)) = (&pipeline.store, record.as_project_mut()) {
+                    hold_against_last_year(store, project);
+                }
                 if let Some(reviewer) = &pipeline.reviewer {
                     reviewer.review_record(record, normalizer.dictionary());
                 }
@@ -318,6 +324,23 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
         issues: read.issues,
         message: capped(message),
         detail,
+    }
+}
+
+/// Holds a target form against the same project's target of the year before, when the store
+/// has one (a store that cannot be read leaves the form as it is: the review runs without it).
+fn hold_against_last_year(store: &crate::store::Reader, project: &mut crate::model::Project) {
+    if !project.kind.is_project_target() {
+        return;
+    }
+    if let Ok(Some(last)) = store.last_year(project) {
+        let id = crate::write::rows::project_id(&last.project);
+        project.last_year = Some(crate::review::year_over_year::compare(
+            project,
+            &last.project,
+            last.batch,
+            id,
+        ));
     }
 }
 

@@ -301,7 +301,16 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         }
         _ => None,
     };
-    let reader = store.as_ref().map(Store::reader).transpose()?;
+    let reader = store
+        .as_ref()
+        .map(Store::reader)
+        .transpose()?
+        .map(std::sync::Arc::new);
+    // With a store, each target form is held against last year's before its review.
+    let pipeline = crate::batch::Pipeline {
+        store: reader.clone(),
+        ..job.pipeline.clone()
+    };
     let limit = job.pipeline.limits.max_file_bytes;
     let hashing = store.is_some();
     let mut state = RunState {
@@ -322,7 +331,7 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
     });
     // Reading, normalizing and rendering run on the worker threads; this thread only appends.
     let work = |input: &InputFile| {
-        let outcome = job.pipeline.process(input);
+        let outcome = pipeline.process(input);
         let rendered = renderer.map(|r| r.render(&outcome));
         // The content's hash, for the store (the file is in the system's cache by now).
         let hash = if hashing {
@@ -379,7 +388,7 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
             targets: &state.targets,
             project_sums: &state.project_sums,
             renderer: renderer.expect("a renderer when writing"),
-            reader: reader.as_ref(),
+            reader: reader.as_deref(),
         };
         let mut stored = StoredRecords {
             store: state.store.as_mut(),
@@ -425,6 +434,7 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
             };
             report.stored = Some(store.finish_batch(&counts)?);
             drop(reader);
+            drop(pipeline);
             store.close()?;
         }
         report.outputs = out.commit()?;

@@ -469,3 +469,133 @@ fn a_second_writer_is_refused_or_waits_and_never_corrupts() {
     ])
     .expect_code(0);
 }
+
+/// The 吴泾镇 sample form of 2023, as `year`'s: another name when `name` is given, an eased
+/// 考核内点位整改率 (≥95% in 2023, ≥90% after) and the amounts times `funds`.
+fn sample_form(path: &Path, year: i32, name: Option<&str>, eased: bool, funds: f64) {
+    let mut copy = SheetCopy::load(&crate::harness::repo("samples/吴泾镇_2023_绩效目标表.xlsx"));
+    copy.set("A2", Data::String(format!("({year}年度)")));
+    copy.set("B5", Data::String(format!("{year}-01-01")));
+    copy.set("E5", Data::String(format!("{year}-12-31")));
+    copy.set(
+        "F13",
+        Data::String(if eased { "≥90%" } else { "≥95%" }.into()),
+    );
+    if let Some(name) = name {
+        copy.set("B3", Data::String(name.into()));
+    }
+    for cell in ["C6", "C7", "E6", "E7"] {
+        copy.set(cell, Data::Float(112.5 * funds));
+    }
+    write_variant(&[(&copy, Variation::default(), &[])], path);
+}
+
+#[test]
+fn this_years_targets_are_held_against_last_years_in_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (last, this) = (dir.path().join("2023"), dir.path().join("2024"));
+    std::fs::create_dir_all(&last).unwrap();
+    std::fs::create_dir_all(&this).unwrap();
+    sample_form(&last.join("联管大队.xlsx"), 2023, None, false, 1.0);
+    sample_form(
+        &last.join("巡查.xlsx"),
+        2023,
+        Some("巡查员工作经费"),
+        false,
+        1.0,
+    );
+    // 2024: one indicator made easier and the funds doubled; the other project as it was.
+    sample_form(&this.join("联管大队.xlsx"), 2024, None, true, 2.0);
+    sample_form(
+        &this.join("巡查.xlsx"),
+        2024,
+        Some("巡查员工作经费"),
+        false,
+        1.0,
+    );
+    let store = dir.path().join("s.sqlite");
+    convert(&[&last], &dir.path().join("o1"), &store).expect_code(0);
+    let out = dir.path().join("o2");
+    convert(&[&this], &out, &store).expect_code(0);
+    let review = std::fs::read_to_string(out.join("review.csv")).unwrap();
+    let rules = |project: &str| -> Vec<String> {
+        review
+            .lines()
+            .filter(|l| l.contains(project) && l.contains("2024"))
+            .filter_map(|l| l.rsplit(',').next().map(str::to_owned))
+            .filter(|r| r == "lowered_vs_last_year" || r == "funds_change")
+            .collect()
+    };
+    let first = rules("联管大队整治经费");
+    assert!(
+        first.contains(&"lowered_vs_last_year".to_owned())
+            && first.contains(&"funds_change".to_owned()),
+        "{review}"
+    );
+    assert!(
+        review.contains("“考核内点位整改率”的指标值由2023年的“≥95%”放宽为“≥90%”"),
+        "{review}"
+    );
+    assert!(review.contains("（+100%）"), "{review}");
+    assert_eq!(rules("巡查员工作经费"), Vec::<String>::new(), "{review}");
+    // The record carries last year's form beside this year's.
+    let projects = lines(&out.join("projects.jsonl"));
+    let held = projects
+        .iter()
+        .find(|p| p["project_name"] == "联管大队整治经费")
+        .unwrap();
+    assert_eq!(held["last_year"]["year"], 2023);
+    assert_eq!(held["last_year"]["stored_batch"], 1);
+    // 年度对比: one row per indicator of each project held against last year's.
+    let sheets = crate::harness::workbook_sheets(&out.join("summary.xlsx"));
+    let sheet = &sheets["年度对比"];
+    assert_eq!(sheet[0][5], "资金变化");
+    let eased: Vec<&Vec<String>> = sheet.iter().filter(|r| r[11] == "较上年放宽").collect();
+    assert_eq!(eased.len(), 1, "{sheet:?}");
+    assert_eq!(eased[0][9], "≥95%");
+    assert_eq!(eased[0][10], "≥90%");
+    assert_eq!(eased[0][5], "1", "a live change, its value cached: +100%");
+    // Without a store, the same batch has no 年度对比 and no year-over-year finding.
+    let plain = dir.path().join("o3");
+    jixiao([
+        OsStr::new("convert"),
+        this.as_os_str(),
+        OsStr::new("-o"),
+        plain.as_os_str(),
+    ])
+    .expect_code(0);
+    assert!(!crate::harness::workbook_sheets(&plain.join("summary.xlsx")).contains_key("年度对比"));
+    // jixiao review --store reads the store and finds the same; jixiao forms --next-year takes
+    // the store's 2024 forms.
+    let reviewed = jixiao([
+        OsStr::new("review"),
+        this.as_os_str(),
+        OsStr::new("--store"),
+        store.as_os_str(),
+        OsStr::new("--format"),
+        OsStr::new("csv"),
+    ]);
+    assert!(
+        reviewed.stdout.contains("lowered_vs_last_year"),
+        "{}",
+        reviewed.describe()
+    );
+    convert(&[&this], &dir.path().join("o4"), &store).expect_code(0);
+    let forms = dir.path().join("forms");
+    let run = jixiao([
+        OsStr::new("forms"),
+        OsStr::new("--next-year"),
+        OsStr::new("--store"),
+        store.as_os_str(),
+        OsStr::new("-o"),
+        forms.as_os_str(),
+    ])
+    .expect_code(0);
+    assert!(run.stderr.contains("写出 2 张表"), "{}", run.describe());
+    let read = jixiao([OsStr::new("inspect"), forms.as_os_str()]).expect_code(0);
+    assert!(
+        read.stdout.contains("2025"),
+        "next year's forms: {}",
+        read.stdout
+    );
+}

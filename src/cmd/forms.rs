@@ -50,6 +50,14 @@ pub struct Args {
     /// When another run is writing into the same output folder, wait for it.
     #[arg(long)]
     pub wait: bool,
+    /// Take the target forms from this store instead of inputs: the current ones of
+    /// --from-year (default: the latest year the store has).
+    #[arg(long, value_name = "FILE", conflicts_with = "blank")]
+    pub store: Option<PathBuf>,
+    /// With --store: the budget year whose target forms are written (with --next-year, as the
+    /// year after).
+    #[arg(long, value_name = "YEAR", requires = "store")]
+    pub from_year: Option<i32>,
     #[command(flatten)]
     pub limits: super::LimitArgs,
 }
@@ -71,10 +79,30 @@ pub fn run(args: Args) -> Result<i32, String> {
         }
         return write_blanks(&args, chosen, out);
     }
-    if args.inputs.is_empty() {
-        return Err("请给出 projects.jsonl、工作簿或文件夹（或用 --blank 写出空白表）".into());
-    }
-    let (projects, departments, skipped) = load(&args)?;
+    let (projects, departments, skipped) = match &args.store {
+        Some(_) if !args.inputs.is_empty() => {
+            return Err("--store 与输入文件二选一：从存储库取表时不需要输入文件".into());
+        }
+        Some(path) => {
+            let store = jixiao::store::Store::open_existing(path).map_err(|e| e.to_string())?;
+            let projects = store
+                .current_targets(args.from_year)
+                .map_err(|e| e.to_string())?;
+            if projects.is_empty() {
+                return Err(format!(
+                    "存储库 {} 中没有{}的绩效目标表",
+                    path.display(),
+                    args.from_year
+                        .map_or_else(String::new, |y| format!(" {y} 年度"))
+                ));
+            }
+            (projects, Vec::new(), 0)
+        }
+        None if args.inputs.is_empty() => {
+            return Err("请给出 projects.jsonl、工作簿或文件夹（或用 --blank 写出空白表，或用 --store 从存储库取表）".into());
+        }
+        None => load(&args)?,
+    };
     let options = FormsOptions {
         layout: chosen,
         per_project: args.per_project,

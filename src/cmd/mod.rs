@@ -64,6 +64,7 @@ impl InputArgs {
             normalizer,
             reviewer,
             limits: self.limits.limits(),
+            store: None,
         })
     }
 }

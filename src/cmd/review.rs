@@ -37,13 +37,21 @@ pub struct Args {
     /// Worker threads (default: all cores); the output is the same for any N.
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// Hold each target form against last year's in this store (the year-over-year rules
+    /// lowered_vs_last_year and funds_change); the store is only read.
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
 }
 
 /// Runs the command: 0 when no form is sent back (退回修改), 1 otherwise, 2 for usage errors.
 pub fn run(args: Args) -> Result<i32, String> {
-    let pipeline = args.input.pipeline(super::Stages::Review {
+    let mut pipeline = args.input.pipeline(super::Stages::Review {
         rules: args.rules.as_deref(),
     })?;
+    if let Some(path) = &args.store {
+        let reader = jixiao::store::Reader::open(path).map_err(|e| e.to_string())?;
+        pipeline.store = Some(std::sync::Arc::new(reader));
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))

@@ -23,6 +23,7 @@ pub mod funds;
 pub mod identity;
 pub mod indicator;
 pub mod kind;
+pub mod last_year;
 pub mod monitoring;
 pub mod project;
 pub mod review;
@@ -37,6 +38,7 @@ pub use indicator::{
     Block, Comparator, Direction, Indicator, Measure, MeasureKind, NormalizedIndicator,
 };
 pub use kind::{FormKind, Record};
+pub use last_year::{IndicatorChange, LastYear, YearChange};
 pub use monitoring::{LIKELIHOODS, Monitoring, TimeProgress};
 pub use project::Project;
 pub use review::{Finding, FindingLevel, Review};

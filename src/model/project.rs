@@ -9,8 +9,8 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Comparison, Contact, Date, Evaluation, FormKind, Funds, Indicator, Monitoring, Review, Source,
-    TargetLink, Warning,
+    Comparison, Contact, Date, Evaluation, FormKind, Funds, Indicator, LastYear, Monitoring,
+    Review, Source, TargetLink, Warning,
 };
 
 /// One project's form (a target form, a monitoring form or a self-evaluation), read from one
@@ -64,6 +64,10 @@ pub struct Project {
     /// What a monitoring form says of the year so far; absent on other kinds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub monitoring: Option<Monitoring>,
+    /// A target form held against the same project's target of the year before (from the
+    /// store); absent without a store or without such a form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_year: Option<LastYear>,
     /// The review of a target form against the finance rules (绩效目标审核), once reviewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<Review>,

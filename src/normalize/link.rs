@@ -146,7 +146,7 @@ fn comparison(
 
 /// Pairs of (approved index, claimed index): first by all three level names, then what is left
 /// by the 三级指标 wording alone.
-fn match_indicators(approved: &[&Indicator], claimed: &[&Indicator]) -> Vec<(usize, usize)> {
+pub fn match_indicators(approved: &[&Indicator], claimed: &[&Indicator]) -> Vec<(usize, usize)> {
     let full = |i: &Indicator| {
         let n = i.normalized.as_ref();
         (

@@ -250,6 +250,7 @@ pub fn extract_form<'g>(
         indicators,
         evaluation,
         monitoring,
+        last_year: None,
         review: None,
         extras: form.extras,
         cells: form.cells,

@@ -254,6 +254,64 @@ pub fn run(rule: &Rule, project: &Project, dictionary: &Dictionary) -> Vec<Findi
         }
         // Tasks are a department's: checked by `run_tasks`.
         Check::TaskAmounts => {}
+        Check::LoweredVsLastYear => {
+            let Some(last) = &project.last_year else {
+                return found;
+            };
+            let year = last.year.map(|y| y.to_string()).unwrap_or_default();
+            for change in last
+                .indicators
+                .iter()
+                .filter(|c| c.change == crate::model::IndicatorChange::Eased)
+            {
+                find(
+                    &[
+                        ("indicator", change.level3.clone()),
+                        ("last", change.last.clone().unwrap_or_default()),
+                        ("this", change.this.clone().unwrap_or_default()),
+                        ("last_year", year.clone()),
+                    ],
+                    Some(change.cell.clone()).filter(|c| !c.is_empty()),
+                );
+            }
+        }
+        Check::FundsChange { threshold } => {
+            let Some(last) = &project.last_year else {
+                return found;
+            };
+            let this = project.funds.annual_total.or(project.funds.total);
+            let (Some(before), Some(now)) = (last.annual_total, this) else {
+                return found;
+            };
+            if before <= Decimal::ZERO {
+                return found;
+            }
+            let change = (now - before) / before * Decimal::ONE_HUNDRED;
+            if change.abs() > *threshold {
+                let cell = project
+                    .cells
+                    .get("funds.annual_total")
+                    .or_else(|| project.cells.get("funds.total"))
+                    .cloned();
+                let sign = if change > Decimal::ZERO { "+" } else { "" };
+                find(
+                    &[
+                        ("last", before.normalize().to_string()),
+                        ("this", now.normalize().to_string()),
+                        (
+                            "change",
+                            format!("{sign}{}%", change.round_dp(1).normalize()),
+                        ),
+                        ("threshold", threshold.normalize().to_string()),
+                        (
+                            "last_year",
+                            last.year.map(|y| y.to_string()).unwrap_or_default(),
+                        ),
+                    ],
+                    cell,
+                );
+            }
+        }
     }
     found
 }

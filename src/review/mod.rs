@@ -6,6 +6,7 @@
 
 mod checks;
 pub mod rules;
+pub mod year_over_year;
 
 use std::path::Path;
 

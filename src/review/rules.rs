@@ -64,6 +64,13 @@ pub enum Check {
     Warning(Vec<String>),
     /// A department's task with no amount.
     TaskAmounts,
+    /// An indicator's target made easier than last year's (from the store).
+    LoweredVsLastYear,
+    /// This year's 年度资金申请总额 changed from last year's by more than `threshold` %.
+    FundsChange {
+        /// The threshold, in %.
+        threshold: Decimal,
+    },
 }
 
 /// A compiled rule.
@@ -325,11 +332,15 @@ fn compile(def: &RuleDef) -> std::result::Result<Rule, String> {
         "goal_quantities" => Check::GoalQuantities,
         "warning" => Check::Warning(list("codes", &def.codes)?),
         "task_amounts" => Check::TaskAmounts,
+        "lowered_vs_last_year" => Check::LoweredVsLastYear,
+        "funds_change" => Check::FundsChange {
+            threshold: number("threshold", &def.threshold)?,
+        },
         other => {
             return Err(format!(
                 "未知的 check“{other}”（可用：required_levels required_any quantitative_under \
                  vague_words deadline upper_bound percent_over satisfaction_below blank_goal \
-                 goal_quantities warning task_amounts）"
+                 goal_quantities warning task_amounts lowered_vs_last_year funds_change）"
             ));
         }
     };

@@ -160,6 +160,32 @@ impl std::fmt::Debug for Reader {
 }
 
 impl Reader {
+    /// Opens an existing store only to read it (for `jixiao review --store`): one that does not
+    /// exist, or that another jixiao version wrote, is refused.
+    pub fn open(path: &Path) -> Result<Reader> {
+        if !path.is_file() {
+            return Err(store_error(path, "存储文件不存在"));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, &e))?;
+        conn.busy_timeout(BUSY_WAIT)
+            .map_err(|e| sql_error(path, &e))?;
+        let version = schema::version(&conn).map_err(|e| sql_error(path, &e))?;
+        if version != schema::VERSION {
+            return Err(store_error(
+                path,
+                format!(
+                    "存储文件的结构版本是 {version}，本版本是 {}；请用本版本的 jixiao convert --store 打开一次以升级，或升级 jixiao",
+                    schema::VERSION
+                ),
+            ));
+        }
+        Ok(Reader {
+            conn: std::sync::Mutex::new(conn),
+            path: path.to_owned(),
+        })
+    }
+
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T> {
         let conn = match self.conn.lock() {
             Ok(conn) => conn,

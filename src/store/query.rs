@@ -181,6 +181,35 @@ pub struct BatchRow {
 }
 
 impl Store {
+    /// The current target forms of a budget year (else of the latest year the store has), in
+    /// the order they were stored.
+    pub fn current_targets(&self, year: Option<i32>) -> Result<Vec<Project>> {
+        let sql = |e: rusqlite::Error| sql_error(&self.path, &e);
+        let year: Option<i32> = match year {
+            Some(year) => Some(year),
+            None => self
+                .conn
+                .query_row(
+                    "SELECT MAX(year) FROM records WHERE kind = 'target' AND superseded_by IS NULL",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(sql)?,
+        };
+        let records: Vec<String> = self
+            .conn
+            .prepare(
+                "SELECT record FROM records WHERE kind = 'target' AND superseded_by IS NULL \
+                 AND year IS ?1 ORDER BY id",
+            )
+            .and_then(|mut s| s.query_map([year], |r| r.get(0))?.collect())
+            .map_err(sql)?;
+        Ok(records
+            .iter()
+            .filter_map(|json| serde_json::from_str(json).ok())
+            .collect())
+    }
+
     /// A project's (by 项目编码, else 项目名称 containing the words) or a department's (主管部门
     /// containing the words) records across years and batches, oldest first.
     pub fn history(&self, query: &str) -> Result<Vec<HistoryRow>> {

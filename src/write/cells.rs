@@ -28,4 +28,14 @@ pub enum XCell {
         /// The value Excel would compute.
         cached: Decimal,
     },
+    /// A change as a live formula, shown as a percentage: this row's `to` column over its `from`
+    /// column, less one (empty when `from` is 0), with its value cached.
+    RowChange {
+        /// The column of the earlier amount.
+        from: u16,
+        /// The column of the later amount.
+        to: u16,
+        /// The value Excel would compute (none when there is no earlier amount).
+        cached: Option<Decimal>,
+    },
 }

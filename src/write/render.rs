@@ -47,12 +47,14 @@ pub enum Sheet {
     Reconciliation,
     /// 监控明细 (only when the batch holds monitoring forms).
     MonitoringDetails,
+    /// 年度对比 (only when target forms were held against last year's, from a store).
+    YearOverYear,
 }
 
 impl Sheet {
     /// Every list sheet, in workbook order (the order of the variants, so `sheet as usize` indexes
     /// this list).
-    pub const ALL: [Sheet; 9] = [
+    pub const ALL: [Sheet; 10] = [
         Sheet::Details,
         Sheet::Indicators,
         Sheet::Issues,
@@ -62,6 +64,7 @@ impl Sheet {
         Sheet::DepartmentDetails,
         Sheet::Reconciliation,
         Sheet::MonitoringDetails,
+        Sheet::YearOverYear,
     ];
 
     /// The sheet's name.
@@ -76,6 +79,7 @@ impl Sheet {
             Sheet::DepartmentDetails => "部门整体",
             Sheet::Reconciliation => "部门对账",
             Sheet::MonitoringDetails => "监控明细",
+            Sheet::YearOverYear => "年度对比",
         }
     }
 
@@ -91,6 +95,7 @@ impl Sheet {
             Sheet::DepartmentDetails => &DEPARTMENT_SHEET_HEADERS,
             Sheet::Reconciliation => &RECONCILIATION_HEADERS,
             Sheet::MonitoringDetails => &MONITORING_DETAIL_HEADERS,
+            Sheet::YearOverYear => &YEAR_OVER_YEAR_HEADERS,
         };
         fixed.iter().map(|h| (*h).to_owned()).collect()
     }
@@ -112,7 +117,10 @@ impl Sheet {
 
     /// True for the sheets every batch has (the others are made with their first row).
     pub fn always(self) -> bool {
-        !self.of_evaluations() && !self.of_departments() && !self.of_monitoring()
+        !self.of_evaluations()
+            && !self.of_departments()
+            && !self.of_monitoring()
+            && self != Sheet::YearOverYear
     }
 
     /// The sheet listing one row per form of a kind written at the end, if it has one.
@@ -158,6 +166,7 @@ impl XRow {
                     XCell::Date(d) => (XCell::Date(d), 11),
                     XCell::Percent(p) => (XCell::Percent(p), 9),
                     cell @ XCell::RowDifference { .. } => (cell, 12),
+                    cell @ XCell::RowChange { .. } => (cell, 9),
                 };
                 widths.push(width.min(usize::from(u16::MAX)) as u16);
                 cell
@@ -228,6 +237,25 @@ pub const INDICATOR_HEADERS: [&str; 11] = [
     "数值",
     "单位",
     "方向",
+];
+
+/// The columns of 年度对比: one row per indicator of a target form held against last year's.
+pub const YEAR_OVER_YEAR_HEADERS: [&str; 15] = [
+    "主管部门",
+    "项目名称",
+    "项目编码",
+    "上年年度资金申请总额（万元）",
+    "本年年度资金申请总额（万元）",
+    "资金变化",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "上年指标值",
+    "本年指标值",
+    "对比结果",
+    "来源文件",
+    "单元格",
+    "上年来源",
 ];
 
 /// The columns of 问题清单.
@@ -580,6 +608,46 @@ impl Renderer {
         for cells in review_rows(project) {
             out.rows
                 .push(XRow::new(Sheet::Review, cells, &mut out.truncated));
+        }
+        if let Some(last) = &project.last_year {
+            let before = last.annual_total;
+            let now = project.funds.annual_total.or(project.funds.total);
+            let change = match (before, now) {
+                (Some(b), Some(n)) if !b.is_zero() => Some(n / b - Decimal::ONE),
+                _ => None,
+            };
+            let origin = format!(
+                "{} {}（{}年，存储库第 {} 批）",
+                last.source.file,
+                last.source.sheet,
+                last.year.map(|y| y.to_string()).unwrap_or_default(),
+                last.stored_batch
+            );
+            for row in &last.indicators {
+                let cells = vec![
+                    text(&department),
+                    text(&project.project_name),
+                    text(project.project_code.as_deref().unwrap_or("")),
+                    XCell::Money(before),
+                    XCell::Money(now),
+                    XCell::RowChange {
+                        from: 3,
+                        to: 4,
+                        cached: change,
+                    },
+                    text(&row.level1),
+                    text(&row.level2),
+                    text(&row.level3),
+                    text(row.last.as_deref().unwrap_or("")),
+                    text(row.this.as_deref().unwrap_or("")),
+                    text(row.change.label()),
+                    text(&project.source.file),
+                    text(&row.cell),
+                    text(&origin),
+                ];
+                out.rows
+                    .push(XRow::new(Sheet::YearOverYear, cells, &mut out.truncated));
+            }
         }
         for indicator in project.indicators.iter().filter(|i| !i.is_placeholder()) {
             let n = indicator.normalized.as_ref();

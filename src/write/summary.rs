@@ -199,8 +199,11 @@ impl SummaryWorkbook {
         if row.sheet.of_monitoring() && self.monitoring_summary.is_none() {
             self.start_monitoring_sheets()?;
         }
-        // A department sheet is made with its first row (部门整体, then 部门对账 at the end).
-        if row.sheet.of_departments() && self.list(row.sheet).sheets.is_empty() {
+        // A department sheet is made with its first row (部门整体, then 部门对账 at the end), and
+        // so is 年度对比.
+        if (row.sheet.of_departments() || row.sheet == Sheet::YearOverYear)
+            && self.list(row.sheet).sheets.is_empty()
+        {
             self.start_sheet(row.sheet)?;
         }
         if self.list(row.sheet).rows >= MAX_ROWS {
@@ -874,6 +877,19 @@ fn write_cells(
                     col,
                     Formula::new(formula).set_result(cached),
                     &formats.money,
+                )?;
+            }
+            XCell::RowChange { from, to, cached } => {
+                let (from, to) = (column_letter(from), column_letter(to));
+                let r = row + 1;
+                let formula = format!("=IF(N({from}{r})=0,\"\",{to}{r}/{from}{r}-1)");
+                let cached =
+                    cached.map_or(String::new(), |c| c.round_dp(6).normalize().to_string());
+                sheet.write_formula_with_format(
+                    row,
+                    col,
+                    Formula::new(formula).set_result(cached),
+                    &formats.percent,
                 )?;
             }
             _ => {}
