@@ -5,7 +5,9 @@
 #   3. waits for each batch's table, checks the totals shown against projects.csv of a `jixiao
 #      convert` run on the same files, and that the two batches did not mix;
 #   4. downloads summary.xlsx (and projects.csv, and the zip of everything) by clicking the page's
-#      links, and compares them byte for byte with the CLI's outputs.
+#      links, and compares them byte for byte with the CLI's outputs;
+#   5. stops the server, starts a new one on the same store and checks that the page lists both
+#      batches, with the records of each as `jixiao history` has them.
 # With --screenshot FILE it also saves the page after the batches (for the README).
 # Installs Chromium and chromedriver (Debian packages) itself if they are missing.
 set -euo pipefail
@@ -28,6 +30,7 @@ server=""
 driver=""
 cleanup() {
   [ -n "$server" ] && kill -INT "$server" 2> /dev/null && wait "$server" 2> /dev/null || true
+  [ -s "$work/server2.pid" ] && kill -INT "$(cat "$work/server2.pid")" 2> /dev/null || true
   [ -n "$driver" ] && kill "$driver" 2> /dev/null || true
   rm -rf "$work"
 }
@@ -41,7 +44,8 @@ cp tests/fixtures/field-corpus/* "$work/corpus/"
   --csv-encoding gb18030 --csv-unit wan -- *)
 (cd samples && LC_ALL=C && "$root/target/release/jixiao" convert -q -o "$work/cli-samples" -- *.xlsx)
 
-TMPDIR="$work/tmp" ./target/release/jixiao serve --no-open > "$work/serve.out" 2> "$work/serve.err" &
+TMPDIR="$work/tmp" ./target/release/jixiao serve --no-open --store "$work/store.sqlite" \
+  > "$work/serve.out" 2> "$work/serve.err" &
 server=$!
 for _ in $(seq 100); do [ -s "$work/serve.out" ] && break; sleep 0.1; done
 url=$(head -n 1 "$work/serve.out")
@@ -55,11 +59,11 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-python3 - "http://127.0.0.1:$port" "$url" "$work" "$root/samples" "$shot" <<'PY'
-import base64, csv, io, json, os, sys, time, urllib.error, urllib.request, zipfile
+python3 - "http://127.0.0.1:$port" "$url" "$work" "$root/samples" "$shot" "$server" "$root/target/release/jixiao" <<'PY'
+import base64, csv, io, json, os, signal, subprocess, sys, time, urllib.error, urllib.request, zipfile
 from decimal import Decimal
 
-driver, url, work, samples, shot = sys.argv[1:]
+driver, url, work, samples, shot, server_pid, jixiao = sys.argv[1:]
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 downloads = os.path.join(work, "downloads")
 
@@ -234,6 +238,44 @@ try:
         with open(shot, "wb") as f:
             f.write(png)
         print(f"screenshot: {shot}")
+    # 5. A restart on the same store: both batches listed, each with its records.
+    def history_rows(timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            rows = run("return Array.from(document.querySelectorAll('#history tr[data-stored-batch]'))"
+                       ".map(r => r.getAttribute('data-stored-batch'));")
+            if rows:
+                return rows
+            time.sleep(0.2)
+        return []
+    check(history_rows() == ["2", "1"], "before the restart the page lists both stored batches, newest first")
+    os.kill(int(server_pid), signal.SIGINT)
+    env = dict(os.environ, TMPDIR=os.path.join(work, "tmp"))
+    second = subprocess.Popen([jixiao, "serve", "--no-open", "--store", os.path.join(work, "store.sqlite")],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    with open(os.path.join(work, "server2.pid"), "w") as f:
+        f.write(str(second.pid))
+    call("POST", f"{s}/url", {"url": second.stdout.readline().strip()})
+    check(run("return document.querySelectorAll('section.batch').length;") == 0, "a new server: no batch of this run")
+    rows = history_rows()
+    check(rows == ["2", "1"], f"after the restart the page lists both stored batches: {rows}")
+    history = json.loads(subprocess.run([jixiao, "history", "--json", "--store", os.path.join(work, "store.sqlite"), ""],
+                                        capture_output=True, text=True).stdout or "[]")
+    for batch, table in [("2", samples_table), ("1", corpus_table)]:
+        run("document.querySelector(`button[data-stored='${arguments[0]}']`).click();", batch)
+        deadline = time.time() + 30
+        shown_records = None
+        while time.time() < deadline and shown_records is None:
+            shown_records = run("""const row = document.querySelector(`tr[data-stored-batch='${arguments[0]}']`).nextElementSibling;
+                                   const t = row.querySelector('table.stored-records');
+                                   return t ? Array.from(t.querySelectorAll(':scope > tbody > tr')).map(r => r.children[2].textContent) : null;""", batch)
+            time.sleep(0.2)
+        expected = sorted(r["project_name"] for r in history if str(r["batch"]) == batch)
+        check(shown_records is not None and sorted(shown_records) == expected,
+              f"stored batch {batch}: the page shows the records jixiao history has ({len(expected)}): {shown_records}")
+    second.send_signal(signal.SIGINT)
+    second.wait(timeout=20)
+
 finally:
     call("DELETE", s)
 

@@ -20,6 +20,8 @@ struct Server {
     child: Child,
     port: u16,
     token: String,
+    /// The user data folder the default store goes in, unless the test gave one.
+    _data: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -30,7 +32,14 @@ impl Server {
 
     /// Starts the server with extra arguments and environment variables.
     fn start_with(temp: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_jixiao"))
+        // The default store lands in a data folder of the test's own, never the user's.
+        let data =
+            (!env.iter().any(|(k, _)| *k == "XDG_DATA_HOME")).then(|| tempfile::tempdir().unwrap());
+        let mut command = Command::new(env!("CARGO_BIN_EXE_jixiao"));
+        if let Some(data) = &data {
+            command.env("XDG_DATA_HOME", data.path());
+        }
+        let mut child = command
             .arg("serve")
             .envs(env.iter().copied())
             .arg("--no-open")
@@ -55,6 +64,7 @@ impl Server {
             port: port.parse().unwrap(),
             token: token.to_owned(),
             child,
+            _data: data,
         }
     }
 
@@ -652,4 +662,70 @@ fn a_crash_in_one_batch_never_stops_the_server() {
         200,
         "the server goes on"
     );
+}
+
+#[test]
+fn the_page_lists_the_stores_batches_after_a_restart() {
+    let temp = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let data_home = data.path().to_str().unwrap().to_owned();
+    let env = [("XDG_DATA_HOME", data_home.as_str())];
+    let store = data.path().join("jixiao").join("store.sqlite");
+    let samples = folder_files(&repo("samples"), "samples");
+    {
+        let server = Server::start_with(temp.path(), &[], &env);
+        let before = server.call("GET", "stored", b"").json();
+        assert_eq!(
+            before["batches"],
+            serde_json::json!([]),
+            "a new store: no batch"
+        );
+        assert_eq!(before["store"], store.display().to_string());
+        let (_, status) = server.convert(&samples, "{}");
+        assert_eq!(status["results"]["stored_batch"], 1, "{status}");
+    }
+    assert!(
+        store.is_file(),
+        "the default store is in the user's data folder"
+    );
+    // A new server on the same store: the batch is listed, its files and records readable.
+    let server = Server::start_with(temp.path(), &[], &env);
+    let listed = server.call("GET", "stored", b"").json();
+    let batches = listed["batches"].as_array().unwrap();
+    assert_eq!(batches.len(), 1, "{listed}");
+    assert_eq!(batches[0]["id"], 1);
+    assert_eq!(batches[0]["files"], samples.len() as u64);
+    let detail = server.call("GET", "stored/1", b"");
+    assert_eq!(detail.status, 200, "{}", detail.text());
+    let detail = detail.json();
+    let files = detail["files"].as_array().unwrap();
+    assert_eq!(files.len(), samples.len());
+    assert!(
+        files
+            .iter()
+            .all(|f| f["name"].as_str().unwrap().starts_with("samples/"))
+    );
+    let records = detail["records"].as_array().unwrap();
+    assert_eq!(records.len(), 9, "the samples' nine projects");
+    assert!(
+        records.iter().all(|r| r["kind_label"] == "绩效目标表"),
+        "{detail}"
+    );
+    // A second batch of the same files adds nothing and is listed first.
+    let (_, status) = server.convert(&samples, "{}");
+    assert_eq!(status["results"]["stored_batch"], 2);
+    let listed = server.call("GET", "stored", b"").json();
+    let batches = listed["batches"].as_array().unwrap();
+    assert_eq!(batches[0]["id"], 2);
+    assert_eq!(batches[0]["unchanged_files"], samples.len() as u64);
+    assert_eq!(batches[0]["added"], 0);
+    assert_eq!(server.call("GET", "stored/3", b"").status, 404);
+    assert_eq!(server.call("GET", "stored/x", b"").status, 404);
+    drop(server);
+    // Without a store nothing is kept or listed.
+    let server = Server::start_with(temp.path(), &["--no-store"], &env);
+    let listed = server.call("GET", "stored", b"").json();
+    assert_eq!(listed["store"], Value::Null);
+    let (_, status) = server.convert(&samples, "{}");
+    assert_eq!(status["results"]["stored_batch"], Value::Null);
 }

@@ -18,7 +18,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, ErrorKind, Result};
 pub use import::{BatchCounts, FileEntry, StoredBatch, content_hash};
-pub use query::{HistoryRow, StoreInfo, StoredTarget};
+pub use query::{BatchRow, FileRow, HistoryRow, StoreInfo, StoredTarget};
 
 /// How long a writer waits for another one without `--wait`.
 const BUSY_WAIT: Duration = Duration::from_secs(5);

@@ -213,43 +213,7 @@ impl Store {
     /// A project's (by 项目编码, else 项目名称 containing the words) or a department's (主管部门
     /// containing the words) records across years and batches, oldest first.
     pub fn history(&self, query: &str) -> Result<Vec<HistoryRow>> {
-        let query = query.trim();
-        let like = format!("%{}%", query.replace(['%', '_'], ""));
-        let sql = "SELECT r.id, r.year, r.kind, r.project_name, r.department, r.project_code, r.total, \
-             r.annual_total, r.adjusted, r.executed, r.total_score, r.conclusion, r.batch_id, \
-             b.started, f.name, r.sheet, r.superseded_by \
-             FROM records r JOIN files f ON f.id = r.file_id JOIN batches b ON b.id = r.batch_id \
-             WHERE r.project_code = ?1 OR r.project_name LIKE ?2 OR r.department LIKE ?2 \
-             ORDER BY r.year, r.project_name, r.id";
-        let rows = self
-            .conn
-            .prepare(sql)
-            .and_then(|mut s| {
-                s.query_map(params![query, like], |row| {
-                    Ok(HistoryRow {
-                        id: row.get(0)?,
-                        year: row.get(1)?,
-                        kind: row.get(2)?,
-                        project_name: row.get(3)?,
-                        department: row.get(4)?,
-                        project_code: row.get(5)?,
-                        total: row.get(6)?,
-                        annual_total: row.get(7)?,
-                        adjusted: row.get(8)?,
-                        executed: row.get(9)?,
-                        total_score: row.get(10)?,
-                        conclusion: row.get(11)?,
-                        batch: row.get(12)?,
-                        imported: row.get(13)?,
-                        file: row.get(14)?,
-                        sheet: row.get(15)?,
-                        superseded_by: row.get(16)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .map_err(|e| sql_error(&self.path, &e))?;
-        Ok(rows)
+        history(&self.conn, query).map_err(|e| sql_error(&self.path, &e))
     }
 
     /// What the store holds.
@@ -290,33 +254,7 @@ impl Store {
 
     /// The batches, newest first (at most `limit`).
     pub fn batches(&self, limit: usize) -> Result<Vec<BatchRow>> {
-        let rows = self
-            .conn
-            .prepare(
-                "SELECT id, started, files, converted, rejected, skipped, unchanged_files, records, \
-                 added, superseded, paragraph FROM batches WHERE finished IS NOT NULL \
-                 ORDER BY id DESC LIMIT ?1",
-            )
-            .and_then(|mut s| {
-                s.query_map([limit as i64], |r| {
-                    Ok(BatchRow {
-                        id: r.get(0)?,
-                        started: r.get(1)?,
-                        files: r.get(2)?,
-                        converted: r.get(3)?,
-                        rejected: r.get(4)?,
-                        skipped: r.get(5)?,
-                        unchanged_files: r.get(6)?,
-                        records: r.get(7)?,
-                        added: r.get(8)?,
-                        superseded: r.get(9)?,
-                        paragraph: r.get(10)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()
-            })
-            .map_err(|e| sql_error(&self.path, &e))?;
-        Ok(rows)
+        batches(&self.conn, limit).map_err(|e| sql_error(&self.path, &e))
     }
 
     /// Checks the store: SQLite's own integrity and foreign keys, then jixiao's invariants (every
@@ -381,4 +319,125 @@ impl Store {
         }
         Ok(problems)
     }
+}
+
+impl Reader {
+    /// The batches, newest first (at most `limit`).
+    pub fn batches(&self, limit: usize) -> Result<Vec<BatchRow>> {
+        self.with(|conn| batches(conn, limit))
+    }
+
+    /// The records a batch added, in the order it stored them.
+    pub fn batch_records(&self, batch: i64) -> Result<Vec<HistoryRow>> {
+        self.with(|conn| records_where(conn, "r.batch_id = ?1 ORDER BY r.id", params![batch]))
+    }
+
+    /// The files a batch met, in the order it stored them.
+    pub fn batch_files(&self, batch: i64) -> Result<Vec<FileRow>> {
+        self.with(|conn| {
+            conn.prepare(
+                "SELECT name, size, status, message, forms FROM files WHERE batch_id = ?1 ORDER BY id",
+            )?
+            .query_map([batch], |r| {
+                Ok(FileRow {
+                    name: r.get(0)?,
+                    size: r.get(1)?,
+                    status: r.get(2)?,
+                    message: r.get(3)?,
+                    forms: r.get(4)?,
+                })
+            })?
+            .collect()
+        })
+    }
+}
+
+/// A file a batch met, as the store keeps it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRow {
+    /// Its name, as shown in the batch's outputs.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: Option<i64>,
+    /// converted, rejected or skipped.
+    pub status: String,
+    /// Why it was rejected or skipped.
+    pub message: String,
+    /// Forms read from it.
+    pub forms: i64,
+}
+
+/// Records matching `condition` (an SQL condition on `r`, the records, followed by its order).
+fn records_where(
+    conn: &Connection,
+    condition: &str,
+    values: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<HistoryRow>> {
+    let sql = format!(
+        "SELECT r.id, r.year, r.kind, r.project_name, r.department, r.project_code, r.total, \
+         r.annual_total, r.adjusted, r.executed, r.total_score, r.conclusion, r.batch_id, \
+         b.started, f.name, r.sheet, r.superseded_by \
+         FROM records r JOIN files f ON f.id = r.file_id JOIN batches b ON b.id = r.batch_id \
+         WHERE {condition}"
+    );
+    conn.prepare(&sql)?
+        .query_map(values, |row| {
+            Ok(HistoryRow {
+                id: row.get(0)?,
+                year: row.get(1)?,
+                kind: row.get(2)?,
+                project_name: row.get(3)?,
+                department: row.get(4)?,
+                project_code: row.get(5)?,
+                total: row.get(6)?,
+                annual_total: row.get(7)?,
+                adjusted: row.get(8)?,
+                executed: row.get(9)?,
+                total_score: row.get(10)?,
+                conclusion: row.get(11)?,
+                batch: row.get(12)?,
+                imported: row.get(13)?,
+                file: row.get(14)?,
+                sheet: row.get(15)?,
+                superseded_by: row.get(16)?,
+            })
+        })?
+        .collect()
+}
+
+/// A project's or a department's records (see [`Store::history`]).
+fn history(conn: &Connection, query: &str) -> rusqlite::Result<Vec<HistoryRow>> {
+    let query = query.trim();
+    let like = format!("%{}%", query.replace(['%', '_'], ""));
+    records_where(
+        conn,
+        "r.project_code = ?1 OR r.project_name LIKE ?2 OR r.department LIKE ?2 \
+         ORDER BY r.year, r.project_name, r.id",
+        params![query, like],
+    )
+}
+
+/// The finished batches, newest first.
+fn batches(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<BatchRow>> {
+    conn.prepare(
+        "SELECT id, started, files, converted, rejected, skipped, unchanged_files, records, \
+         added, superseded, paragraph FROM batches WHERE finished IS NOT NULL \
+         ORDER BY id DESC LIMIT ?1",
+    )?
+    .query_map([limit as i64], |r| {
+        Ok(BatchRow {
+            id: r.get(0)?,
+            started: r.get(1)?,
+            files: r.get(2)?,
+            converted: r.get(3)?,
+            rejected: r.get(4)?,
+            skipped: r.get(5)?,
+            unchanged_files: r.get(6)?,
+            records: r.get(7)?,
+            added: r.get(8)?,
+            superseded: r.get(9)?,
+            paragraph: r.get(10)?,
+        })
+    })?
+    .collect()
 }

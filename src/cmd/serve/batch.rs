@@ -82,6 +82,8 @@ pub struct Results {
     pub outputs: Vec<String>,
     /// The folder the outputs are kept in (with --out).
     pub saved_in: Option<String>,
+    /// The batch's number in the store, when it was kept there.
+    pub stored_batch: Option<i64>,
 }
 
 /// One batch: its folder, options, state and results.
@@ -188,7 +190,11 @@ impl Batch {
 
     /// Runs the conversion of a batch on a thread of its own; a panic or an error fails the batch,
     /// never the server.
-    pub fn start(batch: Arc<Mutex<Batch>>, pipeline: Pipeline) -> Result<(), String> {
+    pub fn start(
+        batch: Arc<Mutex<Batch>>,
+        pipeline: Pipeline,
+        store: Option<PathBuf>,
+    ) -> Result<(), String> {
         let job = {
             let mut b = batch.lock().unwrap_or_else(|e| e.into_inner());
             if b.state != State::Receiving {
@@ -209,7 +215,7 @@ impl Batch {
                 force: false,
                 wait: true,
                 shown_root: Some(b.files.clone()),
-                store: None,
+                store,
                 pipeline,
             }
         };
@@ -346,6 +352,7 @@ fn results(job: &ConvertJob, report: &ConvertReport, kept: bool) -> Result<Resul
         problem_count,
         outputs,
         saved_in: kept.then(|| job.out.display().to_string()),
+        stored_batch: report.stored.map(|s| s.id),
     })
 }
 

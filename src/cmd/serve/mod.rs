@@ -9,6 +9,7 @@
 
 mod batch;
 mod guard;
+mod stored;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
@@ -43,6 +44,13 @@ pub struct Args {
     /// A folder of extra templates, dictionary and review rules files.
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// The store every batch is kept in (default: store.sqlite in the user's data folder, the
+    /// one `jixiao history` and `jixiao store` use).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_store")]
+    pub store: Option<PathBuf>,
+    /// Keep no store: batches are forgotten when the server stops.
+    #[arg(long)]
+    pub no_store: bool,
     #[command(flatten)]
     pub limits: super::LimitArgs,
 }
@@ -58,6 +66,8 @@ struct App {
     outputs: PathBuf,
     /// Whether outputs are kept after the server stops (--out).
     kept: bool,
+    /// The store batches are kept in (none with --no-store).
+    store: Option<PathBuf>,
     batches: Mutex<HashMap<String, Arc<Mutex<Batch>>>>,
     serial: Mutex<u64>,
 }
@@ -70,6 +80,11 @@ pub fn run(args: Args) -> Result<i32, String> {
         limits: args.limits.clone(),
     };
     let pipeline = input.pipeline(super::Stages::Review { rules: None })?;
+    let store = if args.no_store {
+        None
+    } else {
+        Some(super::store_path(args.store.clone())?)
+    };
     let server = Server::http(("127.0.0.1", args.port))
         .map_err(|e| format!("无法在 127.0.0.1:{} 上监听：{e}", args.port))?;
     let port = server
@@ -94,6 +109,9 @@ pub fn run(args: Args) -> Result<i32, String> {
     // The first line of standard output: where the page is (scripts and tests read it).
     println!("{url}");
     eprintln!("jixiao serve：在浏览器中打开 {url}（只在本机可访问；按 Ctrl-C 停止）");
+    if let Some(store) = &store {
+        eprintln!("jixiao serve：每一批都存入 {}", store.display());
+    }
     let cleanup = temp.clone();
     ctrlc::set_handler(move || {
         let _ = std::fs::remove_dir_all(&cleanup);
@@ -111,6 +129,7 @@ pub fn run(args: Args) -> Result<i32, String> {
         temp,
         outputs,
         kept: args.out.is_some(),
+        store,
         batches: Mutex::new(HashMap::new()),
         serial: Mutex::new(0),
     });
@@ -240,6 +259,8 @@ fn route(app: &App, request: &mut Request, path: &str, url: &str) -> Reply {
         (Method::Get, ["batches", id]) => status(app, id),
         (Method::Get, ["batches", id, "outputs", name]) => download(app, id, name),
         (Method::Get, ["batches", id, "all.zip"]) => zip(app, id),
+        (Method::Get, ["stored"]) => stored_batches(app),
+        (Method::Get, ["stored", id]) => stored_batch(app, id),
         _ => text(404, "没有这个地址"),
     }
 }
@@ -418,7 +439,7 @@ fn start(app: &App, id: &str) -> Reply {
     let Some(batch) = find(app, id) else {
         return json_error(404, "没有这一批");
     };
-    match Batch::start(batch, app.pipeline.clone()) {
+    match Batch::start(batch, app.pipeline.clone(), app.store.clone()) {
         Ok(()) => json(202, &serde_json::json!({ "started": true })),
         Err(reason) => json_error(409, &reason),
     }
@@ -455,6 +476,29 @@ fn zip(app: &App, id: &str) -> Reply {
     match made {
         Ok(path) => file(&path, "jixiao-结果.zip"),
         Err(reason) => json_error(409, &reason),
+    }
+}
+
+/// The batches of the store, newest first.
+fn stored_batches(app: &App) -> Reply {
+    let Some(store) = &app.store else {
+        return json(200, &serde_json::json!({ "store": null, "batches": [] }));
+    };
+    match stored::batches(store) {
+        Ok(value) => json(200, &value),
+        Err(reason) => json_error(500, &reason),
+    }
+}
+
+/// One batch of the store: its files and the records it added.
+fn stored_batch(app: &App, id: &str) -> Reply {
+    let (Some(store), Ok(id)) = (&app.store, id.parse::<i64>()) else {
+        return json_error(404, "存储库中没有这一批");
+    };
+    match stored::batch(store, id) {
+        Ok(Some(value)) => json(200, &value),
+        Ok(None) => json_error(404, "存储库中没有这一批"),
+        Err(reason) => json_error(500, &reason),
     }
 }
 
