@@ -19,7 +19,7 @@ use crate::sheet_copy::{SheetCopy, Variation, write_variant};
 
 const MONITORING: &str = "field-corpus-3/monitoring";
 
-fn convert(inputs: &[&Path], out: &Path, store: &Path) -> crate::harness::Run {
+pub fn convert(inputs: &[&Path], out: &Path, store: &Path) -> crate::harness::Run {
     let mut args: Vec<&OsStr> = vec![OsStr::new("convert")];
     args.extend(inputs.iter().map(|p| p.as_os_str()));
     args.extend([
@@ -77,13 +77,13 @@ fn count(store: &Path, sql: &str) -> i64 {
 
 /// The three folders of a year: targets in the autumn, monitoring and self-evaluations later,
 /// and a corrected target.
-struct Year {
-    targets: PathBuf,
-    later: PathBuf,
-    corrected: PathBuf,
+pub struct Year {
+    pub targets: PathBuf,
+    pub later: PathBuf,
+    pub corrected: PathBuf,
 }
 
-fn year(dir: &Path) -> Year {
+pub fn year(dir: &Path) -> Year {
     let targets = dir.join("targets");
     let later = dir.join("later");
     let corrected = dir.join("corrected");

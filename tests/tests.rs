@@ -19,6 +19,10 @@ mod monitoring;
 // The store: linking across batches, supersession, history, idempotence, crashes.
 mod store;
 
+// jixiao store push into a real PostgreSQL server (JIXIAO_TEST_POSTGRES; scripts/check-postgres.sh
+// starts one).
+mod postgres;
+
 // The budget system's flat exports (field-corpus-3/flat) and variants of them.
 mod flat;
 

@@ -1,4 +1,5 @@
-//! `jixiao store info|check`: what a store holds, and whether it is sound.
+//! `jixiao store info|check|push`: what a store holds, whether it is sound, and a copy of it in
+//! a PostgreSQL database.
 
 use std::path::PathBuf;
 
@@ -21,12 +22,23 @@ pub enum Action {
     Info,
     /// Checks the store's integrity; exit 1 when anything is wrong.
     Check,
+    /// Copies the store into PostgreSQL tables of the same schema (created when missing; rows
+    /// upserted, so pushing twice changes nothing).
+    Push {
+        /// postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (the password may also come from
+        /// PGPASSWORD).
+        #[arg(value_name = "URL")]
+        url: String,
+        /// The PostgreSQL schema the tables go in.
+        #[arg(long, value_name = "NAME", default_value = jixiao::store::DEFAULT_SCHEMA)]
+        schema: String,
+    },
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<i32, String> {
     let path = super::store_path(args.store)?;
-    let store = Store::open_existing(&path).map_err(|e| e.to_string())?;
+    let mut store = Store::open_existing(&path).map_err(|e| e.to_string())?;
     match args.action {
         Action::Info => {
             let info = store.info().map_err(|e| e.to_string())?;
@@ -56,6 +68,21 @@ pub fn run(args: Args) -> Result<i32, String> {
                 }
                 Ok(1)
             }
+        }
+        Action::Push { url, schema } => {
+            let report = store.push(&url, &schema).map_err(|e| e.to_string())?;
+            println!(
+                "已把 {} 推送到 PostgreSQL 模式 {}：",
+                path.display(),
+                report.schema
+            );
+            for t in &report.tables {
+                println!(
+                    "  {}：存储库 {} 行，新增 {}，更新 {}",
+                    t.table, t.rows, t.inserted, t.updated
+                );
+            }
+            Ok(0)
         }
     }
 }

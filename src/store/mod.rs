@@ -8,6 +8,7 @@
 //! batch read the last committed state (write-ahead log), so they never see a half-written batch.
 
 mod import;
+mod push;
 pub mod query;
 pub mod schema;
 
@@ -18,6 +19,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, ErrorKind, Result};
 pub use import::{BatchCounts, FileEntry, StoredBatch, content_hash};
+pub use push::{DEFAULT_SCHEMA, PushReport, TablePush};
 pub use query::{BatchRow, FileRow, HistoryRow, StoreInfo, StoredTarget};
 
 /// How long a writer waits for another one without `--wait`.
