@@ -17,7 +17,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::model::{FormKind, FundKind, Project, Record};
 use crate::normalize::link::link;
 use crate::normalize::reconcile::{ProjectSums, Reconciliation};
-use crate::store::{BatchCounts, FileEntry, Reader, Store, StoredBatch, content_hash};
+use crate::store::{
+    BatchCounts, BatchWriter, FileEntry, Reader, RecordRows, Store, StoredBatch, content_hash,
+};
 use crate::write::csv_out::{CsvEncoding, CsvUnit, INDICATOR_HEADER, project_header, rows_bytes};
 use crate::write::evaluations::EvaluationTotals;
 use crate::write::manifest::MANIFEST_HEADER;
@@ -237,11 +239,8 @@ struct RunState {
     set_aside: BTreeMap<FormKind, u64>,
     /// What each department's project target forms add up to, for the reconciliation.
     project_sums: ProjectSums,
-    /// The store the batch is written into, when there is one.
-    store: Option<Store>,
-    /// Of each file with records set aside: its id in the store (`None` when the store already
-    /// had the file), so those records are stored when they are written at the end.
-    stored_files: HashMap<String, Option<i64>>,
+    /// The store the batch is written into (on a thread of its own), when there is one.
+    store: Option<BatchWriter>,
 }
 
 /// Where each target form was first found: project id hash → the file, to recognise duplicates
@@ -322,8 +321,7 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         spills: BTreeMap::new(),
         set_aside: BTreeMap::new(),
         project_sums: ProjectSums::default(),
-        store: store.take(),
-        stored_files: HashMap::new(),
+        store: store.take().map(BatchWriter::start),
     };
     let renderer = job.write.then_some(Renderer {
         encoding: job.csv_encoding,
@@ -333,13 +331,18 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
     let work = |input: &InputFile| {
         let outcome = pipeline.process(input);
         let rendered = renderer.map(|r| r.render(&outcome));
-        // The content's hash, for the store (the file is in the system's cache by now).
-        let hash = if hashing {
-            content_hash(&input.path, limit)
-        } else {
-            None
-        };
-        (outcome, rendered, hash)
+        // For the store: the content's hash (the file is in the system's cache by now) and the
+        // rows of its target forms, made here in parallel.
+        let stored = hashing.then(|| {
+            let rows: Vec<_> = outcome
+                .records
+                .iter()
+                .filter(|r| r.kind().is_project_target())
+                .map(RecordRows::of)
+                .collect();
+            (content_hash(&input.path, limit), rows)
+        });
+        (outcome, rendered, stored)
     };
     // The output folder is never read as input, even when it lies inside an input folder.
     let own = out.as_ref().map(OutputDir::own_paths).unwrap_or_default();
@@ -347,11 +350,13 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         .excluding(job.write.then_some(job.out.as_path()))
         .ignoring(own)
         .shown_relative_to(job.shown_root.clone());
-    batch::for_each_ordered(inputs, job.jobs, work, |(outcome, rendered, hash)| {
+    batch::for_each_ordered(inputs, job.jobs, work, |(outcome, rendered, stored)| {
         let rendered = rendered
             .transpose()
             .map_err(|e| output_error(&job.out, e))?;
-        state.store_file(&outcome, hash)?;
+        if let Some((hash, rows)) = stored {
+            state.store_file(&outcome, hash, rows)?;
+        }
         state.take(&outcome, rendered, out.as_mut())?;
         on_file(&outcome);
         if state.report.files == 3 {
@@ -392,7 +397,6 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         };
         let mut stored = StoredRecords {
             store: state.store.as_mut(),
-            files: &state.stored_files,
         };
         pass.run(
             spill,
@@ -424,7 +428,8 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         finish_writers(writers, &state.totals, &set_aside_totals, &mut out)?;
         // The store first: a run killed between the two leaves the store with the batch and the
         // old outputs in place, never outputs of a batch the store does not have.
-        if let Some(mut store) = state.store {
+        if let Some(writer) = state.store {
+            let mut store = writer.finish()?;
             let counts = BatchCounts {
                 files: report.files,
                 converted: report.converted,
@@ -457,8 +462,7 @@ struct SetAsidePass<'a> {
 
 /// Where the records written at the end go in the store.
 struct StoredRecords<'a> {
-    store: Option<&'a mut Store>,
-    files: &'a HashMap<String, Option<i64>>,
+    store: Option<&'a mut BatchWriter>,
 }
 
 impl StoredRecords<'_> {
@@ -466,13 +470,9 @@ impl StoredRecords<'_> {
         let Some(store) = self.store.as_deref_mut() else {
             return Ok(());
         };
-        match self.files.get(&record.source().file).copied().flatten() {
-            Some(file_id) => store.add_record(file_id, record),
-            None => {
-                store.count_known_record();
-                Ok(())
-            }
-        }
+        let rows = RecordRows::of(record)
+            .map_err(|e| Error::in_file(record.source().file.clone(), ErrorKind::Store(e)))?;
+        store.record(&record.source().file, rows)
     }
 }
 
@@ -809,9 +809,14 @@ impl RunState {
         Ok(())
     }
 
-    /// Keeps a file of the batch in the store (when there is one), and its target forms; the
-    /// records of other kinds are stored when they are written at the end.
-    fn store_file(&mut self, outcome: &FileOutcome, hash: Option<(String, u64)>) -> Result<()> {
+    /// Keeps a file of the batch in the store (when there is one), with the rows of its target
+    /// forms; the records of other kinds are stored when they are written at the end.
+    fn store_file(
+        &mut self,
+        outcome: &FileOutcome,
+        hash: Option<(String, u64)>,
+        rows: Vec<std::result::Result<RecordRows, String>>,
+    ) -> Result<()> {
         let Some(store) = &mut self.store else {
             return Ok(());
         };
@@ -827,18 +832,15 @@ impl RunState {
             message: outcome.message.clone(),
             forms: outcome.records.len() as u64,
         };
-        let file_id = store.add_file(&entry)?;
-        for record in &outcome.records {
-            if !record.kind().is_project_target() {
-                self.stored_files.insert(outcome.file.clone(), file_id);
-                continue;
-            }
-            match file_id {
-                Some(id) => store.add_record(id, record)?,
-                None => store.count_known_record(),
-            }
-        }
-        Ok(())
+        let later = outcome
+            .records
+            .iter()
+            .any(|r| !r.kind().is_project_target());
+        let rows = rows
+            .into_iter()
+            .collect::<std::result::Result<Vec<_>, String>>()
+            .map_err(|e| Error::in_file(outcome.file.clone(), ErrorKind::Store(e)))?;
+        store.file(entry, rows, later)
     }
 
     /// Sets a record aside in the working file of its channel.

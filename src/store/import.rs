@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Store, sql_error, store_error};
 use crate::error::Result;
-use crate::model::{DepartmentForm, Indicator, Project, Record, Warning};
+use crate::model::{DepartmentForm, Indicator, Project, Record};
 use crate::text::fold_width;
 use crate::write::rows::project_id;
 
@@ -198,15 +198,18 @@ impl Store {
     /// Adds a record of a file added in this batch; a current record under the same key is
     /// superseded by it.
     pub fn add_record(&mut self, file_id: i64, record: &Record) -> Result<()> {
+        let rows = RecordRows::of(record).map_err(|e| store_error(&self.path, e))?;
+        self.add_rows(file_id, &rows)
+    }
+
+    /// Adds a record already turned into its rows (on a worker thread, see [`RecordRows::of`]).
+    pub fn add_rows(&mut self, file_id: i64, rows: &RecordRows) -> Result<()> {
         let path = self.path.clone();
         let sql = |e: rusqlite::Error| sql_error(&path, &e);
         let Some(batch) = &mut self.batch else {
             return Err(store_error(&path, "未开始批次就写入"));
         };
-        let key = record_key(record);
-        let json = serde_json::to_string(record)
-            .map_err(|e| store_error(&path, format!("记录无法写入（{e}）")))?;
-        let row = RecordRow::of(record);
+        let row = &rows.row;
         self.conn
             .prepare_cached(
                 "INSERT INTO records (batch_id, file_id, kind, key, year, project_id, project_code, \
@@ -219,8 +222,8 @@ impl Store {
                 s.execute(params![
                     batch.id,
                     file_id,
-                    record.kind().as_str(),
-                    key,
+                    rows.kind,
+                    rows.key,
                     row.year,
                     row.project_id,
                     row.project_code,
@@ -228,9 +231,9 @@ impl Store {
                     row.department,
                     row.department_code,
                     row.implementing_unit,
-                    record.template(),
-                    record.source().sheet,
-                    record.source().cell,
+                    rows.template,
+                    rows.sheet,
+                    rows.cell,
                     row.total,
                     row.annual_total,
                     row.fiscal,
@@ -240,7 +243,7 @@ impl Store {
                     row.total_score,
                     row.grade,
                     row.conclusion,
-                    json
+                    rows.json
                 ])
             })
             .map_err(sql)?;
@@ -251,48 +254,64 @@ impl Store {
                 "UPDATE records SET superseded_by = ?1 \
                  WHERE key = ?2 AND superseded_by IS NULL AND id <> ?1",
             )
-            .and_then(|mut s| s.execute(params![id, key]))
+            .and_then(|mut s| s.execute(params![id, rows.key]))
             .map_err(sql)?;
         batch.records += 1;
         batch.added += 1;
         batch.superseded += superseded as u64;
-        let (indicators, warnings) = match record {
-            Record::Project(p) => (&p.indicators, &p.warnings),
-            Record::Department(d) => (&d.indicators, &d.warnings),
-        };
-        self.add_indicators(id, indicators).map_err(sql)?;
-        self.add_warnings(id, warnings).map_err(sql)?;
-        let findings = match record {
-            Record::Project(p) => p.review.as_ref(),
-            Record::Department(d) => d.review.as_ref(),
-        };
-        if let Some(review) = findings {
-            let mut insert = self
-                .conn
-                .prepare_cached(
-                    "INSERT INTO findings (record_id, position, rule, level, message, cell) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(sql)?;
-            for (position, f) in review.findings.iter().enumerate() {
-                let level = serde_json::to_value(f.level)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                insert
-                    .execute(params![
-                        id,
-                        position as i64,
-                        f.rule,
-                        level,
-                        f.message,
-                        f.cell
-                    ])
-                    .map_err(sql)?;
-            }
+        self.insert_children(id, rows).map_err(sql)
+    }
+
+    /// A record's indicators, warnings, findings and tasks.
+    fn insert_children(&self, id: i64, rows: &RecordRows) -> rusqlite::Result<()> {
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO indicators (record_id, position, block, level1, level2, level3, \
+             level3_canonical, value, unit, comparator, number, actual, expected, likelihood, \
+             deviation, weight, score, cell) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
+             ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+        )?;
+        for (position, i) in rows.indicators.iter().enumerate() {
+            insert.execute(params![
+                id,
+                position as i64,
+                i.block,
+                i.level1,
+                i.level2,
+                i.level3,
+                i.level3_canonical,
+                i.value,
+                i.unit,
+                i.comparator,
+                i.number,
+                i.actual,
+                i.expected,
+                i.likelihood,
+                i.deviation,
+                i.weight,
+                i.score,
+                i.cell,
+            ])?;
         }
-        if let Record::Department(d) = record {
-            self.add_tasks(id, d).map_err(sql)?;
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO warnings (record_id, position, code, message, cell) \
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (position, (code, message, cell)) in rows.warnings.iter().enumerate() {
+            insert.execute(params![id, position as i64, code, message, cell])?;
+        }
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO findings (record_id, position, rule, level, message, cell) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (position, f) in rows.findings.iter().enumerate() {
+            insert.execute(params![id, position as i64, f.0, f.1, f.2, f.3])?;
+        }
+        let mut insert = self.conn.prepare_cached(
+            "INSERT INTO tasks (record_id, position, name, content, total, fiscal, other) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (position, t) in rows.tasks.iter().enumerate() {
+            insert.execute(params![id, position as i64, t.0, t.1, t.2, t.3, t.4])?;
         }
         Ok(())
     }
@@ -302,82 +321,6 @@ impl Store {
         if let Some(batch) = &mut self.batch {
             batch.records += 1;
         }
-    }
-
-    fn add_indicators(&self, id: i64, indicators: &[Indicator]) -> rusqlite::Result<()> {
-        let mut insert = self.conn.prepare_cached(
-            "INSERT INTO indicators (record_id, position, block, level1, level2, level3, \
-             level3_canonical, value, unit, comparator, number, actual, expected, likelihood, \
-             deviation, weight, score, cell) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
-             ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-        )?;
-        for (position, i) in indicators.iter().enumerate() {
-            let n = i.normalized.as_ref();
-            let measure = n.map(|n| &n.measure);
-            let block = serde_json::to_value(i.block)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
-            insert.execute(params![
-                id,
-                position as i64,
-                block,
-                i.level1,
-                i.level2,
-                i.level3,
-                n.map(|n| n.level3.clone()),
-                i.value,
-                i.unit
-                    .clone()
-                    .or_else(|| measure.and_then(|m| m.unit.clone())),
-                measure.and_then(|m| m.comparator).map(|c| c.symbol()),
-                measure.and_then(|m| m.number).map(|d| d.to_string()),
-                i.actual,
-                i.expected,
-                i.likelihood,
-                i.deviation,
-                amount(i.weight),
-                amount(i.score),
-                i.value_cell,
-            ])?;
-        }
-        Ok(())
-    }
-
-    fn add_warnings(&self, id: i64, warnings: &[Warning]) -> rusqlite::Result<()> {
-        let mut insert = self.conn.prepare_cached(
-            "INSERT INTO warnings (record_id, position, code, message, cell) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for (position, w) in warnings.iter().enumerate() {
-            insert.execute(params![
-                id,
-                position as i64,
-                w.code.as_str(),
-                w.message,
-                w.cell
-            ])?;
-        }
-        Ok(())
-    }
-
-    fn add_tasks(&self, id: i64, form: &DepartmentForm) -> rusqlite::Result<()> {
-        let mut insert = self.conn.prepare_cached(
-            "INSERT INTO tasks (record_id, position, name, content, total, fiscal, other) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for (position, t) in form.tasks.iter().enumerate() {
-            insert.execute(params![
-                id,
-                position as i64,
-                t.name,
-                t.content,
-                amount(t.total),
-                amount(t.fiscal),
-                amount(t.other)
-            ])?;
-        }
-        Ok(())
     }
 
     /// Finishes the batch: its counts, then the one commit.
@@ -426,7 +369,160 @@ impl Store {
     }
 }
 
+/// A record as the store's rows: made from the record alone (on a worker thread, in parallel),
+/// inserted later in the batch's order.
+#[derive(Debug, Clone)]
+pub struct RecordRows {
+    kind: &'static str,
+    key: String,
+    template: String,
+    sheet: String,
+    cell: String,
+    json: String,
+    row: RecordRow,
+    indicators: Vec<IndicatorRow>,
+    /// (code, message, cell)
+    warnings: Vec<(&'static str, String, Option<String>)>,
+    /// (rule, level, message, cell)
+    findings: Vec<(String, String, String, Option<String>)>,
+    tasks: Vec<TaskRow>,
+}
+
+/// A task's columns: name, content, total, fiscal, other.
+type TaskRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The columns of an indicator's row.
+#[derive(Debug, Clone)]
+struct IndicatorRow {
+    block: String,
+    level1: String,
+    level2: String,
+    level3: String,
+    level3_canonical: Option<String>,
+    value: String,
+    unit: Option<String>,
+    comparator: Option<&'static str>,
+    number: Option<String>,
+    actual: Option<String>,
+    expected: Option<String>,
+    likelihood: Option<String>,
+    deviation: Option<String>,
+    weight: Option<String>,
+    score: Option<String>,
+    cell: String,
+}
+
+/// A value's serde name (`"performance"` for a block …).
+fn serde_name(value: impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+impl RecordRows {
+    /// The rows of a record; an error only when it cannot be written as JSON.
+    pub fn of(record: &Record) -> std::result::Result<RecordRows, String> {
+        let json = serde_json::to_string(record).map_err(|e| format!("记录无法写入（{e}）"))?;
+        let (indicators, warnings, review) = match record {
+            Record::Project(p) => (&p.indicators, &p.warnings, p.review.as_ref()),
+            Record::Department(d) => (&d.indicators, &d.warnings, d.review.as_ref()),
+        };
+        let tasks = match record {
+            Record::Department(d) => tasks(d),
+            Record::Project(_) => Vec::new(),
+        };
+        Ok(RecordRows {
+            kind: record.kind().as_str(),
+            key: record_key(record),
+            template: record.template().to_owned(),
+            sheet: record.source().sheet.clone(),
+            cell: record.source().cell.clone(),
+            json,
+            row: RecordRow::of(record),
+            indicators: indicators.iter().map(indicator_row).collect(),
+            warnings: warnings
+                .iter()
+                .map(|w| (w.code.as_str(), w.message.clone(), w.cell.clone()))
+                .collect(),
+            findings: review
+                .map(|r| {
+                    r.findings
+                        .iter()
+                        .map(|f| {
+                            (
+                                f.rule.clone(),
+                                serde_name(f.level),
+                                f.message.clone(),
+                                f.cell.clone(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            tasks,
+        })
+    }
+}
+
+fn indicator_row(i: &Indicator) -> IndicatorRow {
+    let n = i.normalized.as_ref();
+    let measure = n.map(|n| &n.measure);
+    IndicatorRow {
+        block: serde_name(i.block),
+        level1: i.level1.clone(),
+        level2: i.level2.clone(),
+        level3: i.level3.clone(),
+        level3_canonical: n.map(|n| n.level3.clone()),
+        value: i.value.clone(),
+        unit: i
+            .unit
+            .clone()
+            .or_else(|| measure.and_then(|m| m.unit.clone())),
+        comparator: measure.and_then(|m| m.comparator).map(|c| c.symbol()),
+        number: measure.and_then(|m| m.number).map(|d| d.to_string()),
+        actual: i.actual.clone(),
+        expected: i.expected.clone(),
+        likelihood: i.likelihood.clone(),
+        deviation: i.deviation.clone(),
+        weight: amount(i.weight),
+        score: amount(i.score),
+        cell: i.value_cell.clone(),
+    }
+}
+
+#[allow(clippy::type_complexity)]
+fn tasks(
+    form: &DepartmentForm,
+) -> Vec<(
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+)> {
+    form.tasks
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                t.content.clone(),
+                amount(t.total),
+                amount(t.fiscal),
+                amount(t.other),
+            )
+        })
+        .collect()
+}
+
 /// The columns of a record's row.
+#[derive(Debug, Clone)]
 struct RecordRow {
     year: Option<i32>,
     project_id: Option<String>,

@@ -11,6 +11,7 @@ mod import;
 mod push;
 pub mod query;
 pub mod schema;
+mod writer;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,9 +19,10 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, ErrorKind, Result};
-pub use import::{BatchCounts, FileEntry, StoredBatch, content_hash};
+pub use import::{BatchCounts, FileEntry, RecordRows, StoredBatch, content_hash};
 pub use push::{DEFAULT_SCHEMA, PushReport, TablePush};
 pub use query::{BatchRow, FileRow, HistoryRow, StoreInfo, StoredTarget};
+pub use writer::BatchWriter;
 
 /// How long a writer waits for another one without `--wait`.
 const BUSY_WAIT: Duration = Duration::from_secs(5);
@@ -69,6 +71,17 @@ fn sql_error(path: &Path, error: &rusqlite::Error) -> Error {
     store_error(path, message)
 }
 
+/// One query plan per statement, whatever its bound values: without it SQLite recompiles a
+/// lookup each time a value changes (a tenth of a batch's time in the store went to that).
+fn stable_plans(conn: &Connection, path: &Path) -> Result<()> {
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )
+    .map(|_| ())
+    .map_err(|e| sql_error(path, &e))
+}
+
 impl Store {
     /// Opens a store for writing, creating it when missing and migrating an older one; refuses
     /// one a newer jixiao wrote. With `wait`, a batch waits for another writer to finish.
@@ -96,6 +109,7 @@ impl Store {
 
     fn prepare(conn: Connection, path: &Path, wait: Duration) -> Result<Store> {
         conn.busy_timeout(wait).map_err(|e| sql_error(path, &e))?;
+        stable_plans(&conn, path)?;
         // The write-ahead log lets lookups read the last committed state while a batch writes.
         let pragmas = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                        PRAGMA foreign_keys = ON;";
@@ -131,6 +145,7 @@ impl Store {
             .map_err(|e| sql_error(&self.path, &e))?;
         conn.busy_timeout(BUSY_WAIT)
             .map_err(|e| sql_error(&self.path, &e))?;
+        stable_plans(&conn, &self.path)?;
         Ok(Reader {
             conn: std::sync::Mutex::new(conn),
             path: self.path.clone(),
@@ -172,6 +187,7 @@ impl Reader {
         let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, &e))?;
         conn.busy_timeout(BUSY_WAIT)
             .map_err(|e| sql_error(path, &e))?;
+        stable_plans(&conn, path)?;
         let version = schema::version(&conn).map_err(|e| sql_error(path, &e))?;
         if version != schema::VERSION {
             return Err(store_error(
