@@ -41,7 +41,7 @@ enum Command {
     /// A project's (by 项目编码 or name) or a department's records in the store, across years and
     /// batches.
     History(cmd::history::Args),
-    /// What the store holds (info) and whether it is sound (check).
+    /// What the store holds (info), whether it is sound (check), a copy of it in PostgreSQL (push).
     Store(cmd::store::Args),
 }
 
