@@ -59,6 +59,9 @@ pub struct ConvertJob {
     pub shown_root: Option<PathBuf>,
     /// Keep the batch in this store (and look for targets and last year's forms there).
     pub store: Option<PathBuf>,
+    /// Files refused before the run (an upload over a limit): each a rejected file of the batch,
+    /// first in the manifest, with its reason — (name as shown, reason).
+    pub refused: Vec<(String, String)>,
     /// What is done to each file.
     pub pipeline: Pipeline,
 }
@@ -350,6 +353,19 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         .excluding(job.write.then_some(job.out.as_path()))
         .ignoring(own)
         .shown_relative_to(job.shown_root.clone());
+    // Files refused before the run: rejected files of the batch, in the order given.
+    for (name, reason) in &job.refused {
+        let outcome = FileOutcome::refused(name, reason);
+        let rendered = renderer
+            .map(|r| r.render(&outcome))
+            .transpose()
+            .map_err(|e| output_error(&job.out, e))?;
+        if hashing {
+            state.store_file(&outcome, None, Vec::new())?;
+        }
+        state.take(&outcome, rendered, out.as_mut())?;
+        on_file(&outcome);
+    }
     batch::for_each_ordered(inputs, job.jobs, work, |(outcome, rendered, stored)| {
         let rendered = rendered
             .transpose()

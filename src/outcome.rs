@@ -97,6 +97,21 @@ pub struct FileOutcome {
     pub detail: Option<String>,
 }
 
+impl FileOutcome {
+    /// A file refused before it could be read (an upload over a limit), with the reason.
+    pub fn refused(file: &str, reason: &str) -> FileOutcome {
+        FileOutcome {
+            file: file.to_owned(),
+            status: FileStatus::Rejected,
+            format: None,
+            records: Vec::new(),
+            issues: Vec::new(),
+            message: capped(reason.to_owned()),
+            detail: None,
+        }
+    }
+}
+
 /// The longest manifest message, in characters; a longer one is cut with "…".
 pub const MAX_MESSAGE_CHARS: usize = 200;
 

@@ -75,6 +75,18 @@ impl Server {
         self.raw(method, &target, &[("Host", host.as_str())], body)
     }
 
+    /// Bytes sent as they are (no header added), and the reply.
+    fn send(&self, bytes: &[u8]) -> Reply {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let _ = stream.write_all(bytes);
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply);
+        Reply::parse(&reply)
+    }
+
     /// A request exactly as given: target, headers, body.
     fn raw(&self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
@@ -567,7 +579,9 @@ fn uploaded_names_never_land_outside_the_batch_and_limits_hold() {
         );
         std::thread::sleep(Duration::from_millis(100));
     };
-    assert_eq!(status["progress"]["files"], 3);
+    // The three kept and the nine refused at upload: every file sent is in the batch.
+    assert_eq!(status["progress"]["files"], 12);
+    assert!(status["progress"]["rejected"].as_u64().unwrap() >= 9);
     assert_eq!(status["refused"].as_array().unwrap().len(), 9, "{status}");
     // A started batch takes no more files.
     let late = server.call("PUT", &format!("batches/{id}/files?path=late.xlsx"), &body);
@@ -728,4 +742,242 @@ fn the_page_lists_the_stores_batches_after_a_restart() {
     assert_eq!(listed["store"], Value::Null);
     let (_, status) = server.convert(&samples, "{}");
     assert_eq!(status["results"]["stored_batch"], Value::Null);
+}
+
+/// The folder the server keeps its batches in.
+fn server_folder(temp: &Path) -> PathBuf {
+    std::fs::read_dir(temp)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("jixiao-serve-")
+        })
+        .expect("the server's temporary folder")
+}
+
+#[test]
+fn absurd_or_malformed_requests_and_panics_never_stop_the_server() {
+    let temp = tempfile::tempdir().unwrap();
+    let server = Server::start_with(temp.path(), &[], &[("JIXIAO_PANIC_AT", "serve:status")]);
+    let host = format!("Host: 127.0.0.1:{}", server.port);
+    // Once these killed tiny_http's handlers, one each ("capacity overflow"), the server after 16.
+    for _ in 0..20 {
+        let reply = server.send(
+            format!(
+                "PUT /nope/x HTTP/1.1\r\n{host}\r\nContent-Length: 18446744073709551615\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        assert_eq!(reply.status, 403);
+    }
+    let token = server.token.clone();
+    let huge = server.send(
+        format!("PUT /{token}/batches/x/files?path=a.xlsx HTTP/1.1\r\n{host}\r\nContent-Length: 18446744073709551615\r\n\r\n")
+            .as_bytes(),
+    );
+    assert_eq!(huge.status, 404, "{}", huge.text());
+    for (request, status) in [
+        (
+            format!("GET /{token}/ HTTP/1.1\r\n{host}\r\nContent-Length: abc\r\n\r\n"),
+            400,
+        ),
+        (
+            format!(
+                "GET /{token}/ HTTP/1.1\r\n{host}\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"
+            ),
+            400,
+        ),
+        (
+            format!("PUT /{token}/ HTTP/1.1\r\n{host}\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            501,
+        ),
+        (
+            format!("GET /{token}/ HTTP/1.1\r\n{}\r\n", "X: y\r\n".repeat(100)),
+            431,
+        ),
+        (
+            format!(
+                "GET /{token}/ HTTP/1.1\r\nX: {}\r\n\r\n",
+                "y".repeat(20_000)
+            ),
+            431,
+        ),
+        ("\u{0}\u{1}garbage\r\n\r\n".to_owned(), 400),
+    ] {
+        assert_eq!(
+            server.send(request.as_bytes()).status,
+            status,
+            "{request:.80}"
+        );
+    }
+    // A hundred requests that panic inside the handler: each answered 500.
+    for _ in 0..100 {
+        assert_eq!(server.call("GET", "batches/x", b"").status, 500);
+    }
+    // HEAD is served, without a body.
+    let head = server.call("HEAD", "", b"");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    // Still serving: the page and a whole conversion.
+    assert_eq!(server.call("GET", "", b"").status, 200);
+    let created = server.call("POST", "batches", b"{}");
+    assert_eq!(created.status, 201);
+}
+
+#[test]
+fn slow_clients_refused_or_not_never_delay_the_clerk() {
+    let temp = tempfile::tempdir().unwrap();
+    let server = Server::start(temp.path(), &[]);
+    let host = format!("Host: 127.0.0.1:{}", server.port);
+    let mut slow = Vec::new();
+    // 16 refused uploads declaring 100 MB and sending a byte now and then, and 16 clients that
+    // never finish their head.
+    for i in 0..32 {
+        let mut stream = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        let head = if i % 2 == 0 {
+            format!(
+                "PUT /wrong-token/batches/x/files?path=a HTTP/1.1\r\n{host}\r\nContent-Length: 104857600\r\n\r\nx"
+            )
+        } else {
+            "GET / HTTP/1.1\r\nHost: 127".to_owned()
+        };
+        stream.write_all(head.as_bytes()).unwrap();
+        slow.push(stream);
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let page = server.call("GET", "", b"");
+    assert_eq!(page.status, 200);
+    let created = server.call("POST", "batches", b"{}");
+    assert_eq!(created.status, 201);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "the page took {:?} behind 32 slow clients",
+        started.elapsed()
+    );
+    // Each refused upload was answered at once, its body never waited for.
+    for stream in slow.iter_mut().step_by(2) {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply);
+        assert!(
+            reply.starts_with(b"HTTP/1.1 403"),
+            "{:?}",
+            String::from_utf8_lossy(&reply)
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn uploads_are_private_and_old_batches_are_removed() {
+    use std::os::unix::fs::PermissionsExt;
+    let temp = tempfile::tempdir().unwrap();
+    let server = Server::start(temp.path(), &["--keep-batches", "3"]);
+    let samples = folder_files(&repo("samples"), "samples");
+    let created = server.call("POST", "batches", b"{}").json();
+    let first = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["number"], 1);
+    let (name, path) = &samples[0];
+    let target = format!("batches/{first}/files?path={}", encode(name));
+    assert_eq!(
+        server
+            .call("PUT", &target, &std::fs::read(path).unwrap())
+            .status,
+        201
+    );
+    let folder = server_folder(temp.path());
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&folder), 0o700, "the server's folder");
+    let uploaded = folder.join("batches").join(&first).join("files").join(name);
+    assert_eq!(mode(&uploaded), 0o600, "an uploaded workbook");
+    assert_eq!(mode(uploaded.parent().unwrap()), 0o700);
+    // Ten more batches: only the newest three are kept, the first one's files removed.
+    for _ in 0..10 {
+        assert_eq!(server.call("POST", "batches", b"{}").status, 201);
+    }
+    let kept = std::fs::read_dir(folder.join("batches")).unwrap().count();
+    assert_eq!(kept, 3, "batches kept");
+    assert!(!uploaded.exists());
+    assert_eq!(
+        server.call("GET", &format!("batches/{first}"), b"").status,
+        404
+    );
+}
+
+#[test]
+fn files_refused_at_upload_are_in_the_manifest_with_their_reason() {
+    let temp = tempfile::tempdir().unwrap();
+    let server = Server::start(temp.path(), &["--max-file-size", "10KB"]);
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("太大的表.xlsx");
+    std::fs::write(&big, vec![b'x'; 30_000]).unwrap();
+    let small = repo("samples").join("残保金抚恤金专项.xlsx");
+    let created = server.call("POST", "batches", b"{}").json();
+    let id = created["id"].as_str().unwrap().to_owned();
+    for (name, path, status) in [
+        ("报送/残保金抚恤金专项.xlsx", &small, 201),
+        ("报送/太大的表.xlsx", &big, 413),
+    ] {
+        let target = format!("batches/{id}/files?path={}", encode(name));
+        assert_eq!(
+            server
+                .call("PUT", &target, &std::fs::read(path).unwrap())
+                .status,
+            status
+        );
+    }
+    assert_eq!(
+        server
+            .call("POST", &format!("batches/{id}/start"), b"")
+            .status,
+        202
+    );
+    let status = loop {
+        let status = server.call("GET", &format!("batches/{id}"), b"").json();
+        if status["state"] != "running" {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status["state"], "done", "{status}");
+    assert_eq!(status["progress"]["files"], 2);
+    assert_eq!(status["progress"]["rejected"], 1);
+    let manifest = server.call("GET", &format!("batches/{id}/outputs/manifest.csv"), b"");
+    let text = manifest.text();
+    let row = text
+        .lines()
+        .find(|l| l.contains("报送/太大的表.xlsx"))
+        .unwrap_or_else(|| panic!("the refused file is in the manifest: {text}"));
+    assert!(row.contains("rejected") && row.contains("上限"), "{row}");
+    // A batch of refused files only: converted, its manifest says what and why.
+    let created = server.call("POST", "batches", b"{}").json();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let target = format!("batches/{id}/files?path={}", encode("太大的表.xlsx"));
+    assert_eq!(
+        server
+            .call("PUT", &target, &std::fs::read(&big).unwrap())
+            .status,
+        413
+    );
+    assert_eq!(
+        server
+            .call("POST", &format!("batches/{id}/start"), b"")
+            .status,
+        202
+    );
+    let status = loop {
+        let status = server.call("GET", &format!("batches/{id}"), b"").json();
+        if status["state"] != "running" {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(status["state"], "done", "{status}");
+    assert_eq!(status["progress"]["rejected"], 1);
 }

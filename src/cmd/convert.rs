@@ -104,6 +104,7 @@ impl Args {
             wait: self.wait,
             shown_root: None,
             store: self.store,
+            refused: Vec::new(),
             pipeline,
         })
     }

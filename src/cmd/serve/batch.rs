@@ -120,6 +120,11 @@ pub struct Batch {
     /// CSV encoding and unit, as the clerk chose.
     #[serde(skip)]
     pub csv: (CsvEncoding, CsvUnit),
+    /// Its number in this run (the page's 第 N 批, the folder's 批次N).
+    pub number: u64,
+    /// When it was made (old batches are removed).
+    #[serde(skip)]
+    pub created: std::time::Instant,
 }
 
 impl Batch {
@@ -130,7 +135,7 @@ impl Batch {
         batch: &Arc<Mutex<Batch>>,
         relative: &Path,
         body: &mut dyn Read,
-        declared: Option<usize>,
+        declared: u64,
         max_bytes: u64,
     ) -> Result<(), String> {
         let (files, received, received_bytes) = {
@@ -153,14 +158,14 @@ impl Batch {
             )
         };
         let max_bytes = max_bytes.min(room);
-        if let Some(n) = declared.filter(|&n| n as u64 > max_bytes) {
-            return Err(format!("文件大小 {}，{over}", human_bytes(n as u64)));
+        if declared > max_bytes {
+            return Err(format!("文件大小 {}，{over}", human_bytes(declared)));
         }
         let path = files.join(relative);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("无法保存：{e}"))?;
+            private_dir(parent).map_err(|e| format!("无法保存：{e}"))?;
         }
-        let mut file = std::fs::File::create(&path).map_err(|e| format!("无法保存：{e}"))?;
+        let mut file = private_file(&path).map_err(|e| format!("无法保存：{e}"))?;
         let mut buffer = vec![0u8; 64 * 1024];
         let mut written: u64 = 0;
         let copied: Result<(), String> = loop {
@@ -200,7 +205,7 @@ impl Batch {
             if b.state != State::Receiving {
                 return Err("这一批已经开始".into());
             }
-            if b.received == 0 {
+            if b.received == 0 && b.refused.is_empty() {
                 return Err("还没有上传文件".into());
             }
             b.state = State::Running;
@@ -216,6 +221,7 @@ impl Batch {
                 wait: true,
                 shown_root: Some(b.files.clone()),
                 store,
+                refused: b.refused.clone(),
                 pipeline,
             }
         };
@@ -288,6 +294,25 @@ impl Batch {
         std::fs::rename(&part, &path).map_err(|e| e.to_string())?;
         Ok(path)
     }
+}
+
+/// A folder only its owner can enter (0700 on Unix; on Windows the user's own temporary folder
+/// already is), with the folders above it that are missing.
+pub fn private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path)
+}
+
+/// A new file only its owner can read (0600 on Unix).
+fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 /// What the page shows of a finished conversion: read back from the outputs themselves, so the

@@ -9,6 +9,7 @@
 
 mod batch;
 mod guard;
+mod http;
 mod stored;
 
 use std::collections::HashMap;
@@ -19,15 +20,12 @@ use std::sync::{Arc, Mutex};
 
 use batch::{Batch, State};
 use guard::Guard;
+use http::{Method, Reply, Request};
 use jixiao::batch::Pipeline;
 use jixiao::write::csv_out::{CsvEncoding, CsvUnit};
-use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
 
 /// The page, with its script and style, built into the binary.
 const PAGE: &str = include_str!("page.html");
-
-/// Requests served at once.
-const HANDLERS: usize = 16;
 
 /// Arguments of `jixiao serve`.
 #[derive(Debug, clap::Args)]
@@ -51,6 +49,12 @@ pub struct Args {
     /// Keep no store: batches are forgotten when the server stops.
     #[arg(long)]
     pub no_store: bool,
+    /// Batches kept on the page (older ones, with their uploads and outputs, are removed).
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    pub keep_batches: usize,
+    /// Hours a batch is kept.
+    #[arg(long, value_name = "H", default_value_t = 24)]
+    pub keep_hours: u64,
     #[command(flatten)]
     pub limits: super::LimitArgs,
 }
@@ -68,6 +72,8 @@ struct App {
     kept: bool,
     /// The store batches are kept in (none with --no-store).
     store: Option<PathBuf>,
+    /// How many batches, and for how long, are kept.
+    keep: Keep,
     batches: Mutex<HashMap<String, Arc<Mutex<Batch>>>>,
     serial: Mutex<u64>,
 }
@@ -85,13 +91,12 @@ pub fn run(args: Args) -> Result<i32, String> {
     } else {
         Some(super::store_path(args.store.clone())?)
     };
-    let server = Server::http(("127.0.0.1", args.port))
+    let listener = std::net::TcpListener::bind(("127.0.0.1", args.port))
         .map_err(|e| format!("无法在 127.0.0.1:{} 上监听：{e}", args.port))?;
-    let port = server
-        .server_addr()
-        .to_ip()
+    let port = listener
+        .local_addr()
         .map(|a| a.port())
-        .ok_or("无法取得监听端口")?;
+        .map_err(|e| format!("无法取得监听端口：{e}"))?;
     let token = random_hex(16);
     remove_stale_temporaries();
     let temp = std::env::temp_dir().join(format!(
@@ -99,8 +104,7 @@ pub fn run(args: Args) -> Result<i32, String> {
         std::process::id(),
         random_hex(4)
     ));
-    std::fs::create_dir_all(&temp)
-        .map_err(|e| format!("无法建立临时目录 {}：{e}", temp.display()))?;
+    batch::private_dir(&temp).map_err(|e| format!("无法建立临时目录 {}：{e}", temp.display()))?;
     let outputs = match &args.out {
         Some(dir) => dir.clone(),
         None => temp.join("outputs"),
@@ -130,26 +134,15 @@ pub fn run(args: Args) -> Result<i32, String> {
         outputs,
         kept: args.out.is_some(),
         store,
+        keep: Keep {
+            batches: args.keep_batches.max(1),
+            age: std::time::Duration::from_secs(args.keep_hours.saturating_mul(3600)),
+        },
         batches: Mutex::new(HashMap::new()),
         serial: Mutex::new(0),
     });
-    // A fixed pool of handlers: a flood of requests waits its turn instead of taking threads
-    // without bound (conversions run on threads of their own).
-    let server = Arc::new(server);
-    let handlers: Vec<_> = (0..HANDLERS)
-        .map(|_| {
-            let server = Arc::clone(&server);
-            let app = Arc::clone(&app);
-            std::thread::spawn(move || {
-                while let Ok(request) = server.recv() {
-                    handle(&app, request);
-                }
-            })
-        })
-        .collect();
-    for handler in handlers {
-        let _ = handler.join();
-    }
+    // Each connection on a thread of its own (conversions run on threads of their own too).
+    http::serve(listener, move |request| handle(&app, request));
     Ok(0)
 }
 
@@ -211,25 +204,14 @@ fn random_hex(bytes: usize) -> String {
     text
 }
 
-fn header<'r>(request: &'r Request, name: &'static str) -> Option<&'r str> {
-    request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv(name))
-        .map(|h| h.value.as_str())
-}
-
-/// Serves one request; whatever happens in it, the server goes on.
-fn handle(app: &App, mut request: Request) {
+/// Answers one request; whatever happens in it, the server goes on.
+fn handle(app: &App, request: &mut Request) -> Reply {
     let guard = &app.guard;
-    let allowed = guard.host_ok(header(&request, "Host"))
-        && guard.same_site(
-            header(&request, "Origin"),
-            header(&request, "Sec-Fetch-Site"),
-        );
-    let url = request.url().to_owned();
+    let allowed = guard.host_ok(request.header("Host"))
+        && guard.same_site(request.header("Origin"), request.header("Sec-Fetch-Site"));
+    let url = request.target.clone();
     let path = guard.strip_token(&url).map(str::to_owned);
-    let response = match (allowed, path) {
+    match (allowed, path) {
         // The page's own links are relative: its address ends in '/'.
         (true, Some(path))
             if path == "/" && !url.split('?').next().unwrap_or("").ends_with('/') =>
@@ -237,37 +219,35 @@ fn handle(app: &App, mut request: Request) {
             redirect(&format!("/{}/", guard.token))
         }
         (true, Some(path)) => {
-            match jixiao::panic_guard::guarded(|| route(app, &mut request, &path, &url)) {
+            match jixiao::panic_guard::guarded(|| route(app, request, &path, &url)) {
                 Ok(response) => response,
                 Err(panic) => json_error(500, &format!("内部错误：{panic}")),
             }
         }
         _ => text(403, "无权访问：请使用 jixiao serve 启动时给出的完整地址。"),
-    };
-    let _ = request.respond(response);
+    }
 }
-
-type Reply = Response<Box<dyn Read + Send>>;
 
 fn route(app: &App, request: &mut Request, path: &str, url: &str) -> Reply {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match (request.method(), parts.as_slice()) {
-        (Method::Get, [""]) => page(),
+    let read = matches!(request.method, Method::Get | Method::Head);
+    match (&request.method, parts.as_slice()) {
+        (_, [""]) if read => page(),
         (Method::Post, ["batches"]) => create_batch(app, request),
         (Method::Put, ["batches", id, "files"]) => upload(app, request, id, url),
         (Method::Post, ["batches", id, "start"]) => start(app, id),
-        (Method::Get, ["batches", id]) => status(app, id),
-        (Method::Get, ["batches", id, "outputs", name]) => download(app, id, name),
-        (Method::Get, ["batches", id, "all.zip"]) => zip(app, id),
-        (Method::Get, ["stored"]) => stored_batches(app),
-        (Method::Get, ["stored", id]) => stored_batch(app, id),
+        (_, ["batches", id]) if read => status(app, id),
+        (_, ["batches", id, "outputs", name]) if read => download(app, id, name),
+        (_, ["batches", id, "all.zip"]) if read => zip(app, id),
+        (_, ["stored"]) if read => stored_batches(app),
+        (_, ["stored", id]) if read => stored_batch(app, id),
         _ => text(404, "没有这个地址"),
     }
 }
 
 /// The headers every reply carries: nothing cached, nothing sniffed, no referrer (the token is in
 /// the address), scripts only from the page itself.
-fn with_common_headers(response: Reply) -> Reply {
+fn with_common_headers(mut response: Reply) -> Reply {
     let headers = [
         ("Cache-Control", "no-store"),
         ("X-Content-Type-Options", "nosniff"),
@@ -279,28 +259,14 @@ fn with_common_headers(response: Reply) -> Reply {
              connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'",
         ),
     ];
-    let mut response = response;
     for (name, value) in headers {
-        if let Ok(h) = Header::from_bytes(name, value) {
-            response = response.with_header(h);
-        }
+        response = response.with_header(name, value);
     }
     response
 }
 
 fn reply(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
-    let length = body.len();
-    let mut response = Response::new(
-        StatusCode(status),
-        Vec::new(),
-        Box::new(std::io::Cursor::new(body)) as Box<dyn Read + Send>,
-        Some(length),
-        None,
-    );
-    if let Ok(h) = Header::from_bytes("Content-Type", content_type) {
-        response = response.with_header(h);
-    }
-    with_common_headers(response)
+    with_common_headers(Reply::bytes(status, content_type, body))
 }
 
 fn text(status: u16, message: &str) -> Reply {
@@ -312,11 +278,7 @@ fn text(status: u16, message: &str) -> Reply {
 }
 
 fn redirect(location: &str) -> Reply {
-    let mut response = reply(301, "text/plain; charset=utf-8", Vec::new());
-    if let Ok(h) = Header::from_bytes("Location", location) {
-        response = response.with_header(h);
-    }
-    response
+    reply(301, "text/plain; charset=utf-8", Vec::new()).with_header("Location", location)
 }
 
 fn json(status: u16, value: &serde_json::Value) -> Reply {
@@ -335,6 +297,39 @@ fn page() -> Reply {
     reply(200, "text/html; charset=utf-8", PAGE.as_bytes().to_vec())
 }
 
+/// How many batches, and for how long, a server keeps.
+#[derive(Debug, Clone, Copy)]
+struct Keep {
+    batches: usize,
+    age: std::time::Duration,
+}
+
+/// Removes the batches past the newest `keep.batches` and those older than `keep.age` (never
+/// one that is converting), with their uploads, working files and — unless kept with --out —
+/// outputs.
+fn prune(batches: &mut HashMap<String, Arc<Mutex<Batch>>>, keep: Keep) {
+    let mut all: Vec<(u64, std::time::Instant, String, bool)> = batches
+        .iter()
+        .map(|(id, b)| {
+            let b = b.lock().unwrap_or_else(|e| e.into_inner());
+            (b.number, b.created, id.clone(), b.state == State::Running)
+        })
+        .collect();
+    all.sort_by_key(|b| std::cmp::Reverse(b.0));
+    for (rank, (_, created, id, running)) in all.into_iter().enumerate() {
+        if running || (rank < keep.batches && created.elapsed() <= keep.age) {
+            continue;
+        }
+        if let Some(batch) = batches.remove(&id) {
+            let b = batch.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = std::fs::remove_dir_all(&b.work);
+            if !b.kept {
+                let _ = std::fs::remove_dir_all(&b.out);
+            }
+        }
+    }
+}
+
 fn find(app: &App, id: &str) -> Option<Arc<Mutex<Batch>>> {
     app.batches
         .lock()
@@ -347,12 +342,7 @@ fn find(app: &App, id: &str) -> Option<Arc<Mutex<Batch>>> {
 /// "wan"}` (either may be left out).
 fn create_batch(app: &App, request: &mut Request) -> Reply {
     let mut body = String::new();
-    if request
-        .as_reader()
-        .take(4096)
-        .read_to_string(&mut body)
-        .is_err()
-    {
+    if request.body().take(4096).read_to_string(&mut body).is_err() {
         return json_error(400, "请求无法读取");
     }
     let options: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
@@ -373,7 +363,7 @@ fn create_batch(app: &App, request: &mut Request) -> Reply {
     let id = format!("{serial}-{}", random_hex(6));
     let work = app.temp.join("batches").join(&id);
     let files = work.join("files");
-    if let Err(e) = std::fs::create_dir_all(&files) {
+    if let Err(e) = batch::private_dir(&files) {
         return json_error(500, &format!("无法建立这一批的目录：{e}"));
     }
     let out = app
@@ -393,12 +383,13 @@ fn create_batch(app: &App, request: &mut Request) -> Reply {
         work,
         kept: app.kept,
         csv: (encoding, unit),
+        number: serial,
+        created: std::time::Instant::now(),
     };
-    app.batches
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(id.clone(), Arc::new(Mutex::new(batch)));
-    json(201, &serde_json::json!({ "id": id }))
+    let mut batches = app.batches.lock().unwrap_or_else(|e| e.into_inner());
+    batches.insert(id.clone(), Arc::new(Mutex::new(batch)));
+    prune(&mut batches, app.keep);
+    json(201, &serde_json::json!({ "id": id, "number": serial }))
 }
 
 /// One file of a batch, its relative name in `?path=`, its bytes as the body.
@@ -419,11 +410,11 @@ fn upload(app: &App, request: &mut Request, id: &str, url: &str) -> Reply {
     if batch.lock().unwrap_or_else(|e| e.into_inner()).state != State::Receiving {
         return refuse("这一批已开始转换，不能再添加文件；请新建一批".into(), 409);
     }
-    let declared = request.body_length();
+    let declared = request.content_length();
     match Batch::receive(
         &batch,
         &relative,
-        request.as_reader(),
+        request.body(),
         declared,
         app.max_file_bytes,
     ) {
@@ -446,6 +437,8 @@ fn start(app: &App, id: &str) -> Reply {
 }
 
 fn status(app: &App, id: &str) -> Reply {
+    // Where the tests make a request panic (JIXIAO_PANIC_AT=serve:status).
+    jixiao::pause::point("serve:status");
     let Some(batch) = find(app, id) else {
         return json_error(404, "没有这一批");
     };
@@ -507,7 +500,7 @@ fn file(path: &Path, name: &str) -> Reply {
     let Ok(handle) = std::fs::File::open(path) else {
         return json_error(404, "文件已不在");
     };
-    let length = handle.metadata().map(|m| m.len() as usize).ok();
+    let length = handle.metadata().map(|m| m.len()).ok();
     let content_type = match Path::new(name).extension().and_then(|e| e.to_str()) {
         Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         Some("csv") => "text/csv",
@@ -535,21 +528,15 @@ fn file(path: &Path, name: &str) -> Reply {
             }
         })
         .collect();
-    let mut response = Response::new(
-        StatusCode(200),
-        Vec::new(),
-        Box::new(handle) as Box<dyn Read + Send>,
-        length,
-        None,
-    );
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
-    for (k, v) in [
-        ("Content-Type", content_type),
-        ("Content-Disposition", disposition.as_str()),
-    ] {
-        if let Ok(h) = Header::from_bytes(k, v) {
-            response = response.with_header(h);
-        }
-    }
+    let response = Reply {
+        status: 200,
+        headers: vec![
+            ("Content-Type".into(), content_type.into()),
+            ("Content-Disposition".into(), disposition),
+        ],
+        body: Box::new(handle),
+        length,
+    };
     with_common_headers(response)
 }
