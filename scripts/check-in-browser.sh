@@ -6,8 +6,12 @@
 #      convert` run on the same files, and that the two batches did not mix;
 #   4. downloads summary.xlsx (and projects.csv, and the zip of everything) by clicking the page's
 #      links, and compares them byte for byte with the CLI's outputs;
-#   5. stops the server, starts a new one on the same store and checks that the page lists both
-#      batches, with the records of each as `jixiao history` has them.
+#   5. reloads the page: both batches are still there, their totals and downloads as before;
+#   6. picks a sample and a file over the size limit: the refusal is shown with its reason and is
+#      in the downloaded manifest.csv;
+#   7. stops the server, starts a new one on the same store and checks that the page lists every
+#      batch, with the records of each as `jixiao history` has them;
+#   8. stops that server too: the page's next action shows the one line (与本机服务的连接已中断…).
 # With --screenshot FILE it also saves the page after the batches (for the README).
 # Installs Chromium and chromedriver (Debian packages) itself if they are missing.
 set -euo pipefail
@@ -44,7 +48,8 @@ cp tests/fixtures/field-corpus/* "$work/corpus/"
   --csv-encoding gb18030 --csv-unit wan -- *)
 (cd samples && LC_ALL=C && "$root/target/release/jixiao" convert -q -o "$work/cli-samples" -- *.xlsx)
 
-TMPDIR="$work/tmp" ./target/release/jixiao serve --no-open --store "$work/store.sqlite" \
+head -c 4000000 /dev/urandom > "$work/太大的表.xlsx"
+TMPDIR="$work/tmp" ./target/release/jixiao serve --no-open --store "$work/store.sqlite" --max-file-size 3MB \
   > "$work/serve.out" 2> "$work/serve.err" &
 server=$!
 for _ in $(seq 100); do [ -s "$work/serve.out" ] && break; sleep 0.1; done
@@ -238,7 +243,36 @@ try:
         with open(shot, "wb") as f:
             f.write(png)
         print(f"screenshot: {shot}")
-    # 5. A restart on the same store: both batches listed, each with its records.
+    # 5. A reload keeps this run's batches, with their totals and outputs.
+    call("POST", f"{s}/url", {"url": url})
+    deadline = time.time() + 30
+    while time.time() < deadline and run("return document.querySelectorAll('section.batch[data-state=done]').length;") < 2:
+        time.sleep(0.2)
+    reloaded_samples, reloaded_corpus = shown(0), shown(1)
+    check(reloaded_samples == samples_table and reloaded_corpus == corpus_table,
+          "after a reload the page shows both batches as before")
+    # (step 1 chose GB18030 and 万元 in the form; step 2 set the defaults back by script only)
+    check(run("return [document.getElementById('encoding').value, document.getElementById('unit').value];")
+          == ["gb18030", "wan"], "the CSV choices the clerk made are remembered")
+    data = download(0, 'a.download[data-name="projects.csv"]', "projects.csv")
+    same_file(data, os.path.join(work, "cli-samples", "projects.csv"), "samples projects.csv after a reload")
+
+    # 6. A file over the size limit: shown with its reason, and in the manifest.
+    send_files("#files", [os.path.join(samples, sorted(os.listdir(samples))[0]), os.path.join(work, "太大的表.xlsx")])
+    wait_batches(3)
+    text = run("return document.querySelectorAll('section.batch')[0].innerText;")
+    check("太大的表.xlsx" in text and "上限" in text and "--max" not in text,
+          f"the refused file is shown with its reason, without a command-line flag: {text[:300]}")
+    if shot:
+        run("window.scrollTo(0, 0);")
+        png = base64.b64decode(call("GET", f"{s}/screenshot"))
+        with open(shot.replace(".png", "-refused.png"), "wb") as f:
+            f.write(png)
+    manifest = download(0, 'a.download[data-name="manifest.csv"]', "manifest.csv").decode("gb18030")
+    row = next((line for line in manifest.splitlines() if "太大的表.xlsx" in line), "")
+    check("rejected" in row and "上限" in row, f"the refused file is in manifest.csv: {row!r}")
+
+    # 7. A restart on the same store: every batch listed, each with its records.
     def history_rows(timeout=30):
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -248,7 +282,7 @@ try:
                 return rows
             time.sleep(0.2)
         return []
-    check(history_rows() == ["2", "1"], "before the restart the page lists both stored batches, newest first")
+    check(history_rows() == ["3", "2", "1"], "before the restart the page lists the stored batches, newest first")
     os.kill(int(server_pid), signal.SIGINT)
     env = dict(os.environ, TMPDIR=os.path.join(work, "tmp"))
     second = subprocess.Popen([jixiao, "serve", "--no-open", "--store", os.path.join(work, "store.sqlite")],
@@ -258,10 +292,10 @@ try:
     call("POST", f"{s}/url", {"url": second.stdout.readline().strip()})
     check(run("return document.querySelectorAll('section.batch').length;") == 0, "a new server: no batch of this run")
     rows = history_rows()
-    check(rows == ["2", "1"], f"after the restart the page lists both stored batches: {rows}")
+    check(rows == ["3", "2", "1"], f"after the restart the page lists the stored batches: {rows}")
     history = json.loads(subprocess.run([jixiao, "history", "--json", "--store", os.path.join(work, "store.sqlite"), ""],
                                         capture_output=True, text=True).stdout or "[]")
-    for batch, table in [("2", samples_table), ("1", corpus_table)]:
+    for batch in ["2", "1"]:
         run("document.querySelector(`button[data-stored='${arguments[0]}']`).click();", batch)
         deadline = time.time() + 30
         shown_records = None
@@ -275,6 +309,20 @@ try:
               f"stored batch {batch}: the page shows the records jixiao history has ({len(expected)}): {shown_records}")
     second.send_signal(signal.SIGINT)
     second.wait(timeout=20)
+
+    # 8. The server gone: the next action shows one line and a retry, nothing else.
+    send_files("#files", [os.path.join(samples, sorted(os.listdir(samples))[0])])
+    deadline = time.time() + 20
+    while time.time() < deadline and not run("return document.getElementById('lost').classList.contains('shown');"):
+        time.sleep(0.2)
+    text = run("return document.body.innerText;")
+    check("与本机服务的连接已中断" in text and "Failed to fetch" not in text,
+          f"a lost server gives one line: {text[:300]}")
+    if shot:
+        run("window.scrollTo(0, 0);")
+        png = base64.b64decode(call("GET", f"{s}/screenshot"))
+        with open(shot.replace(".png", "-lost.png"), "wb") as f:
+            f.write(png)
 
 finally:
     call("DELETE", s)

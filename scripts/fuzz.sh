@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Fuzzes for MINUTES minutes (default 30): two thirds of the time the per-file entry point
+# Fuzzes for about MINUTES minutes (default 30): two thirds of the time the per-file entry point
 # (fuzz/fuzz_targets/read_workbook.rs), seeded with both field corpora (every template family,
 # self-evaluations included), their .xls/.ods variants, the samples and every earlier finding;
 # one third the fast .xlsx reader against calamine (fuzz/fuzz_targets/xlsx_fast.rs), seeded with
-# the sheet, shared-strings, styles and workbook parts of every .xlsx the tests hold.
+# the sheet, shared-strings, styles and workbook parts of every .xlsx the tests hold; and a tenth
+# more jixiao serve's request path (fuzz/fuzz_targets/serve_request.rs).
 #
 # Only the stable toolchain is needed: the target is built without a sanitizer (-s none), which
 # keeps libFuzzer's coverage guidance and its crash, hang and out-of-memory detection. A finding is
@@ -49,3 +50,14 @@ for path in sorted(pathlib.Path("tests/fixtures").rglob("*.xlsx")) + sorted(path
 PY
 cargo fuzz run -s none xlsx_fast "$fast" -- \
   -max_total_time=$((minutes * 20)) -max_len=65536 -rss_limit_mb=2048 -timeout=20 -print_final_stats=1
+
+# jixiao serve's request path (head parsing and checks, token, Host, Origin, upload names),
+# seeded with requests the page sends and hostile ones.
+requests=fuzz/corpus/serve_request
+mkdir -p "$requests"
+printf 'GET /0123456789abcdef0123456789abcdef/ HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n' > "$requests/page"
+printf 'PUT /0123456789abcdef0123456789abcdef/batches/1-abc/files?path=%%E6%%8A%%A5%%E9%%80%%81%%2Fa.xlsx HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nOrigin: http://127.0.0.1:8080\r\nContent-Length: 10\r\n\r\n' > "$requests/upload"
+printf 'PUT /nope/x HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Length: 18446744073709551615\r\n\r\n' > "$requests/huge"
+printf 'PUT /0123456789abcdef0123456789abcdef/batches/1/files?path=..%%2F..%%2Fetc%%2Fpasswd HTTP/1.1\r\nHost: localhost:8080\r\nTransfer-Encoding: chunked\r\n\r\n' > "$requests/traversal"
+cargo fuzz run -s none serve_request "$requests" -- \
+  -max_total_time=$((minutes * 6)) -max_len=4096 -timeout=5 -print_final_stats=1

@@ -76,6 +76,8 @@ pub struct Results {
     pub monitoring_summary: Option<Table>,
     /// summary.xlsx's 问题清单 (the first thousand rows).
     pub problems: Table,
+    /// The findings of the forms sent back (退回修改), from the 审核 sheet (the first thousand).
+    pub sent_back: Table,
     /// Rows of 问题清单 in all.
     pub problem_count: usize,
     /// The outputs, by name.
@@ -153,7 +155,7 @@ impl Batch {
             format!("这一批文件合计超过 {} 的上限", human_bytes(MAX_BATCH_BYTES))
         } else {
             format!(
-                "文件超过 {} 的上限（--max-file-size）",
+                "文件超过 {} 的上限；请拆小或另存后再传，或请管理员调高上限",
                 human_bytes(max_bytes)
             )
         };
@@ -360,6 +362,18 @@ fn results(job: &ConvertJob, report: &ConvertReport, kept: bool) -> Result<Resul
     let evaluation_summary = totals_table("自评汇总");
     let monitoring_summary = totals_table("监控汇总");
     let (problems, problem_count) = sheet("问题清单", MAX_PROBLEMS).unwrap_or_default();
+    let sent_back = sheet("审核", usize::MAX)
+        .map(|(mut table, _)| {
+            let conclusion = table.headers.iter().position(|h| h == "结论");
+            table.rows.retain(|r| {
+                conclusion
+                    .and_then(|c| r.get(c))
+                    .is_some_and(|c| c == "退回修改")
+            });
+            table.rows.truncate(MAX_PROBLEMS);
+            table
+        })
+        .unwrap_or_default();
     let outputs = report
         .outputs
         .iter()
@@ -374,6 +388,7 @@ fn results(job: &ConvertJob, report: &ConvertReport, kept: bool) -> Result<Resul
         monitoring: report.monitoring,
         monitoring_summary,
         problems,
+        sent_back,
         problem_count,
         outputs,
         saved_in: kept.then(|| job.out.display().to_string()),

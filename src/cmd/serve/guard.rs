@@ -17,7 +17,13 @@ impl Guard {
     /// The path after the token (`/batches/…`), or `None` when the token is missing or wrong.
     pub fn strip_token<'u>(&self, url: &'u str) -> Option<&'u str> {
         let path = url.split('?').next().unwrap_or(url);
-        let rest = path.strip_prefix('/')?.strip_prefix(self.token.as_str())?;
+        let after = path.strip_prefix('/')?;
+        let end = after.find('/').unwrap_or(after.len());
+        // Compared in constant time: how long a wrong token takes says nothing of the right one.
+        if !same_bytes(&after.as_bytes()[..end], self.token.as_bytes()) {
+            return None;
+        }
+        let rest = &after[end..];
         if rest.is_empty() {
             return Some("/");
         }
@@ -53,6 +59,14 @@ impl Guard {
             }
         }
     }
+}
+
+/// Equal byte strings, compared without stopping at the first difference.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Decodes %XX escapes of a query value (UTF-8); `None` for a malformed escape or text.

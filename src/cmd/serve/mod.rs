@@ -234,6 +234,7 @@ fn route(app: &App, request: &mut Request, path: &str, url: &str) -> Reply {
     match (&request.method, parts.as_slice()) {
         (_, [""]) if read => page(),
         (Method::Post, ["batches"]) => create_batch(app, request),
+        (_, ["batches"]) if read => list_batches(app),
         (Method::Put, ["batches", id, "files"]) => upload(app, request, id, url),
         (Method::Post, ["batches", id, "start"]) => start(app, id),
         (_, ["batches", id]) if read => status(app, id),
@@ -253,16 +254,54 @@ fn with_common_headers(mut response: Reply) -> Reply {
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "no-referrer"),
         ("X-Frame-Options", "DENY"),
-        (
-            "Content-Security-Policy",
-            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; \
-             connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'",
-        ),
+        ("Content-Security-Policy", content_security_policy()),
     ];
     for (name, value) in headers {
         response = response.with_header(name, value);
     }
     response
+}
+
+/// The page's policy: its one script and one style allowed by their SHA-256 (no inline code
+/// otherwise), requests only to this server, no frames, no forms.
+fn content_security_policy() -> &'static str {
+    static POLICY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    POLICY.get_or_init(|| {
+        let hash = |open: &str, close: &str| {
+            let start = PAGE.find(open).map_or(0, |i| i + open.len());
+            let end = PAGE[start..].find(close).map_or(start, |i| start + i);
+            use sha2::Digest;
+            format!(
+                "'sha256-{}'",
+                base64(&sha2::Sha256::digest(&PAGE.as_bytes()[start..end]))
+            )
+        };
+        format!(
+            "default-src 'none'; script-src {}; style-src {}; connect-src 'self'; \
+             img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+            hash("<script>", "</script>"),
+            hash("<style>", "</style>")
+        )
+    })
+}
+
+/// Standard base64 (for the policy's hashes).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                text.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                text.push('=');
+            }
+        }
+    }
+    text
 }
 
 fn reply(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
@@ -426,6 +465,21 @@ fn upload(app: &App, request: &mut Request, id: &str, url: &str) -> Reply {
     }
 }
 
+/// This run's batches, newest first, as `GET batches/ID` gives each (for a reloaded page).
+fn list_batches(app: &App) -> Reply {
+    let mut all: Vec<serde_json::Value> = app
+        .batches
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .values()
+        .map(|b| {
+            serde_json::to_value(&*b.lock().unwrap_or_else(|e| e.into_inner())).unwrap_or_default()
+        })
+        .collect();
+    all.sort_by_key(|b| std::cmp::Reverse(b["number"].as_u64().unwrap_or(0)));
+    json(200, &serde_json::json!({ "batches": all }))
+}
+
 fn start(app: &App, id: &str) -> Reply {
     let Some(batch) = find(app, id) else {
         return json_error(404, "没有这一批");
@@ -539,4 +593,26 @@ fn file(path: &Path, name: &str) -> Reply {
         length,
     };
     with_common_headers(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_is_standard() {
+        assert_eq!(base64(b"Man"), "TWFu");
+        assert_eq!(base64(b"Ma"), "TWE=");
+        assert_eq!(base64(b"M"), "TQ==");
+        assert_eq!(base64(b""), "");
+    }
+
+    #[test]
+    fn the_policy_allows_the_pages_own_script_and_style_only() {
+        let policy = content_security_policy();
+        assert!(!policy.contains("unsafe-inline"), "{policy}");
+        assert_eq!(policy.matches("'sha256-").count(), 2, "{policy}");
+        assert_eq!(PAGE.matches("<script>").count(), 1);
+        assert_eq!(PAGE.matches("<style>").count(), 1);
+    }
 }
