@@ -220,6 +220,10 @@ try:
     check(corpus_table["problems"] > 0, "the field corpus batch lists its problems")
     line = run("return document.querySelectorAll('section.batch')[1].innerText;")
     check("损坏文件" in line, "the broken file is named on the page")
+    folded = run("const d = document.querySelectorAll('section.batch')[1].querySelector('details.details');"
+                 "return d ? [d.open, d.querySelector('summary').textContent] : null;")
+    check(folded is not None and folded[0] is False and "详情" in folded[1],
+          f"the library's own words are folded away under 详情: {folded}")
 
     # 4. Downloads by clicking the page's links: the CLI's files, byte for byte.
     for name in ["summary.xlsx", "projects.csv"]:

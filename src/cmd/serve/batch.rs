@@ -105,6 +105,9 @@ pub struct Batch {
     pub refused: Vec<(String, String)>,
     /// Progress of the conversion.
     pub progress: Progress,
+    /// The reading library's own words behind rejections (file, words), for the page's 详情:
+    /// what a developer needs when a clerk reports a problem (the first thousand).
+    pub details: Vec<(String, String)>,
     /// What the conversion gave.
     pub results: Option<Results>,
     /// Where the uploaded files are.
@@ -237,6 +240,11 @@ impl Batch {
                     FileStatus::Converted => b.progress.converted += 1,
                     FileStatus::Rejected => b.progress.rejected += 1,
                     FileStatus::Skipped => b.progress.skipped += 1,
+                }
+                if let Some(detail) = &outcome.detail
+                    && b.details.len() < MAX_PROBLEMS
+                {
+                    b.details.push((outcome.file.clone(), detail.clone()));
                 }
             };
             let run = jixiao::panic_guard::guarded(|| jixiao::convert::run(&job, &mut on_file));

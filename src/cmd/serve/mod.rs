@@ -416,6 +416,7 @@ fn create_batch(app: &App, request: &mut Request) -> Reply {
         received_bytes: 0,
         refused: Vec::new(),
         progress: Default::default(),
+        details: Vec::new(),
         results: None,
         files,
         out,
