@@ -3,11 +3,14 @@
 //! Target forms of every built-in layout (about half sh2023; sd2020 15 %; the 财政部 c2015, 广西
 //! gx2021 and 四川 sc2023 forms 10 % or so each), across some 120 主管部门 (a few with code prefixes,
 //! a few blank), with 8–16 indicators from realistic wordings (both blocks where the layout has
-//! two); most files hold one form, every tenth a workbook of three. Every twentieth file is a
-//! self-evaluation (a copy of one of the four self-evaluation workbooks of field-corpus-2, in
-//! turn). `DIR/forms/` gets the workbooks, `DIR/expected.json` the totals a correct conversion
-//! must reproduce: target forms, self-evaluations, and per 主管部门 the projects and the sums of
-//! 项目资金总额 and 年度资金申请总额 in 万元. Deterministic: the same N gives the same files.
+//! two); most files hold one form, every tenth a workbook of three. Every twentieth file is a copy
+//! of a form of another kind, in turn: the four self-evaluation workbooks of field-corpus-2, the
+//! three monitoring workbooks and the two department-wide target forms of field-corpus-3. One more
+//! file is a flat export of the budget system (one row per indicator, as 成都市's): N/50 projects,
+//! at least 100, so at least 1,000 rows. `DIR/forms/` gets the workbooks, `DIR/expected.json` the
+//! totals a correct conversion must reproduce: target forms, self-evaluations, and per 主管部门 the
+//! projects and the sums of 项目资金总额 and 年度资金申请总额 in 万元. Deterministic: the same N gives
+//! the same files.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -288,25 +291,118 @@ fn write_file(path: &Path, forms: &[Project]) {
         .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
 
-/// The self-evaluation workbooks of field-corpus-2 (from the test fixtures), in name order.
-fn self_evaluations() -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/field-corpus-2");
+/// The workbooks of a fixture folder whose names contain `word`, in name order.
+fn fixtures(folder: &str, word: &str) -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
     let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/fixtures/field-corpus-2")
+        .expect("a fixture folder")
         .map(|e| e.expect("a folder entry").path())
         .filter(|p| {
             let name = p
                 .file_name()
                 .map(|n| n.to_string_lossy())
                 .unwrap_or_default();
-            name.ends_with(".xlsx") && name.contains("自评表")
+            name.ends_with(".xlsx") && name.contains(word)
         })
         .collect();
     names.sort();
     names
         .iter()
-        .map(|p| std::fs::read(p).expect("a self-evaluation workbook"))
+        .map(|p| std::fs::read(p).expect("a fixture workbook"))
         .collect()
+}
+
+/// The flat export's header, as the budget system writes it.
+const FLAT_HEADER: [&str; 17] = [
+    "预算年度",
+    "项目编码",
+    "项目名称",
+    "部门名称",
+    "单位编码",
+    "单位名称",
+    "资金总额（万元）",
+    "其中：财政资金（万元）",
+    "其他资金（万元）",
+    "yearflag",
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "计算符号",
+    "指标值",
+    "计量单位",
+    "指标值说明",
+];
+
+/// A flat export of `projects` projects (10–13 indicator rows each), counted into `expected`.
+fn write_flat(rng: &mut Rng, path: &Path, projects: usize, expected: &mut Expected) {
+    let mut workbook = Workbook::new();
+    workbook.set_properties(&fixed_properties("项目绩效目标导出"));
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("项目绩效目标").expect("a valid sheet name");
+    for (col, label) in FLAT_HEADER.iter().enumerate() {
+        sheet
+            .write_string(0, col as u16, *label)
+            .expect("a cell written");
+    }
+    let mut row = 1u32;
+    for i in 0..projects {
+        let department = format!(
+            "{}{}",
+            DISTRICTS[i % DISTRICTS.len()],
+            BUREAUS[(i / DISTRICTS.len()) % BUREAUS.len()]
+        );
+        let fiscal = amount(rng, 5_000_000);
+        let other = amount(rng, 500_000);
+        let total = fiscal + other;
+        let name = format!("{}（平台导出{:04}）", PROJECT_STEMS[i % PROJECT_STEMS.len()], i);
+        let code = format!("51010025T{:012}", 10_000_000 + i);
+        let entry = expected.departments.entry(department.clone()).or_default();
+        entry.projects += 1;
+        entry.total_wan += total;
+        entry.annual_total_wan += total;
+        expected.forms += 1;
+        let mut list = indicators(rng, Block::Annual);
+        list.truncate(13);
+        while list.len() < 10 {
+            list.push(list[list.len() % 3].clone());
+        }
+        for indicator in &list {
+            let text = [
+                "2025".to_owned(),
+                code.clone(),
+                name.clone(),
+                department.clone(),
+                String::new(),
+                format!("{department}（本级）"),
+            ];
+            for (col, value) in text.iter().enumerate() {
+                sheet
+                    .write_string(row, col as u16, value)
+                    .expect("a cell written");
+            }
+            for (col, value) in [(6u16, total), (7, fiscal), (8, other)] {
+                sheet
+                    .write_number(row, col, value.to_string().parse::<f64>().unwrap_or(0.0))
+                    .expect("a cell written");
+            }
+            sheet.write_number(row, 9, 0).expect("a cell written");
+            for (col, value) in [
+                (10u16, indicator.level1.as_str()),
+                (11, indicator.level2.as_str()),
+                (12, indicator.level3.as_str()),
+                (13, ""),
+                (14, indicator.value.as_str()),
+                (15, indicator.unit.as_deref().unwrap_or("")),
+                (16, ""),
+            ] {
+                sheet.write_string(row, col, value).expect("a cell written");
+            }
+            row += 1;
+        }
+    }
+    workbook
+        .save(path)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
 
 fn main() {
@@ -322,7 +418,22 @@ fn main() {
     let forms_dir = dir.join("forms");
     std::fs::create_dir_all(&forms_dir).expect("the output folder can be created");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let evaluations = self_evaluations();
+    // The copies, in turn: self-evaluations, monitoring forms, department-wide target forms.
+    let evaluations = fixtures("tests/fixtures/field-corpus-2", "自评表");
+    let others: Vec<(Vec<u8>, bool)> = evaluations
+        .iter()
+        .map(|b| (b.clone(), true))
+        .chain(
+            fixtures("tests/fixtures/field-corpus-3/monitoring", "监控")
+                .into_iter()
+                .map(|b| (b, false)),
+        )
+        .chain(
+            fixtures("tests/fixtures/field-corpus-3/departments", "部门整体")
+                .into_iter()
+                .map(|b| (b, false)),
+        )
+        .collect();
     let mut files: Vec<(PathBuf, Vec<Project>)> = Vec::new();
     let mut copies: Vec<(PathBuf, &[u8])> = Vec::new();
     let mut expected = Expected::default();
@@ -331,9 +442,9 @@ fn main() {
     while serial < n {
         let index = files.len() + copies.len();
         if index % 20 == 19 {
-            let copy = &evaluations[copies.len() % evaluations.len()];
+            let (copy, evaluation) = &others[copies.len() % others.len()];
             copies.push((path(index), copy.as_slice()));
-            expected.evaluations += 1;
+            expected.evaluations += u64::from(*evaluation);
             continue;
         }
         let count = if index % 10 == 9 {
@@ -359,7 +470,10 @@ fn main() {
         expected.forms += count as u64;
         files.push((path(index), forms));
     }
-    expected.files = (files.len() + copies.len()) as u64;
+    let flat = forms_dir.join("flat").join("项目绩效目标导出.xlsx");
+    std::fs::create_dir_all(flat.parent().expect("a folder")).expect("a folder");
+    write_flat(&mut rng, &flat, (n / 50).max(100), &mut expected);
+    expected.files = (files.len() + copies.len() + 1) as u64;
     for (path, bytes) in &copies {
         std::fs::create_dir_all(path.parent().expect("a folder")).expect("a folder");
         std::fs::write(path, bytes).expect("a self-evaluation copied");

@@ -1,20 +1,24 @@
 #!/usr/bin/env bash
 # Benchmark: jixiao convert against the calamine floor on N generated forms.
 #
-#   scripts/bench.sh N [RUNS]
+#   scripts/bench.sh N [ROUNDS]
 #
-# Builds release, generates N forms (examples/bulk.rs, cached in $BENCH_DIR or /tmp/jixiao-bench-N),
-# then runs, interleaved so that a machine's drift hits all alike, RUNS times each (default 5):
+# Builds release, generates N target forms mixed with every other kind (examples/bulk.rs: targets
+# of every layout, self-evaluations, monitoring forms, department-wide forms, a flat export of at
+# least 1,000 rows; cached in $BENCH_DIR or /tmp/jixiao-bench-N), then runs ROUNDS rounds (default
+# 7), each one of every command in turn, so that a machine's drift hits all alike:
 #   floor     — examples/floor.rs: open every workbook, read every cell and merged region, on all
 #               cores, nothing else
 #   read      — jixiao convert --no-write (read + locate + extract + normalize + review + totals)
-#   convert   — jixiao convert (everything: the review on, all nine outputs written and synced)
-# and prints medians, forms/s, the ratios to the floor, and peak RSS (/usr/bin/time -v). Finally it
-# checks the convert outputs against the totals the generator expects.
+#   convert   — jixiao convert (everything: the review on, every output written and synced)
+#   store     — jixiao convert --store (the same, the batch kept in a new store)
+# and prints, per command, the median time and peak RSS, and per ratio (read/floor, convert/floor,
+# store/convert) the median of the rounds' ratios with their min–max. Finally it checks the convert
+# outputs against the totals the generator expects.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-n=${1:?usage: scripts/bench.sh N [RUNS]}
-runs=${2:-5}
+n=${1:?usage: scripts/bench.sh N [ROUNDS]}
+runs=${2:-7}
 dir=${BENCH_DIR:-/tmp/jixiao-bench-$n}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -37,19 +41,24 @@ for _ in $(seq "$runs"); do
   measure read ./target/release/jixiao convert -q --no-write -o "$out/o" "$forms"
   rm -rf "$out/o"
   measure convert ./target/release/jixiao convert -q -o "$out/o" "$forms"
+  rm -rf "$out/s" "$out/store.sqlite"
+  measure store ./target/release/jixiao convert -q -o "$out/s" --store "$out/store.sqlite" "$forms"
 done
 
-python3 - "$out" "$n" "$runs" "$jobs" <<'PY'
+python3 - "$out" "$n" "$runs" "$jobs" "$(find "$forms" -type f | wc -l)" <<'PY'
 import statistics, sys
-out, n, runs, jobs = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+out, n, runs, jobs, files = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 def load(name):
-    rows = [tuple(map(float, line.split())) for line in open(f"{out}/{name}")]
-    return statistics.median(r[0] for r in rows), max(r[1] for r in rows) / 1024
-floor, floor_rss = load("floor")
-print(f"{n} forms, {runs} runs each, {jobs} cores; medians:")
-for name in ["floor", "read", "convert"]:
-    t, rss = load(name)
-    print(f"  {name:8} {t:7.3f} s  {n / t:9.0f} forms/s  {t / floor:5.2f}x floor  peak RSS {rss:6.1f} MB")
+    return [tuple(map(float, line.split())) for line in open(f"{out}/{name}")]
+rows = {name: load(name) for name in ["floor", "read", "convert", "store"]}
+print(f"{n} target forms and the other kinds ({files} files), {runs} interleaved rounds, {jobs} cores:")
+for name, r in rows.items():
+    t = statistics.median(x[0] for x in r)
+    rss = max(x[1] for x in r) / 1024
+    print(f"  {name:8} median {t:7.3f} s  {n / t:7.0f} forms/s  peak RSS {rss:6.1f} MB")
+for a, b in [("read", "floor"), ("convert", "floor"), ("store", "convert")]:
+    ratios = [x[0] / y[0] for x, y in zip(rows[a], rows[b])]
+    print(f"  {a}/{b:8} median {statistics.median(ratios):5.2f}x  (min {min(ratios):4.2f}, max {max(ratios):4.2f})")
 PY
 
 python3 - "$dir/expected.json" "$out/o" <<'PY'
