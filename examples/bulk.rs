@@ -354,7 +354,11 @@ fn write_flat(rng: &mut Rng, path: &Path, projects: usize, expected: &mut Expect
         let fiscal = amount(rng, 5_000_000);
         let other = amount(rng, 500_000);
         let total = fiscal + other;
-        let name = format!("{}（平台导出{:04}）", PROJECT_STEMS[i % PROJECT_STEMS.len()], i);
+        let name = format!(
+            "{}（平台导出{:04}）",
+            PROJECT_STEMS[i % PROJECT_STEMS.len()],
+            i
+        );
         let code = format!("51010025T{:012}", 10_000_000 + i);
         let entry = expected.departments.entry(department.clone()).or_default();
         entry.projects += 1;

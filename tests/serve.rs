@@ -813,6 +813,12 @@ fn absurd_or_malformed_requests_and_panics_never_stop_the_server() {
             "{request:.80}"
         );
     }
+    // A name whose escapes are not UTF-8 is refused as such, not as an empty name.
+    let created = server.call("POST", "batches", b"{}").json();
+    let id = created["id"].as_str().unwrap().to_owned();
+    let odd = server.call("PUT", &format!("batches/{id}/files?path=%zz%ff.xlsx"), b"x");
+    assert_eq!(odd.status, 400);
+    assert!(odd.text().contains("编码有误"), "{}", odd.text());
     // A hundred requests that panic inside the handler: each answered 500.
     for _ in 0..100 {
         assert_eq!(server.call("GET", "batches/x", b"").status, 500);

@@ -437,12 +437,28 @@ fn upload(app: &App, request: &mut Request, id: &str, url: &str) -> Reply {
     let Some(batch) = find(app, id) else {
         return json_error(404, "没有这一批");
     };
-    let name = guard::query_value(url, "path").unwrap_or_default();
+    // A name whose %-escapes are not UTF-8 is kept as it came (cut short), to be named.
+    let decoded = guard::query_value(url, "path");
+    let name = decoded.clone().unwrap_or_else(|| {
+        let raw = url.split_once("path=").map_or("", |(_, rest)| rest);
+        raw.split('&')
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(120)
+            .collect()
+    });
     let refuse = |reason: String, status: u16| {
         let mut b = batch.lock().unwrap_or_else(|e| e.into_inner());
         b.refused.push((name.clone(), reason.clone()));
         json_error(status, &reason)
     };
+    if decoded.is_none() && !name.is_empty() {
+        return refuse(
+            "文件名的编码有误（不是 UTF-8 的百分号编码），未保存".into(),
+            400,
+        );
+    }
     let relative = match guard::upload_path(&name) {
         Ok(relative) => relative,
         Err(reason) => return refuse(reason, 400),
