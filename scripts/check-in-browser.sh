@@ -121,6 +121,12 @@ def wait_batches(count, timeout=180):
             text = run("return document.querySelector('section.batch[data-state=failed]').innerText;")
             sys.exit(f"a batch failed on the page: {text}")
         if len(states) >= count and all(st == "done" for st in states):
+            # Each batch once: no section drawn twice (the page once redrew every batch at each end).
+            time.sleep(0.5)
+            ids = run("return Array.from(document.querySelectorAll('section.batch'))"
+                      ".map(b => b.getAttribute('data-batch'));")
+            check(len(ids) == count and len(set(ids)) == count,
+                  f"{count} batch(es) on the page, each once: {ids}")
             return
         time.sleep(0.2)
     sys.exit(f"the page never finished: {states}")
