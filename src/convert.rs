@@ -360,9 +360,7 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
             .map(|r| r.render(&outcome))
             .transpose()
             .map_err(|e| output_error(&job.out, e))?;
-        if hashing {
-            state.store_file(&outcome, None, Vec::new())?;
-        }
+        state.store_file(&outcome, None, Vec::new())?;
         state.take(&outcome, rendered, out.as_mut())?;
         on_file(&outcome);
     }

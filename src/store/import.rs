@@ -151,11 +151,6 @@ impl Store {
         Ok(())
     }
 
-    /// The number of the batch being written.
-    pub fn batch_id(&self) -> Option<i64> {
-        self.batch.as_ref().map(|b| b.id)
-    }
-
     /// Adds a file of the batch: its id, or `None` when a file of the same content is already in
     /// the store (its records are not added again).
     pub fn add_file(&mut self, file: &FileEntry) -> Result<Option<i64>> {
@@ -195,14 +190,8 @@ impl Store {
         Ok(Some(self.conn.last_insert_rowid()))
     }
 
-    /// Adds a record of a file added in this batch; a current record under the same key is
-    /// superseded by it.
-    pub fn add_record(&mut self, file_id: i64, record: &Record) -> Result<()> {
-        let rows = RecordRows::of(record).map_err(|e| store_error(&self.path, e))?;
-        self.add_rows(file_id, &rows)
-    }
-
-    /// Adds a record already turned into its rows (on a worker thread, see [`RecordRows::of`]).
+    /// Adds a record of a file added in this batch, as its rows (made on a worker thread, see
+    /// [`RecordRows::of`]); a current record under the same key is superseded by it.
     pub fn add_rows(&mut self, file_id: i64, rows: &RecordRows) -> Result<()> {
         let path = self.path.clone();
         let sql = |e: rusqlite::Error| sql_error(&path, &e);
@@ -359,13 +348,6 @@ impl Store {
             superseded: batch.superseded,
             unchanged_files: batch.unchanged_files,
         })
-    }
-
-    /// Abandons the batch: nothing of it stays.
-    pub fn rollback_batch(&mut self) {
-        if self.batch.take().is_some() {
-            let _ = self.conn.execute_batch("ROLLBACK");
-        }
     }
 }
 

@@ -252,11 +252,6 @@ impl Store {
         })
     }
 
-    /// The batches, newest first (at most `limit`).
-    pub fn batches(&self, limit: usize) -> Result<Vec<BatchRow>> {
-        batches(&self.conn, limit).map_err(|e| sql_error(&self.path, &e))
-    }
-
     /// Checks the store: SQLite's own integrity and foreign keys, then jixiao's invariants (every
     /// record's JSON readable and of its row's kind, each superseded record replaced by a later
     /// one of the same key, at most one current record per key). Returns what is wrong.
@@ -324,7 +319,12 @@ impl Store {
 impl Reader {
     /// The batches, newest first (at most `limit`).
     pub fn batches(&self, limit: usize) -> Result<Vec<BatchRow>> {
-        self.with(|conn| batches(conn, limit))
+        self.with(|conn| batches(conn, "1 = 1", [], limit))
+    }
+
+    /// One finished batch, by its number.
+    pub fn batch(&self, id: i64) -> Result<Option<BatchRow>> {
+        self.with(|conn| batches(conn, "id = ?1", [id], 1).map(|mut b| b.pop()))
     }
 
     /// The records a batch added, in the order it stored them.
@@ -417,14 +417,21 @@ fn history(conn: &Connection, query: &str) -> rusqlite::Result<Vec<HistoryRow>> 
     )
 }
 
-/// The finished batches, newest first.
-fn batches(conn: &Connection, limit: usize) -> rusqlite::Result<Vec<BatchRow>> {
-    conn.prepare(
+/// The finished batches meeting `condition` (on `batches`, its values numbered from ?1), newest
+/// first, at most `limit`.
+fn batches<const N: usize>(
+    conn: &Connection,
+    condition: &str,
+    values: [i64; N],
+    limit: usize,
+) -> rusqlite::Result<Vec<BatchRow>> {
+    conn.prepare(&format!(
         "SELECT id, started, files, converted, rejected, skipped, unchanged_files, records, \
-         added, superseded, paragraph FROM batches WHERE finished IS NOT NULL \
-         ORDER BY id DESC LIMIT ?1",
-    )?
-    .query_map([limit as i64], |r| {
+         added, superseded, paragraph FROM batches WHERE finished IS NOT NULL AND ({condition}) \
+         ORDER BY id DESC LIMIT {}",
+        i64::try_from(limit).unwrap_or(i64::MAX)
+    ))?
+    .query_map(rusqlite::params_from_iter(values), |r| {
         Ok(BatchRow {
             id: r.get(0)?,
             started: r.get(1)?,

@@ -29,12 +29,7 @@ pub fn batch(store: &Path, id: i64) -> Result<Option<Value>, String> {
         return Ok(None);
     }
     let reader = Reader::open(store).map_err(|e| e.to_string())?;
-    let Some(row) = reader
-        .batches(usize::MAX)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .find(|b| b.id == id)
-    else {
+    let Some(row) = reader.batch(id).map_err(|e| e.to_string())? else {
         return Ok(None);
     };
     let files = reader.batch_files(id).map_err(|e| e.to_string())?;
