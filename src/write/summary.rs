@@ -373,14 +373,7 @@ impl SummaryWorkbook {
         let last = row - 1;
         let grand = totals.grand_total();
         sheet.write_string_with_format(row, 0, "合计", &f.total_label)?;
-        let range_sum = |col: u16| {
-            let letter = column_letter(col);
-            if last == 0 {
-                "0".to_owned()
-            } else {
-                format!("SUM({letter}2:{letter}{})", last + 1)
-            }
-        };
+        let range_sum = |col: u16| column_total(col, last + 1);
         sheet.write_formula_with_format(
             row,
             1,
@@ -564,14 +557,7 @@ impl SummaryWorkbook {
         let last = row;
         let grand = totals.grand_total();
         sheet.write_string_with_format(row, 0, "合计", &f.total_label)?;
-        let range_sum = |col: u16| {
-            let letter = column_letter(col);
-            if last == 1 {
-                "0".to_owned()
-            } else {
-                format!("SUM({letter}2:{letter}{last})")
-            }
-        };
+        let range_sum = |col: u16| column_total(col, last);
         let grand_cached = [
             (1, grand.forms.to_string(), &f.total_count),
             (2, grand.adjusted.normalize().to_string(), &f.total_money),
@@ -710,14 +696,7 @@ impl SummaryWorkbook {
         let last = row;
         let grand = totals.grand_total();
         sheet.write_string_with_format(row, 0, "合计", &f.total_label)?;
-        let range_sum = |col: u16| {
-            let letter = column_letter(col);
-            if last == 1 {
-                "0".to_owned()
-            } else {
-                format!("SUM({letter}2:{letter}{last})")
-            }
-        };
+        let range_sum = |col: u16| column_total(col, last);
         let grand_cells = [
             (1, grand.forms.to_string(), &f.total_count),
             (2, grand.adjusted.normalize().to_string(), &f.total_money),
@@ -981,6 +960,17 @@ const CRITERION_UNITS: usize = 255;
 /// `term(sheet)` for each detail sheet, added up.
 fn sum_over(sheets: &[String], term: impl Fn(&str) -> String) -> String {
     sheets.iter().map(|s| term(s)).collect::<Vec<_>>().join("+")
+}
+
+/// The sum of a column's rows under the header, for a 合计 in the row after them (0-based
+/// `total_row`: the rows summed are the sheet's rows 2 to `total_row`); "0" when there are none.
+fn column_total(col: u16, total_row: u32) -> String {
+    let letter = column_letter(col);
+    if total_row <= 1 {
+        "0".to_owned()
+    } else {
+        format!("SUM({letter}2:{letter}{total_row})")
+    }
 }
 
 /// "A" … "Z", "AA" …
