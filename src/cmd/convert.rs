@@ -163,7 +163,7 @@ fn progress_bar(quiet: bool) -> indicatif::ProgressBar {
 
 /// The one paragraph printed at the end.
 fn summary_paragraph(report: &ConvertReport, job: &ConvertJob) -> String {
-    let mut text = report_paragraph(report);
+    let mut text = report.paragraph();
     if let (Some(stored), Some(path)) = (&report.stored, &job.store) {
         text.push_str(&format!(
             "本批次已存入 {}（第 {} 批）：新增 {} 条记录",
@@ -198,9 +198,4 @@ fn summary_paragraph(report: &ConvertReport, job: &ConvertJob) -> String {
         ));
     }
     text
-}
-
-/// What a run found, in one paragraph (also shown on the page of `jixiao serve`).
-pub fn report_paragraph(report: &ConvertReport) -> String {
-    report.paragraph()
 }

@@ -388,7 +388,7 @@ fn results(job: &ConvertJob, report: &ConvertReport, kept: bool) -> Result<Resul
         .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .collect();
     Ok(Results {
-        paragraph: crate::cmd::convert::report_paragraph(report),
+        paragraph: report.paragraph(),
         forms: report.forms,
         evaluations: report.evaluations,
         summary,
