@@ -134,6 +134,7 @@ fn stages(c: &mut Criterion) {
             issues: Vec::new(),
             message: String::new(),
             detail: None,
+            digest: None,
         };
         let renderer = Renderer {
             encoding: CsvEncoding::Utf8Bom,

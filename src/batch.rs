@@ -231,6 +231,7 @@ fn without_forms(
         issues: Vec::new(),
         message: capped(message),
         detail,
+        digest: None,
     }
 }
 
@@ -255,6 +256,8 @@ pub struct Pipeline {
     /// A store to find last year's target form of each target form in (before the review, so
     /// the year-over-year rules see it); `None` without a store.
     pub store: Option<std::sync::Arc<crate::store::Reader>>,
+    /// Take the digest of each file's bytes as they are read ([`FileOutcome::digest`]).
+    pub digest: bool,
 }
 
 impl Pipeline {
@@ -272,8 +275,20 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
     if let Some(reason) = &input.skip {
         return without_forms(input, FileStatus::Skipped, reason.clone(), None);
     }
+    let mut digest = None;
+    let mut take_digest = |bytes: &[u8]| {
+        if pipeline.digest {
+            digest = Some((crate::store::digest(bytes), bytes.len() as u64));
+        }
+    };
     let result = crate::panic_guard::guarded(|| {
-        let mut read = read::read_file(&input.path, &input.shown, templates, &pipeline.limits)?;
+        let mut read = read::read_file_inspecting(
+            &input.path,
+            &input.shown,
+            templates,
+            &pipeline.limits,
+            &mut take_digest,
+        )?;
         if let Some(normalizer) = normalizer {
             for record in &mut read.records {
                 normalizer.normalize_record(record);
@@ -302,11 +317,17 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
                 format!("{place}：{}", error.kind)
             };
             let detail = error.kind.detail().map(str::to_owned);
-            return without_forms(input, FileStatus::Rejected, message, detail);
+            return FileOutcome {
+                digest,
+                ..without_forms(input, FileStatus::Rejected, message, detail)
+            };
         }
         Err(detail) => {
             let message = "读取时出现内部错误，文件未能转换；请将此文件反馈给开发者".to_owned();
-            return without_forms(input, FileStatus::Rejected, message, Some(detail));
+            return FileOutcome {
+                digest,
+                ..without_forms(input, FileStatus::Rejected, message, Some(detail))
+            };
         }
     };
     let status = if read.records.is_empty() {
@@ -324,6 +345,7 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
         issues: read.issues,
         message: capped(message),
         detail,
+        digest,
     }
 }
 

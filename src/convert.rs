@@ -311,6 +311,7 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
     // With a store, each target form is held against last year's before its review.
     let pipeline = crate::batch::Pipeline {
         store: reader.clone(),
+        digest: reader.is_some(),
         ..job.pipeline.clone()
     };
     let limit = job.pipeline.limits.max_file_bytes;
@@ -334,8 +335,9 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
     let work = |input: &InputFile| {
         let outcome = pipeline.process(input);
         let rendered = renderer.map(|r| r.render(&outcome));
-        // For the store: the content's hash (the file is in the system's cache by now) and the
-        // rows of its target forms, made here in parallel.
+        // For the store: the content's digest (taken as the file was read; a file that was not —
+        // skipped, say — is read for it here) and the rows of its target forms, made here in
+        // parallel.
         let stored = hashing.then(|| {
             let rows: Vec<_> = outcome
                 .records
@@ -343,7 +345,11 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
                 .filter(|r| r.kind().is_project_target())
                 .map(RecordRows::of)
                 .collect();
-            (content_hash(&input.path, limit), rows)
+            let digest = outcome
+                .digest
+                .clone()
+                .or_else(|| content_hash(&input.path, limit));
+            (digest, rows)
         });
         (outcome, rendered, stored)
     };

@@ -95,6 +95,9 @@ pub struct FileOutcome {
     /// The reading library's own words behind a rejection or an unreadable sheet, when there
     /// are any: for `--verbose` and the log, never the manifest.
     pub detail: Option<String>,
+    /// SHA-256 (hex) and size of the bytes read, when the pipeline was asked for them (a store
+    /// keeps files by their content) and the file was read.
+    pub digest: Option<(String, u64)>,
 }
 
 impl FileOutcome {
@@ -108,6 +111,7 @@ impl FileOutcome {
             issues: Vec::new(),
             message: capped(reason.to_owned()),
             detail: None,
+            digest: None,
         }
     }
 }

@@ -65,6 +65,7 @@ impl InputArgs {
             reviewer,
             limits: self.limits.limits(),
             store: None,
+            digest: false,
         })
     }
 }

@@ -79,12 +79,26 @@ pub fn read_file(
     templates: &TemplateSet,
     limits: &Limits,
 ) -> Result<WorkbookRead> {
+    read_file_inspecting(path, shown, templates, limits, &mut |_| {})
+}
+
+/// [`read_file`], handing the file's bytes to `inspect` once they are read (before they are
+/// parsed): what else needs the content — a digest for the store — gets it without reading the
+/// file again.
+pub fn read_file_inspecting(
+    path: &Path,
+    shown: &str,
+    templates: &TemplateSet,
+    limits: &Limits,
+    inspect: &mut dyn FnMut(&[u8]),
+) -> Result<WorkbookRead> {
     let io = |e| Error::in_file(shown, ErrorKind::Io(e));
     let size = std::fs::metadata(path).map_err(io)?.len();
     limits
         .check_file_size(size)
         .map_err(|kind| Error::in_file(shown, kind))?;
     let bytes = workbook::read_bytes(path).map_err(io)?;
+    inspect(&bytes);
     read_workbook(&bytes, shown, templates, limits)
 }
 

@@ -92,9 +92,16 @@ pub fn content_hash(path: &Path, limit: u64) -> Option<(String, u64)> {
         size += read as u64;
         hasher.update(&buffer[..read]);
     }
-    let digest = hasher.finalize();
-    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
-    Some((hex, size))
+    Some((hex(&hasher.finalize()), size))
+}
+
+/// SHA-256 of bytes in memory (hex), as [`content_hash`] gives it for a file.
+pub fn digest(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The key a record is superseded under: the same kind of form for the same project (or

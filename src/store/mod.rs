@@ -19,7 +19,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, ErrorKind, Result};
-pub use import::{BatchCounts, FileEntry, RecordRows, StoredBatch, content_hash};
+pub use import::{BatchCounts, FileEntry, RecordRows, StoredBatch, content_hash, digest};
 pub use push::{DEFAULT_SCHEMA, PushReport, TablePush};
 pub use query::{BatchRow, FileRow, HistoryRow, StoreInfo, StoredTarget};
 pub use writer::BatchWriter;
