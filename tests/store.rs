@@ -599,3 +599,61 @@ fn this_years_targets_are_held_against_last_years_in_the_store() {
         read.stdout
     );
 }
+
+/// A store the jixiao before schema version 2 wrote (two target forms of
+/// field-corpus-3/monitoring, one batch): opened by a batch, it is migrated in place — its rows
+/// kept, the record tables rebuilt without rowid — and the new batch's monitoring forms find
+/// their targets in it.
+#[test]
+fn a_store_an_older_jixiao_wrote_is_migrated_and_keeps_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("v1.sqlite");
+    std::fs::copy(fixture("store/v1-targets.sqlite"), &store).unwrap();
+    assert_eq!(count(&store, "PRAGMA user_version"), 1);
+    let before = rows(&store);
+    assert_eq!(before["records"].len(), 2);
+    assert_eq!(before["indicators"].len(), 16);
+
+    let later = dir.path().join("later");
+    std::fs::create_dir(&later).unwrap();
+    for entry in std::fs::read_dir(fixture(MONITORING)).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.contains("监控") && name.ends_with(".xlsx") {
+            std::fs::copy(&path, later.join(&name)).unwrap();
+        }
+    }
+    let run = convert(&[&later], &dir.path().join("o"), &store).expect_code(0);
+    assert!(run.stderr.contains("第 2 批"), "{}", run.describe());
+    assert_eq!(count(&store, "PRAGMA user_version"), 2);
+    let after = rows(&store);
+    for (table, old) in &before {
+        for row in old {
+            assert!(after[table].contains(row), "{table}: {row} lost");
+        }
+    }
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND sql LIKE '%WITHOUT ROWID%'"
+        ),
+        4,
+        "indicators, tasks, findings, warnings"
+    );
+    let linked = lines(&dir.path().join("o/monitoring.jsonl"))
+        .iter()
+        .filter(|m| m["monitoring"]["target"]["stored_batch"] == 1)
+        .count();
+    assert_eq!(
+        linked, 2,
+        "both monitoring forms held against the v1 batch's targets"
+    );
+    let check = jixiao([
+        OsStr::new("store"),
+        OsStr::new("check"),
+        OsStr::new("--store"),
+        store.as_os_str(),
+    ])
+    .expect_code(0);
+    assert!(check.stdout.contains("检查通过"), "{}", check.describe());
+}

@@ -5,7 +5,7 @@
 use rusqlite::Connection;
 
 /// The schema this jixiao writes.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
 /// The tables of version 1. Amounts are exact decimal strings in 万元 (never floating point);
 /// every record is also kept whole, as the JSON line the outputs hold (`records.record`).
@@ -124,8 +124,77 @@ CREATE TABLE warnings (
 );
 ";
 
+/// Version 2: the tables of a record's rows keyed by (record_id, position) alone (`WITHOUT
+/// ROWID`: one B-tree per table instead of a table and an index to keep in step — an indicator
+/// costs one insert, not two), and no index on `project_name` or `department` (lookups go by
+/// project code, 项目编号 and key; `history` searches words of a name, which no index serves).
+const V2: &str = "
+CREATE TABLE indicators_v2 (
+  record_id        INTEGER NOT NULL REFERENCES records(id),
+  position         INTEGER NOT NULL,
+  block            TEXT NOT NULL,
+  level1           TEXT NOT NULL,
+  level2           TEXT NOT NULL,
+  level3           TEXT NOT NULL,
+  level3_canonical TEXT,
+  value            TEXT NOT NULL,
+  unit             TEXT,
+  comparator       TEXT,
+  number           TEXT,
+  actual           TEXT,
+  expected         TEXT,
+  likelihood       TEXT,
+  deviation        TEXT,
+  weight           TEXT,
+  score            TEXT,
+  cell             TEXT NOT NULL,
+  PRIMARY KEY (record_id, position)
+) WITHOUT ROWID;
+INSERT INTO indicators_v2 SELECT * FROM indicators;
+DROP TABLE indicators;
+ALTER TABLE indicators_v2 RENAME TO indicators;
+CREATE TABLE tasks_v2 (
+  record_id INTEGER NOT NULL REFERENCES records(id),
+  position  INTEGER NOT NULL,
+  name      TEXT NOT NULL,
+  content   TEXT NOT NULL,
+  total     TEXT,
+  fiscal    TEXT,
+  other     TEXT,
+  PRIMARY KEY (record_id, position)
+) WITHOUT ROWID;
+INSERT INTO tasks_v2 SELECT * FROM tasks;
+DROP TABLE tasks;
+ALTER TABLE tasks_v2 RENAME TO tasks;
+CREATE TABLE findings_v2 (
+  record_id INTEGER NOT NULL REFERENCES records(id),
+  position  INTEGER NOT NULL,
+  rule      TEXT NOT NULL,
+  level     TEXT NOT NULL,
+  message   TEXT NOT NULL,
+  cell      TEXT,
+  PRIMARY KEY (record_id, position)
+) WITHOUT ROWID;
+INSERT INTO findings_v2 SELECT * FROM findings;
+DROP TABLE findings;
+ALTER TABLE findings_v2 RENAME TO findings;
+CREATE TABLE warnings_v2 (
+  record_id INTEGER NOT NULL REFERENCES records(id),
+  position  INTEGER NOT NULL,
+  code      TEXT NOT NULL,
+  message   TEXT NOT NULL,
+  cell      TEXT,
+  PRIMARY KEY (record_id, position)
+) WITHOUT ROWID;
+INSERT INTO warnings_v2 SELECT * FROM warnings;
+DROP TABLE warnings;
+ALTER TABLE warnings_v2 RENAME TO warnings;
+DROP INDEX records_name;
+DROP INDEX records_department;
+";
+
 /// Each version's step from the one before (index 0: from nothing to version 1).
-const STEPS: [&str; 1] = [V1];
+const STEPS: [&str; 2] = [V1, V2];
 
 /// The tables in the order rows are copied (a table after those it refers to).
 pub const TABLES: [&str; 7] = [
