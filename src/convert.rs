@@ -445,23 +445,43 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
     report.totals = state.totals.grand_total();
     if let (Some(writers), Some(mut out)) = (state.writers, out) {
         report.truncated_cells = writers.truncated;
-        finish_writers(writers, &state.totals, &set_aside_totals, &mut out)?;
-        // The store first: a run killed between the two leaves the store with the batch and the
-        // old outputs in place, never outputs of a batch the store does not have.
-        if let Some(writer) = state.store {
-            let mut store = writer.finish()?;
-            let counts = BatchCounts {
-                files: report.files,
-                converted: report.converted,
-                rejected: report.rejected,
-                skipped: report.skipped,
-                paragraph: report.paragraph(),
-            };
-            report.stored = Some(store.finish_batch(&counts)?);
-            drop(reader);
-            drop(pipeline);
-            store.close()?;
+        let counts = BatchCounts {
+            files: report.files,
+            converted: report.converted,
+            rejected: report.rejected,
+            skipped: report.skipped,
+            paragraph: report.paragraph(),
+        };
+        // The store's lookups are over: its file is left to the batch's own connection.
+        drop(reader);
+        drop(pipeline);
+        // The store's batch is committed (and its log written back into the one file) on a
+        // thread of its own while this one finishes the outputs in the working folder; both
+        // before the outputs are put in place — a run killed before that leaves the store with
+        // the batch or without it and the old outputs, never outputs of a batch the store lacks.
+        let (written, stored) = std::thread::scope(|scope| {
+            let stored = state.store.map(|writer| {
+                scope.spawn(move || -> Result<StoredBatch> {
+                    let mut store = writer.finish()?;
+                    let stored = store.finish_batch(&counts)?;
+                    store.close()?;
+                    Ok(stored)
+                })
+            });
+            let written = finish_writers(writers, &state.totals, &set_aside_totals, &mut out);
+            (written, stored.map(|handle| handle.join()))
+        });
+        if let Some(stored) = stored {
+            let stored = stored.map_err(|_| {
+                let path = job.store.as_deref().unwrap_or(Path::new(""));
+                Error::in_file(
+                    path.display().to_string(),
+                    crate::error::ErrorKind::Store("写入存储文件时出现内部错误".into()),
+                )
+            })?;
+            report.stored = Some(stored?);
         }
+        written?;
         report.outputs = out.commit()?;
     }
     Ok(report)
