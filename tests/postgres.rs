@@ -70,6 +70,22 @@ const TABLES: [&str; 8] = [
 /// Row counts per table, exact sums per NUMERIC column, and every record (id, JSON, superseded_by).
 type Snapshot = (Vec<i64>, Vec<Decimal>, Vec<(i64, String, Option<i64>)>);
 
+/// A record's JSON as the store keeps it: a zlib stream (text in rows of schema version 1).
+fn stored_json(value: rusqlite::types::ValueRef<'_>) -> String {
+    use std::io::Read;
+    match value {
+        rusqlite::types::ValueRef::Text(text) => String::from_utf8(text.to_vec()).unwrap(),
+        rusqlite::types::ValueRef::Blob(bytes) => {
+            let mut json = String::new();
+            flate2::read::ZlibDecoder::new(bytes)
+                .read_to_string(&mut json)
+                .unwrap();
+            json
+        }
+        other => panic!("a record stored as {other:?}"),
+    }
+}
+
 /// Row counts, exact sums and every record's JSON, from the store.
 fn from_store(store: &Path) -> Snapshot {
     let conn = rusqlite::Connection::open(store).unwrap();
@@ -104,7 +120,9 @@ fn from_store(store: &Path) -> Snapshot {
     let records = conn
         .prepare("SELECT id, record, superseded_by FROM records ORDER BY id")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_map([], |r| {
+            Ok((r.get(0)?, stored_json(r.get_ref(1)?), r.get(2)?))
+        })
         .unwrap()
         .map(Result::unwrap)
         .collect();

@@ -640,7 +640,8 @@ fn a_store_an_older_jixiao_wrote_is_migrated_and_keeps_its_rows() {
         4,
         "indicators, tasks, findings, warnings"
     );
-    let linked = lines(&dir.path().join("o/monitoring.jsonl"))
+    let monitoring = lines(&dir.path().join("o/monitoring.jsonl"));
+    let linked = monitoring
         .iter()
         .filter(|m| m["monitoring"]["target"]["stored_batch"] == 1)
         .count();
@@ -648,6 +649,38 @@ fn a_store_an_older_jixiao_wrote_is_migrated_and_keeps_its_rows() {
         linked, 2,
         "both monitoring forms held against the v1 batch's targets"
     );
+    // The version-1 rows keep their JSON as text; the new ones are zlib streams of the very
+    // records the outputs hold.
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let stored: Vec<(String, Value)> = conn
+        .prepare("SELECT typeof(record), record FROM records ORDER BY id")
+        .unwrap()
+        .query_map([], |r| {
+            let json = match r.get_ref(1)? {
+                rusqlite::types::ValueRef::Text(t) => String::from_utf8(t.to_vec()).unwrap(),
+                rusqlite::types::ValueRef::Blob(b) => {
+                    let mut json = String::new();
+                    std::io::Read::read_to_string(
+                        &mut flate2::read::ZlibDecoder::new(b),
+                        &mut json,
+                    )
+                    .unwrap();
+                    json
+                }
+                other => panic!("{other:?}"),
+            };
+            Ok((r.get(0)?, serde_json::from_str(&json).unwrap()))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let kinds: Vec<&str> = stored.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(kinds.len(), 2 + monitoring.len());
+    assert_eq!(kinds[..2], ["text", "text"]);
+    assert!(kinds[2..].iter().all(|k| *k == "blob"), "{kinds:?}");
+    for (_, record) in &stored[2..] {
+        assert!(monitoring.contains(record), "{record}");
+    }
     let check = jixiao([
         OsStr::new("store"),
         OsStr::new("check"),

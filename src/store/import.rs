@@ -367,7 +367,8 @@ pub struct RecordRows {
     template: String,
     sheet: String,
     cell: String,
-    json: String,
+    /// The record's JSON as stored (see [`super::record_json`]).
+    json: Vec<u8>,
     row: RecordRow,
     indicators: Vec<IndicatorRow>,
     /// (code, message, cell)
@@ -418,7 +419,8 @@ fn serde_name(value: impl serde::Serialize) -> String {
 impl RecordRows {
     /// The rows of a record; an error only when it cannot be written as JSON.
     pub fn of(record: &Record) -> std::result::Result<RecordRows, String> {
-        let json = serde_json::to_string(record).map_err(|e| format!("记录无法写入（{e}）"))?;
+        let json = serde_json::to_vec(record).map_err(|e| format!("记录无法写入（{e}）"))?;
+        let json = super::record_json::encode(&json);
         let (indicators, warnings, review) = match record {
             Record::Project(p) => (&p.indicators, &p.warnings, p.review.as_ref()),
             Record::Department(d) => (&d.indicators, &d.warnings, d.review.as_ref()),

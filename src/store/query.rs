@@ -24,13 +24,17 @@ pub struct StoredTarget {
 const TARGET: &str = "SELECT r.record, r.batch_id, f.name FROM records r JOIN files f ON f.id = r.file_id \
      WHERE r.kind = 'target' AND r.superseded_by IS NULL";
 
-fn stored(row: &Row<'_>) -> rusqlite::Result<(String, i64, String)> {
-    Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+fn stored(row: &Row<'_>) -> rusqlite::Result<(Option<String>, i64, String)> {
+    Ok((
+        super::record_json::decode(row.get_ref(0)?),
+        row.get(1)?,
+        row.get(2)?,
+    ))
 }
 
-fn target(found: Option<(String, i64, String)>) -> Option<StoredTarget> {
+fn target(found: Option<(Option<String>, i64, String)>) -> Option<StoredTarget> {
     let (json, batch, file) = found?;
-    let project = serde_json::from_str(&json).ok()?;
+    let project = serde_json::from_str(&json?).ok()?;
     Some(StoredTarget {
         project,
         batch,
@@ -196,17 +200,20 @@ impl Store {
                 )
                 .map_err(sql)?,
         };
-        let records: Vec<String> = self
+        let records: Vec<Option<String>> = self
             .conn
             .prepare(
                 "SELECT record FROM records WHERE kind = 'target' AND superseded_by IS NULL \
                  AND year IS ?1 ORDER BY id",
             )
-            .and_then(|mut s| s.query_map([year], |r| r.get(0))?.collect())
+            .and_then(|mut s| {
+                s.query_map([year], |r| Ok(super::record_json::decode(r.get_ref(0)?)))?
+                    .collect()
+            })
             .map_err(sql)?;
         Ok(records
             .iter()
-            .filter_map(|json| serde_json::from_str(json).ok())
+            .filter_map(|json| serde_json::from_str(json.as_deref()?).ok())
             .collect())
     }
 
@@ -303,8 +310,9 @@ impl Store {
         let mut unreadable = 0;
         while let Some(row) = rows.next().map_err(sql)? {
             let kind: String = row.get(1).map_err(sql)?;
-            let json: String = row.get(2).map_err(sql)?;
-            let read: Option<serde_json::Value> = serde_json::from_str(&json).ok();
+            let json = super::record_json::decode(row.get_ref(2).map_err(sql)?);
+            let read: Option<serde_json::Value> =
+                json.and_then(|json| serde_json::from_str(&json).ok());
             if read.is_none_or(|v| v["kind"] != kind.as_str()) {
                 unreadable += 1;
             }
