@@ -44,10 +44,12 @@ for _ in $(seq "$runs"); do
   rm -rf "$out/s" "$out/store.sqlite"
   measure store ./target/release/jixiao convert -q -o "$out/s" --store "$out/store.sqlite" "$forms"
 done
+store_mb=$(du -m "$out/store.sqlite" | cut -f1)
 
-python3 - "$out" "$n" "$runs" "$jobs" "$(find "$forms" -type f | wc -l)" <<'PY'
+python3 - "$out" "$n" "$runs" "$jobs" "$(find "$forms" -type f | wc -l)" "$store_mb" <<'PY'
 import statistics, sys
 out, n, runs, jobs, files = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+store_mb = sys.argv[6]
 def load(name):
     return [tuple(map(float, line.split())) for line in open(f"{out}/{name}")]
 rows = {name: load(name) for name in ["floor", "read", "convert", "store"]}
@@ -59,6 +61,7 @@ for name, r in rows.items():
 for a, b in [("read", "floor"), ("convert", "floor"), ("store", "convert")]:
     ratios = [x[0] / y[0] for x, y in zip(rows[a], rows[b])]
     print(f"  {a}/{b:8} median {statistics.median(ratios):5.2f}x  (min {min(ratios):4.2f}, max {max(ratios):4.2f})")
+print(f"  the store of one batch: {store_mb} MB")
 PY
 
 python3 - "$dir/expected.json" "$out/o" <<'PY'
