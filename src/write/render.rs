@@ -6,7 +6,10 @@
 use rust_decimal::Decimal;
 
 pub use super::cells::XCell;
-use super::csv_out::{CsvEncoding, CsvUnit, FUND_HEADERS, indicator_rows, project_row, rows_bytes};
+use super::csv_out::{
+    CsvEncoding, CsvUnit, FUND_HEADERS, csv_writer, finish_csv, indicator_rows, project_row,
+    rows_bytes,
+};
 use super::departments::{
     DEPARTMENT_SHEET_HEADERS, RECONCILIATION_HEADERS, department_indicator_rows, department_row,
     department_sheet_row, reconciliation_rows, reconciliation_sheet_row, task_rows,
@@ -347,25 +350,31 @@ impl Renderer {
             other => other,
         };
         let mut out = Rendered::default();
-        let mut project_rows = Vec::new();
-        let mut indicator_csv_rows = Vec::new();
-        let mut review_csv_rows = Vec::new();
+        // Each project's rows are encoded as soon as they are made (a flat export of 11,000
+        // indicator rows would otherwise hold them all as strings: 23 MB).
+        let mut projects_csv = csv_writer(Vec::new(), encoding)?;
+        let mut indicators_csv = csv_writer(Vec::new(), encoding)?;
+        let mut review_csv = csv_writer(Vec::new(), encoding)?;
         // Other kinds are rendered at the end (self-evaluations once held against their targets).
         let targets = outcome.projects().filter(|p| p.kind.is_project_target());
         for project in targets {
             out.projects += 1;
-            project_rows.push(project_row(project, self.unit));
-            indicator_csv_rows.extend(indicator_rows(project));
-            review_csv_rows.extend(super::review_out::review_csv_rows(project));
+            projects_csv.write_record(project_row(project, self.unit))?;
+            for row in indicator_rows(project) {
+                indicators_csv.write_record(row)?;
+            }
+            for row in super::review_out::review_csv_rows(project) {
+                review_csv.write_record(row)?;
+                out.findings += 1;
+            }
             serde_json::to_writer(&mut out.jsonl, project)?;
             out.jsonl.push(b'\n');
             self.workbook_rows(project, &mut out);
         }
         self.issue_rows(outcome, &mut out);
-        out.projects_csv = rows_bytes(&project_rows, encoding)?;
-        out.indicators_csv = rows_bytes(&indicator_csv_rows, encoding)?;
-        out.findings = review_csv_rows.len() as u64;
-        out.review_csv = rows_bytes(&review_csv_rows, encoding)?;
+        out.projects_csv = finish_csv(projects_csv)?;
+        out.indicators_csv = finish_csv(indicators_csv)?;
+        out.review_csv = finish_csv(review_csv)?;
         out.manifest = manifest_row(outcome, encoding)?;
         Ok(out)
     }
