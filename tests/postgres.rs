@@ -70,22 +70,6 @@ const TABLES: [&str; 8] = [
 /// Row counts per table, exact sums per NUMERIC column, and every record (id, JSON, superseded_by).
 type Snapshot = (Vec<i64>, Vec<Decimal>, Vec<(i64, String, Option<i64>)>);
 
-/// A record's JSON as the store keeps it: a zlib stream (text in rows of schema version 1).
-fn stored_json(value: rusqlite::types::ValueRef<'_>) -> String {
-    use std::io::Read;
-    match value {
-        rusqlite::types::ValueRef::Text(text) => String::from_utf8(text.to_vec()).unwrap(),
-        rusqlite::types::ValueRef::Blob(bytes) => {
-            let mut json = String::new();
-            flate2::read::ZlibDecoder::new(bytes)
-                .read_to_string(&mut json)
-                .unwrap();
-            json
-        }
-        other => panic!("a record stored as {other:?}"),
-    }
-}
-
 /// Row counts, exact sums and every record's JSON, from the store.
 fn from_store(store: &Path) -> Snapshot {
     let conn = rusqlite::Connection::open(store).unwrap();
@@ -121,7 +105,11 @@ fn from_store(store: &Path) -> Snapshot {
         .prepare("SELECT id, record, superseded_by FROM records ORDER BY id")
         .unwrap()
         .query_map([], |r| {
-            Ok((r.get(0)?, stored_json(r.get_ref(1)?), r.get(2)?))
+            Ok((
+                r.get(0)?,
+                crate::store::stored_json(r.get_ref(1)?),
+                r.get(2)?,
+            ))
         })
         .unwrap()
         .map(Result::unwrap)

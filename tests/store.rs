@@ -70,6 +70,22 @@ fn rows(store: &Path) -> BTreeMap<String, Vec<String>> {
     all
 }
 
+/// A record's JSON as the store keeps it: a zlib stream (text in rows of schema version 1).
+pub fn stored_json(value: rusqlite::types::ValueRef<'_>) -> String {
+    use std::io::Read;
+    match value {
+        rusqlite::types::ValueRef::Text(text) => String::from_utf8(text.to_vec()).unwrap(),
+        rusqlite::types::ValueRef::Blob(bytes) => {
+            let mut json = String::new();
+            flate2::read::ZlibDecoder::new(bytes)
+                .read_to_string(&mut json)
+                .unwrap();
+            json
+        }
+        other => panic!("a record stored as {other:?}"),
+    }
+}
+
 fn count(store: &Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open(store).unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
@@ -656,19 +672,7 @@ fn a_store_an_older_jixiao_wrote_is_migrated_and_keeps_its_rows() {
         .prepare("SELECT typeof(record), record FROM records ORDER BY id")
         .unwrap()
         .query_map([], |r| {
-            let json = match r.get_ref(1)? {
-                rusqlite::types::ValueRef::Text(t) => String::from_utf8(t.to_vec()).unwrap(),
-                rusqlite::types::ValueRef::Blob(b) => {
-                    let mut json = String::new();
-                    std::io::Read::read_to_string(
-                        &mut flate2::read::ZlibDecoder::new(b),
-                        &mut json,
-                    )
-                    .unwrap();
-                    json
-                }
-                other => panic!("{other:?}"),
-            };
+            let json = stored_json(r.get_ref(1)?);
             Ok((r.get(0)?, serde_json::from_str(&json).unwrap()))
         })
         .unwrap()
