@@ -694,3 +694,44 @@ fn a_store_an_older_jixiao_wrote_is_migrated_and_keeps_its_rows() {
     .expect_code(0);
     assert!(check.stdout.contains("检查通过"), "{}", check.describe());
 }
+
+/// Several runs starting at once on a store that does not exist yet: one creates its tables,
+/// the others wait for it and find them made (two creating the same tables failed one batch on
+/// the page, which converts two batches at once).
+#[test]
+fn runs_starting_together_on_a_new_store_all_write_their_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("新.sqlite");
+    let input = fixture(MONITORING);
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            Command::new(env!("CARGO_BIN_EXE_jixiao"))
+                .arg("convert")
+                .arg(&input)
+                .arg("-o")
+                .arg(dir.path().join(format!("o{i}")))
+                .arg("--store")
+                .arg(&store)
+                .arg("--wait")
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM batches"), 4);
+    assert_eq!(count(&store, "PRAGMA user_version"), 2);
+    // The same files four times: their records once.
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM records"),
+        count(&store, "SELECT SUM(forms) FROM files")
+    );
+}

@@ -222,7 +222,16 @@ pub fn migrate(conn: &mut Connection) -> Result<(), MigrateError> {
     if found == VERSION {
         return Ok(());
     }
-    let tx = conn.transaction()?;
+    // Another jixiao (or another batch of the page) may be bringing the same file up at this
+    // moment: the write lock first (waiting as the store was opened to), then the version again.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let found = version(&tx)?;
+    if found > VERSION {
+        return Err(MigrateError::Newer(found));
+    }
+    if found == VERSION {
+        return Ok(());
+    }
     for step in &STEPS[found as usize..] {
         tx.execute_batch(step)?;
     }
