@@ -95,6 +95,12 @@ session = call("POST", "/session", {"capabilities": {"alwaysMatch": {
 s = f"/session/{session}"
 failures = []
 
+def screenshot(path):
+    png = base64.b64decode(call("GET", f"{s}/screenshot"))
+    with open(path, "wb") as f:
+        f.write(png)
+    print(f"screenshot: {path}")
+
 def check(ok, message):
     if not ok:
         failures.append(message)
@@ -249,10 +255,7 @@ try:
         height = run("return document.documentElement.scrollHeight;")
         call("POST", f"{s}/window/rect", {"width": 1280, "height": min(max(height, 900), 1700)})
         time.sleep(0.5)
-        png = base64.b64decode(call("GET", f"{s}/screenshot"))
-        with open(shot, "wb") as f:
-            f.write(png)
-        print(f"screenshot: {shot}")
+        screenshot(shot)
     # 5. A reload keeps this run's batches, with their totals and outputs.
     call("POST", f"{s}/url", {"url": url})
     deadline = time.time() + 30
@@ -275,9 +278,7 @@ try:
           f"the refused file is shown with its reason, without a command-line flag: {text[:300]}")
     if shot:
         run("window.scrollTo(0, 0);")
-        png = base64.b64decode(call("GET", f"{s}/screenshot"))
-        with open(shot.replace(".png", "-refused.png"), "wb") as f:
-            f.write(png)
+        screenshot(shot.replace(".png", "-refused.png"))
     manifest = download(0, 'a.download[data-name="manifest.csv"]', "manifest.csv").decode("gb18030")
     row = next((line for line in manifest.splitlines() if "太大的表.xlsx" in line), "")
     check("rejected" in row and "上限" in row, f"the refused file is in manifest.csv: {row!r}")
@@ -330,9 +331,7 @@ try:
           f"a lost server gives one line: {text[:300]}")
     if shot:
         run("window.scrollTo(0, 0);")
-        png = base64.b64decode(call("GET", f"{s}/screenshot"))
-        with open(shot.replace(".png", "-lost.png"), "wb") as f:
-            f.write(png)
+        screenshot(shot.replace(".png", "-lost.png"))
 
 finally:
     call("DELETE", s)

@@ -127,13 +127,20 @@ impl Server {
             let stored = self.call("PUT", &target, &std::fs::read(path).unwrap());
             assert_eq!(stored.status, 201, "{name}: {}", stored.text());
         }
+        let status = self.start_batch(&id);
+        (id, status)
+    }
+
+    /// Starts a batch whose files are uploaded and waits until it is done or has failed; its
+    /// final status.
+    fn start_batch(&self, id: &str) -> Value {
         let started = self.call("POST", &format!("batches/{id}/start"), b"");
         assert_eq!(started.status, 202, "{}", started.text());
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             let status = self.call("GET", &format!("batches/{id}"), b"").json();
             if status["state"] == "done" || status["state"] == "failed" {
-                return (id, status);
+                return status;
             }
             assert!(
                 Instant::now() < deadline,
@@ -938,19 +945,7 @@ fn files_refused_at_upload_are_in_the_manifest_with_their_reason() {
             status
         );
     }
-    assert_eq!(
-        server
-            .call("POST", &format!("batches/{id}/start"), b"")
-            .status,
-        202
-    );
-    let status = loop {
-        let status = server.call("GET", &format!("batches/{id}"), b"").json();
-        if status["state"] != "running" {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = server.start_batch(&id);
     assert_eq!(status["state"], "done", "{status}");
     assert_eq!(status["progress"]["files"], 2);
     assert_eq!(status["progress"]["rejected"], 1);
@@ -971,19 +966,7 @@ fn files_refused_at_upload_are_in_the_manifest_with_their_reason() {
             .status,
         413
     );
-    assert_eq!(
-        server
-            .call("POST", &format!("batches/{id}/start"), b"")
-            .status,
-        202
-    );
-    let status = loop {
-        let status = server.call("GET", &format!("batches/{id}"), b"").json();
-        if status["state"] != "running" {
-            break status;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let status = server.start_batch(&id);
     assert_eq!(status["state"], "done", "{status}");
     assert_eq!(status["progress"]["rejected"], 1);
 }

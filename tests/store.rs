@@ -86,6 +86,18 @@ pub fn stored_json(value: rusqlite::types::ValueRef<'_>) -> String {
     }
 }
 
+/// `jixiao store check` on a store: it passes.
+fn store_check(store: &Path) {
+    let check = jixiao([
+        OsStr::new("store"),
+        OsStr::new("check"),
+        OsStr::new("--store"),
+        store.as_os_str(),
+    ])
+    .expect_code(0);
+    assert!(check.stdout.contains("检查通过"), "{}", check.describe());
+}
+
 fn count(store: &Path, sql: &str) -> i64 {
     let conn = rusqlite::Connection::open(store).unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
@@ -260,14 +272,7 @@ fn later_forms_find_their_targets_in_the_store_and_corrections_supersede() {
         ),
         3
     );
-    let check = jixiao([
-        OsStr::new("store"),
-        OsStr::new("check"),
-        OsStr::new("--store"),
-        store.as_os_str(),
-    ])
-    .expect_code(0);
-    assert!(check.stdout.contains("检查通过"), "{}", check.describe());
+    store_check(&store);
     let info = jixiao([
         OsStr::new("store"),
         OsStr::new("info"),
@@ -394,13 +399,7 @@ fn a_run_killed_at_any_moment_leaves_the_store_with_the_old_batches_or_the_new_o
             left == old || left == new,
             "killed at {point}: the store holds {left:?}, neither {old:?} nor {new:?}"
         );
-        jixiao([
-            OsStr::new("store"),
-            OsStr::new("check"),
-            OsStr::new("--store"),
-            store.as_os_str(),
-        ])
-        .expect_code(0);
+        store_check(&store);
         // The batch run again completes it (its files are new to the store if the kill came
         // before the commit, and known after it: either way the store ends in the new state).
         convert(&[&year.later], &out, &store).expect_code(0);
@@ -477,13 +476,7 @@ fn a_second_writer_is_refused_or_waits_and_never_corrupts() {
         ),
         1
     );
-    jixiao([
-        OsStr::new("store"),
-        OsStr::new("check"),
-        OsStr::new("--store"),
-        store.as_os_str(),
-    ])
-    .expect_code(0);
+    store_check(&store);
 }
 
 /// The 吴泾镇 sample form of 2023, as `year`'s: another name when `name` is given, an eased
@@ -685,14 +678,7 @@ fn a_store_an_older_jixiao_wrote_is_migrated_and_keeps_its_rows() {
     for (_, record) in &stored[2..] {
         assert!(monitoring.contains(record), "{record}");
     }
-    let check = jixiao([
-        OsStr::new("store"),
-        OsStr::new("check"),
-        OsStr::new("--store"),
-        store.as_os_str(),
-    ])
-    .expect_code(0);
-    assert!(check.stdout.contains("检查通过"), "{}", check.describe());
+    store_check(&store);
 }
 
 /// Several runs starting at once on a store that does not exist yet: one creates its tables,
