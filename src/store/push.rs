@@ -399,14 +399,13 @@ fn copy_table(
                 }
                 match row.get_ref(i)? {
                     // A record's JSON kept compressed: the server gets it as text.
-                    ValueRef::Blob(_) => {
-                        let json =
-                            super::record_json::decode(row.get_ref(i)?).ok_or_else(|| {
-                                CopyError::Io(std::io::Error::new(
-                                    std::io::ErrorKind::InvalidData,
-                                    format!("{name} 表第 {} 行的记录内容已损坏", rows + 1),
-                                ))
-                            })?;
+                    value @ ValueRef::Blob(_) => {
+                        let json = super::record_json::decode(value).ok_or_else(|| {
+                            CopyError::Io(std::io::Error::new(
+                                std::io::ErrorKind::InvalidData,
+                                format!("{name} 表第 {} 行的记录内容已损坏", rows + 1),
+                            ))
+                        })?;
                         copy_value(&mut line, ValueRef::Text(json.as_bytes()));
                     }
                     value => copy_value(&mut line, value),
