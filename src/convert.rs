@@ -339,12 +339,26 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         // skipped, say — is read for it here) and the rows of its target forms, made here in
         // parallel.
         let stored = hashing.then(|| {
-            let rows: Vec<_> = outcome
+            let targets = outcome
                 .records
                 .iter()
-                .filter(|r| r.kind().is_project_target())
-                .map(RecordRows::of)
-                .collect();
+                .filter(|r| r.kind().is_project_target());
+            // A target's JSON is its projects.jsonl line, made once: the renderer writes one
+            // line per target, in this order (serialized again should the counts ever differ).
+            let lines: Vec<&[u8]> = match &rendered {
+                Some(Ok(rendered)) => rendered.jsonl.split_inclusive(|&b| b == b'\n').collect(),
+                _ => Vec::new(),
+            };
+            let rows: Vec<_> = if lines.len() == targets.clone().count() {
+                targets
+                    .zip(lines)
+                    .map(|(record, line)| {
+                        RecordRows::with_json(record, line.strip_suffix(b"\n").unwrap_or(line))
+                    })
+                    .collect()
+            } else {
+                targets.map(RecordRows::of).collect()
+            };
             let digest = outcome
                 .digest
                 .clone()

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use calamine::Data;
+use rusqlite::types::ValueRef;
 use serde_json::Value;
 
 use crate::evaluations::{write_target, 卫生};
@@ -70,20 +71,26 @@ fn rows(store: &Path) -> BTreeMap<String, Vec<String>> {
     all
 }
 
-/// A record's JSON as the store keeps it: a zlib stream (text in rows of schema version 1).
-pub fn stored_json(value: rusqlite::types::ValueRef<'_>) -> String {
+/// A record's JSON as the store keeps it: an LZ4 frame (a zlib stream in rows of schema version
+/// 2, text in rows of version 1).
+pub fn stored_json(value: ValueRef<'_>) -> String {
     use std::io::Read;
+    let mut json = String::new();
     match value {
-        rusqlite::types::ValueRef::Text(text) => String::from_utf8(text.to_vec()).unwrap(),
-        rusqlite::types::ValueRef::Blob(bytes) => {
-            let mut json = String::new();
+        ValueRef::Text(text) => return String::from_utf8(text.to_vec()).unwrap(),
+        ValueRef::Blob(bytes @ [0x04, 0x22, 0x4d, 0x18, ..]) => {
+            lz4_flex::frame::FrameDecoder::new(bytes)
+                .read_to_string(&mut json)
+                .unwrap();
+        }
+        ValueRef::Blob(bytes) => {
             flate2::read::ZlibDecoder::new(bytes)
                 .read_to_string(&mut json)
                 .unwrap();
-            json
         }
         other => panic!("a record stored as {other:?}"),
     }
+    json
 }
 
 /// `jixiao store check` on a store: it passes.
@@ -615,10 +622,28 @@ fn this_years_targets_are_held_against_last_years_in_the_store() {
 /// their targets in it.
 #[test]
 fn a_store_an_older_jixiao_wrote_is_migrated_and_keeps_its_rows() {
+    migrated_keeps_its_rows("store/v1-targets.sqlite", 1, |record| {
+        matches!(record, ValueRef::Text(_))
+    });
+}
+
+/// The same two forms in a store of schema version 2, whose records are zlib streams: read as
+/// they are, while the new batch's records are LZ4 frames.
+#[test]
+fn a_version_2_store_keeps_its_zlib_records_and_adds_lz4_ones() {
+    migrated_keeps_its_rows("store/v2-targets.sqlite", 2, |record| {
+        matches!(record, ValueRef::Blob([0x78, ..]))
+    });
+}
+
+/// Opens a store of an older version with a batch of monitoring forms: every row kept, the
+/// tables of the current version, the old records (`old_record` says how their JSON is kept)
+/// found as targets, the new records LZ4 frames of what the outputs hold.
+fn migrated_keeps_its_rows(name: &str, version: i64, old_record: fn(ValueRef<'_>) -> bool) {
     let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().join("v1.sqlite");
-    std::fs::copy(fixture("store/v1-targets.sqlite"), &store).unwrap();
-    assert_eq!(count(&store, "PRAGMA user_version"), 1);
+    let store = dir.path().join("old.sqlite");
+    std::fs::copy(fixture(name), &store).unwrap();
+    assert_eq!(count(&store, "PRAGMA user_version"), version);
     let before = rows(&store);
     assert_eq!(before["records"].len(), 2);
     assert_eq!(before["indicators"].len(), 16);
@@ -634,7 +659,7 @@ fn a_store_an_older_jixiao_wrote_is_migrated_and_keeps_its_rows() {
     }
     let run = convert(&[&later], &dir.path().join("o"), &store).expect_code(0);
     assert!(run.stderr.contains("第 2 批"), "{}", run.describe());
-    assert_eq!(count(&store, "PRAGMA user_version"), 2);
+    assert_eq!(count(&store, "PRAGMA user_version"), 3);
     let after = rows(&store);
     for (table, old) in &before {
         for row in old {
@@ -656,27 +681,31 @@ fn a_store_an_older_jixiao_wrote_is_migrated_and_keeps_its_rows() {
         .count();
     assert_eq!(
         linked, 2,
-        "both monitoring forms held against the v1 batch's targets"
+        "both monitoring forms held against the old batch's targets"
     );
-    // The version-1 rows keep their JSON as text; the new ones are zlib streams of the very
+    // The old rows keep their JSON as they had it; the new ones are LZ4 frames of the very
     // records the outputs hold.
     let conn = rusqlite::Connection::open(&store).unwrap();
-    let stored: Vec<(String, Value)> = conn
-        .prepare("SELECT typeof(record), record FROM records ORDER BY id")
+    let stored: Vec<(bool, bool, Value)> = conn
+        .prepare("SELECT record FROM records ORDER BY id")
         .unwrap()
         .query_map([], |r| {
-            let json = stored_json(r.get_ref(1)?);
-            Ok((r.get(0)?, serde_json::from_str(&json).unwrap()))
+            let value = r.get_ref(0)?;
+            let lz4 = matches!(value, ValueRef::Blob([0x04, 0x22, 0x4d, 0x18, ..]));
+            let json = stored_json(value);
+            Ok((old_record(value), lz4, serde_json::from_str(&json).unwrap()))
         })
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    let kinds: Vec<&str> = stored.iter().map(|(t, _)| t.as_str()).collect();
-    assert_eq!(kinds.len(), 2 + monitoring.len());
-    assert_eq!(kinds[..2], ["text", "text"]);
-    assert!(kinds[2..].iter().all(|k| *k == "blob"), "{kinds:?}");
-    for (_, record) in &stored[2..] {
-        assert!(monitoring.contains(record), "{record}");
+    assert_eq!(stored.len(), 2 + monitoring.len());
+    for (i, &(old, lz4, ref record)) in stored.iter().enumerate() {
+        if i < 2 {
+            assert!(old && !lz4, "record {i} kept as it was");
+        } else {
+            assert!(lz4 && !old, "record {i} an LZ4 frame");
+            assert!(monitoring.contains(record), "{record}");
+        }
     }
     store_check(&store);
 }
@@ -714,7 +743,7 @@ fn runs_starting_together_on_a_new_store_all_write_their_batch() {
         );
     }
     assert_eq!(count(&store, "SELECT COUNT(*) FROM batches"), 4);
-    assert_eq!(count(&store, "PRAGMA user_version"), 2);
+    assert_eq!(count(&store, "PRAGMA user_version"), 3);
     // The same files four times: their records once.
     assert_eq!(
         count(&store, "SELECT COUNT(*) FROM records"),

@@ -18,6 +18,14 @@ pub enum Block {
 }
 
 impl Block {
+    /// Its name in the JSON outputs and the store (`annual`, `long_term`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Block::Annual => "annual",
+            Block::LongTerm => "long_term",
+        }
+    }
+
     /// The label users read.
     pub fn label(self) -> &'static str {
         match self {

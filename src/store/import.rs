@@ -101,7 +101,13 @@ pub fn digest(bytes: &[u8]) -> String {
 }
 
 fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(digest.len() * 2);
+    for &b in digest {
+        hex.push(DIGITS[usize::from(b >> 4)] as char);
+        hex.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    hex
 }
 
 /// The key a record is superseded under: the same kind of form for the same project (or
@@ -260,33 +266,27 @@ impl Store {
 
     /// A record's indicators, warnings, findings and tasks.
     fn insert_children(&self, id: i64, rows: &RecordRows) -> rusqlite::Result<()> {
-        let mut insert = self.conn.prepare_cached(
-            "INSERT INTO indicators (record_id, position, block, level1, level2, level3, \
-             level3_canonical, value, unit, comparator, number, actual, expected, likelihood, \
-             deviation, weight, score, cell) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, \
-             ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-        )?;
-        for (position, i) in rows.indicators.iter().enumerate() {
-            insert.execute(params![
-                id,
-                position as i64,
-                i.block,
-                i.level1,
-                i.level2,
-                i.level3,
-                i.level3_canonical,
-                i.value,
-                i.unit,
-                i.comparator,
-                i.number,
-                i.actual,
-                i.expected,
-                i.likelihood,
-                i.deviation,
-                i.weight,
-                i.score,
-                i.cell,
-            ])?;
+        // Indicators go in several rows a statement (the largest chunks first: 14 rows are one
+        // statement of 8, one of 4, one of 2), each statement one pass of SQLite's program with
+        // its cursor kept open, instead of one statement per row.
+        let mut position = 0;
+        for &chunk in &INDICATOR_CHUNKS {
+            while rows.indicators.rows.len() - position >= chunk {
+                let mut insert = self.conn.prepare_cached(indicators_sql(chunk))?;
+                for (k, row) in rows.indicators.rows[position..position + chunk]
+                    .iter()
+                    .enumerate()
+                {
+                    let first = k * INDICATOR_COLUMNS;
+                    insert.raw_bind_parameter(first + 1, id)?;
+                    insert.raw_bind_parameter(first + 2, (position + k) as i64)?;
+                    for (c, span) in row.iter().enumerate() {
+                        insert.raw_bind_parameter(first + 3 + c, rows.indicators.text(*span))?;
+                    }
+                }
+                insert.raw_execute()?;
+                position += chunk;
+            }
         }
         let mut insert = self.conn.prepare_cached(
             "INSERT INTO warnings (record_id, position, code, message, cell) \
@@ -358,6 +358,40 @@ impl Store {
     }
 }
 
+/// The columns of an indicators row, as bound.
+const INDICATOR_COLUMNS: usize = 18;
+
+/// Rows of indicators a statement inserts, largest first (the last is 1: any count is a sum).
+const INDICATOR_CHUNKS: [usize; 5] = [16, 8, 4, 2, 1];
+
+/// The INSERT of `rows` indicator rows at once (one text per chunk size, made once).
+fn indicators_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let texts = SQL.get_or_init(|| {
+        (0..=INDICATOR_CHUNKS[0])
+            .map(|rows| {
+                let mut sql = String::from(
+                    "INSERT INTO indicators (record_id, position, block, level1, level2, level3, \
+                     level3_canonical, value, unit, comparator, number, actual, expected, \
+                     likelihood, deviation, weight, score, cell) VALUES ",
+                );
+                for row in 0..rows {
+                    sql.push_str(if row == 0 { "(" } else { ", (" });
+                    for column in 0..INDICATOR_COLUMNS {
+                        if column > 0 {
+                            sql.push_str(", ");
+                        }
+                        sql.push_str(&format!("?{}", row * INDICATOR_COLUMNS + column + 1));
+                    }
+                    sql.push(')');
+                }
+                sql
+            })
+            .collect()
+    });
+    &texts[rows]
+}
+
 /// A record as the store's rows: made from the record alone (on a worker thread, in parallel),
 /// inserted later in the batch's order.
 #[derive(Debug, Clone)]
@@ -370,7 +404,7 @@ pub struct RecordRows {
     /// The record's JSON as stored (see [`super::record_json`]).
     json: Vec<u8>,
     row: RecordRow,
-    indicators: Vec<IndicatorRow>,
+    indicators: IndicatorRows,
     /// (code, message, cell)
     warnings: Vec<(&'static str, String, Option<String>)>,
     /// (rule, level, message, cell)
@@ -387,25 +421,68 @@ type TaskRow = (
     Option<String>,
 );
 
-/// The columns of an indicator's row.
-#[derive(Debug, Clone)]
-struct IndicatorRow {
-    block: String,
-    level1: String,
-    level2: String,
-    level3: String,
-    level3_canonical: Option<String>,
-    value: String,
-    unit: Option<String>,
-    comparator: Option<&'static str>,
-    number: Option<String>,
-    actual: Option<String>,
-    expected: Option<String>,
-    likelihood: Option<String>,
-    deviation: Option<String>,
-    weight: Option<String>,
-    score: Option<String>,
-    cell: String,
+/// A record's indicator rows: the text of every column in one buffer, each row the spans of
+/// its columns in it (one allocation a record instead of a dozen an indicator).
+#[derive(Debug, Clone, Default)]
+struct IndicatorRows {
+    text: String,
+    /// block, level1, level2, level3, level3_canonical, value, unit, comparator, number,
+    /// actual, expected, likelihood, deviation, weight, score, cell (`None`: NULL).
+    rows: Vec<[Option<(u32, u32)>; INDICATOR_COLUMNS - 2]>,
+}
+
+impl IndicatorRows {
+    fn of(indicators: &[Indicator]) -> IndicatorRows {
+        let mut all = IndicatorRows {
+            text: String::with_capacity(indicators.len() * 256),
+            rows: Vec::with_capacity(indicators.len()),
+        };
+        for i in indicators {
+            let n = i.normalized.as_ref();
+            let measure = n.map(|n| &n.measure);
+            let unit = i
+                .unit
+                .as_deref()
+                .or_else(|| measure.and_then(|m| m.unit.as_deref()));
+            let row = [
+                all.put(Some(i.block.as_str())),
+                all.put(Some(&i.level1)),
+                all.put(Some(&i.level2)),
+                all.put(Some(&i.level3)),
+                all.put(n.map(|n| n.level3.as_str())),
+                all.put(Some(&i.value)),
+                all.put(unit),
+                all.put(measure.and_then(|m| m.comparator).map(|c| c.symbol())),
+                all.put_decimal(measure.and_then(|m| m.number)),
+                all.put(i.actual.as_deref()),
+                all.put(i.expected.as_deref()),
+                all.put(i.likelihood.as_deref()),
+                all.put(i.deviation.as_deref()),
+                all.put_decimal(i.weight),
+                all.put_decimal(i.score),
+                all.put(Some(&i.value_cell)),
+            ];
+            all.rows.push(row);
+        }
+        all
+    }
+
+    fn put(&mut self, value: Option<&str>) -> Option<(u32, u32)> {
+        let start = self.text.len() as u32;
+        self.text.push_str(value?);
+        Some((start, self.text.len() as u32))
+    }
+
+    fn put_decimal(&mut self, value: Option<rust_decimal::Decimal>) -> Option<(u32, u32)> {
+        use std::fmt::Write;
+        let start = self.text.len() as u32;
+        write!(self.text, "{}", value?).ok()?;
+        Some((start, self.text.len() as u32))
+    }
+
+    fn text(&self, span: Option<(u32, u32)>) -> Option<&str> {
+        span.map(|(start, end)| &self.text[start as usize..end as usize])
+    }
 }
 
 /// A value's serde name (`"performance"` for a block …).
@@ -420,7 +497,13 @@ impl RecordRows {
     /// The rows of a record; an error only when it cannot be written as JSON.
     pub fn of(record: &Record) -> std::result::Result<RecordRows, String> {
         let json = serde_json::to_vec(record).map_err(|e| format!("记录无法写入（{e}）"))?;
-        let json = super::record_json::encode(&json);
+        RecordRows::with_json(record, &json)
+    }
+
+    /// The rows of a record whose JSON is already made (the projects.jsonl line the renderer
+    /// wrote for it: the same serialization, not made twice).
+    pub fn with_json(record: &Record, json: &[u8]) -> std::result::Result<RecordRows, String> {
+        let json = super::record_json::encode(json)?;
         let (indicators, warnings, review) = match record {
             Record::Project(p) => (&p.indicators, &p.warnings, p.review.as_ref()),
             Record::Department(d) => (&d.indicators, &d.warnings, d.review.as_ref()),
@@ -437,7 +520,7 @@ impl RecordRows {
             cell: record.source().cell.clone(),
             json,
             row: RecordRow::of(record),
-            indicators: indicators.iter().map(indicator_row).collect(),
+            indicators: IndicatorRows::of(indicators),
             warnings: warnings
                 .iter()
                 .map(|w| (w.code.as_str(), w.message.clone(), w.cell.clone()))
@@ -459,32 +542,6 @@ impl RecordRows {
                 .unwrap_or_default(),
             tasks,
         })
-    }
-}
-
-fn indicator_row(i: &Indicator) -> IndicatorRow {
-    let n = i.normalized.as_ref();
-    let measure = n.map(|n| &n.measure);
-    IndicatorRow {
-        block: serde_name(i.block),
-        level1: i.level1.clone(),
-        level2: i.level2.clone(),
-        level3: i.level3.clone(),
-        level3_canonical: n.map(|n| n.level3.clone()),
-        value: i.value.clone(),
-        unit: i
-            .unit
-            .clone()
-            .or_else(|| measure.and_then(|m| m.unit.clone())),
-        comparator: measure.and_then(|m| m.comparator).map(|c| c.symbol()),
-        number: measure.and_then(|m| m.number).map(|d| d.to_string()),
-        actual: i.actual.clone(),
-        expected: i.expected.clone(),
-        likelihood: i.likelihood.clone(),
-        deviation: i.deviation.clone(),
-        weight: amount(i.weight),
-        score: amount(i.score),
-        cell: i.value_cell.clone(),
     }
 }
 
@@ -625,6 +682,23 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_digest_is_written_as_lowercase_hex() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(
+            digest(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn an_indicator_block_is_stored_under_its_json_name() {
+        use crate::model::Block;
+        for block in [Block::Annual, Block::LongTerm] {
+            assert_eq!(serde_name(block), block.as_str());
+        }
+    }
 
     #[test]
     fn days_become_dates() {

@@ -1,45 +1,69 @@
-//! How `records.record` holds a record's JSON: written since schema version 2 as a zlib stream
-//! (a BLOB, about a third of the bytes — which SQLite writes twice, into its log and back into
-//! the file), and as plain text in rows a version-1 jixiao wrote (kept as they were).
+//! How `records.record` holds a record's JSON: written since schema version 3 as an LZ4 frame
+//! (a BLOB of about a third of the bytes — which SQLite writes twice, into its log and back into
+//! the file), in rows of version 2 as a zlib stream, in rows of version 1 as plain text; all
+//! three are read.
 
-use std::cell::RefCell;
+use std::io::{Read, Write};
 
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use flate2::{Decompress, FlushDecompress, Status};
 use rusqlite::types::ValueRef;
 
 /// The longest record JSON read back (a form of the largest sheet a batch reads is far less): a
 /// damaged or hostile store cannot make a lookup inflate without end.
 const MAX_JSON: usize = 256 * 1024 * 1024;
 
-/// The stored form of a record's JSON (zlib at level 1: the fastest level that still builds
-/// its own code tables, a third of the size).
-pub fn encode(json: &[u8]) -> Vec<u8> {
-    thread_local! {
-        static COMPRESS: RefCell<Compress> = RefCell::new(Compress::new(Compression::new(1), true));
-    }
-    COMPRESS.with(|compress| {
-        let mut compress = compress.borrow_mut();
-        compress.reset();
-        let mut out = Vec::with_capacity(json.len() / 2 + 64);
-        loop {
-            let consumed = compress.total_in() as usize;
-            match compress.compress_vec(&json[consumed..], &mut out, FlushCompress::Finish) {
-                Ok(Status::StreamEnd) => return out,
-                // Out of room (or, never for a Vec, an error): more room and on.
-                _ => out.reserve(out.capacity().max(64)),
-            }
-        }
-    })
+/// How an LZ4 frame begins (a zlib stream begins with 0x78, or another byte whose low half is 8).
+const LZ4_MAGIC: [u8; 4] = [0x04, 0x22, 0x4d, 0x18];
+
+/// The stored form of a record's JSON: an LZ4 frame with its length and a checksum of the
+/// content (so a damaged value is no record, never a wrong one).
+pub fn encode(json: &[u8]) -> Result<Vec<u8>, String> {
+    let info = lz4_flex::frame::FrameInfo::new()
+        .content_size(Some(json.len() as u64))
+        .content_checksum(true);
+    let mut encoder = lz4_flex::frame::FrameEncoder::with_frame_info(
+        info,
+        Vec::with_capacity(json.len() / 2 + 64),
+    );
+    encoder
+        .write_all(json)
+        .map_err(|e| e.to_string())
+        .and_then(|()| encoder.finish().map_err(|e| e.to_string()))
+        .map_err(|e| format!("记录无法压缩（{e}）"))
 }
 
-/// A record's JSON from its stored value (`None` when it is neither text nor a whole zlib
-/// stream, or inflates past the limit).
+/// A record's JSON from its stored value (`None` when it is neither text nor a whole LZ4 frame
+/// or zlib stream, or comes out longer than the limit).
 pub fn decode(value: ValueRef<'_>) -> Option<String> {
     match value {
         ValueRef::Text(text) => String::from_utf8(text.to_vec()).ok(),
+        ValueRef::Blob(bytes) if bytes.starts_with(&LZ4_MAGIC) => unframe(bytes),
         ValueRef::Blob(bytes) => inflate(bytes).and_then(|json| String::from_utf8(json).ok()),
         _ => None,
     }
+}
+
+fn unframe(bytes: &[u8]) -> Option<String> {
+    // Every frame jixiao writes says its content's length (flag 0x08 of the byte after the magic,
+    // eight bytes after the next): a frame cut short, which the decoder may take for a shorter
+    // one, is told by it.
+    let flags = *bytes.get(4)?;
+    if flags & 0x08 == 0 {
+        return None;
+    }
+    let size = u64::from_le_bytes(bytes.get(6..14)?.try_into().ok()?);
+    if size > MAX_JSON as u64 {
+        return None;
+    }
+    let mut json = Vec::with_capacity((size as usize).min(16 * 1024 * 1024));
+    lz4_flex::frame::FrameDecoder::new(bytes)
+        .take(size + 1)
+        .read_to_end(&mut json)
+        .ok()?;
+    if json.len() as u64 != size {
+        return None;
+    }
+    String::from_utf8(json).ok()
 }
 
 fn inflate(bytes: &[u8]) -> Option<Vec<u8>> {
@@ -72,10 +96,20 @@ fn inflate(bytes: &[u8]) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
+    /// A zlib stream, as a version-2 jixiao stored a record.
+    fn zlib(json: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut encoder = flate2::write::ZlibEncoder::new(&mut out, flate2::Compression::new(1));
+        encoder.write_all(json).unwrap();
+        encoder.finish().unwrap();
+        out
+    }
+
     #[test]
     fn a_record_comes_back_as_it_went_in() {
         let json = r#"{"kind":"target","project_name":"智慧城管平台","indicators":[]}"#.repeat(300);
-        let stored = encode(json.as_bytes());
+        let stored = encode(json.as_bytes()).unwrap();
+        assert!(stored.starts_with(&LZ4_MAGIC));
         assert!(
             stored.len() < json.len() / 3,
             "{} of {}",
@@ -86,21 +120,35 @@ mod tests {
             decode(ValueRef::Blob(&stored)).as_deref(),
             Some(json.as_str())
         );
-        // Rows a version-1 jixiao wrote are text.
+        // Rows a version-2 jixiao wrote are zlib streams, rows of version 1 text.
+        assert_eq!(
+            decode(ValueRef::Blob(&zlib(json.as_bytes()))).as_deref(),
+            Some(json.as_str())
+        );
         assert_eq!(
             decode(ValueRef::Text(json.as_bytes())).as_deref(),
             Some(json.as_str())
         );
         assert_eq!(decode(ValueRef::Blob(b"")), None);
+        assert_eq!(
+            decode(ValueRef::Blob(&encode(b"").unwrap())).as_deref(),
+            Some("")
+        );
     }
 
     #[test]
     fn a_damaged_or_cut_stream_is_no_record() {
-        let stored = encode("{\"a\":1}".repeat(1000).as_bytes());
-        assert_eq!(decode(ValueRef::Blob(&stored[..stored.len() / 2])), None);
-        let mut damaged = stored.clone();
-        damaged[stored.len() / 2] ^= 0x55;
-        assert_eq!(decode(ValueRef::Blob(&damaged)), None);
+        let json = "{\"a\":1}".repeat(1000);
+        for stored in [encode(json.as_bytes()).unwrap(), zlib(json.as_bytes())] {
+            for cut in [4, stored.len() / 2, stored.len() - 1] {
+                assert_eq!(decode(ValueRef::Blob(&stored[..cut])), None, "cut at {cut}");
+            }
+            for at in [stored.len() / 2, stored.len() - 5] {
+                let mut damaged = stored.clone();
+                damaged[at] ^= 0x55;
+                assert_eq!(decode(ValueRef::Blob(&damaged)), None, "damaged at {at}");
+            }
+        }
         assert_eq!(decode(ValueRef::Integer(7)), None);
     }
 }
