@@ -3,8 +3,10 @@
 # (fuzz/fuzz_targets/read_workbook.rs), seeded with both field corpora (every template family,
 # self-evaluations included), their .xls/.ods variants, the samples and every earlier finding;
 # one third the fast .xlsx reader against calamine (fuzz/fuzz_targets/xlsx_fast.rs), seeded with
-# the sheet, shared-strings, styles and workbook parts of every .xlsx the tests hold; and a tenth
-# more jixiao serve's request path (fuzz/fuzz_targets/serve_request.rs).
+# the sheet, shared-strings, styles and workbook parts of every .xlsx the tests hold; a tenth more
+# jixiao serve's request path (fuzz/fuzz_targets/serve_request.rs); and a twentieth more how a
+# record is read back from a store (fuzz/fuzz_targets/store_record.rs), seeded with the records of
+# the stores the tests hold (zlib and text) and of a new one (LZ4).
 #
 # Only the stable toolchain is needed: the target is built without a sanitizer (-s none), which
 # keeps libFuzzer's coverage guidance and its crash, hang and out-of-memory detection. A finding is
@@ -61,3 +63,21 @@ printf 'PUT /nope/x HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nContent-Length: 18446744
 printf 'PUT /0123456789abcdef0123456789abcdef/batches/1/files?path=..%%2F..%%2Fetc%%2Fpasswd HTTP/1.1\r\nHost: localhost:8080\r\nTransfer-Encoding: chunked\r\n\r\n' > "$requests/traversal"
 cargo fuzz run -s none serve_request "$requests" -- \
   -max_total_time=$((minutes * 6)) -max_len=4096 -timeout=5 -print_final_stats=1
+
+# A record read back from a store: the records of the fixture stores (text, zlib) and of a store
+# this jixiao writes (LZ4 frames).
+records=fuzz/corpus/store_record
+mkdir -p "$records"
+cargo run --quiet --release -- convert -q -o "$records.out" --store "$records.sqlite" \
+  tests/fixtures/field-corpus-3/monitoring > /dev/null || true
+python3 - "$records" tests/fixtures/store/*.sqlite "$records.sqlite" <<'PY'
+import hashlib, pathlib, sqlite3, sys
+out = pathlib.Path(sys.argv[1])
+for store in sys.argv[2:]:
+    for (record,) in sqlite3.connect(store).execute("SELECT record FROM records"):
+        data = record.encode() if isinstance(record, str) else record
+        (out / hashlib.sha1(data).hexdigest()).write_bytes(data)
+PY
+rm -rf "$records.out" "$records.sqlite"
+cargo fuzz run -s none store_record "$records" -- \
+  -max_total_time=$((minutes * 3)) -max_len=65536 -timeout=5 -print_final_stats=1

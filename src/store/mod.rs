@@ -10,7 +10,7 @@
 mod import;
 mod push;
 pub mod query;
-mod record_json;
+pub mod record_json;
 pub mod schema;
 mod writer;
 
