@@ -8,6 +8,21 @@ mod cmd;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in the `mi_option_e` enum of libmimalloc-sys 0.1.49's mimalloc.h
+/// (version 3), which its Rust bindings do not name.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Memory a batch frees goes back to the system after 1 ms rather than mimalloc's default second:
+/// files are read and dropped one after another, and a second of freed memory was most of the
+/// peak RSS (6,000 forms: 30 → 22 MB; an 11,000-row flat export: 72 → 47 MB), at no measurable
+/// cost in time. `MIMALLOC_PURGE_DELAY` in the environment still wins.
+fn configure_allocator() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets an integer option; mimalloc reads options atomically at any time.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1) };
+    }
+}
+
 use clap::{Parser, Subcommand};
 
 /// jixiao (绩效): reads performance target forms (绩效目标表) and self-evaluations (绩效自评表)
@@ -46,6 +61,7 @@ enum Command {
 }
 
 fn main() {
+    configure_allocator();
     jixiao::batch::install_panic_hook();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -64,5 +80,28 @@ fn main() {
             eprintln!("jixiao: {message}");
             std::process::exit(2);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The option's number still names the purge delay: version 3's default for it is 1000 ms,
+    /// which no option near it has (a mimalloc whose enum moved fails here, not silently).
+    #[test]
+    fn the_purge_delay_option_is_the_one_set() {
+        if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+            return; // the environment chose the value; the default is not observable
+        }
+        // SAFETY: reads an integer option.
+        let default = unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) };
+        assert_eq!(default, 1000);
+        configure_allocator();
+        // SAFETY: as above.
+        assert_eq!(
+            unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) },
+            1
+        );
     }
 }
