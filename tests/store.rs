@@ -710,6 +710,83 @@ fn migrated_keeps_its_rows(name: &str, version: i64, old_record: fn(ValueRef<'_>
     store_check(&store);
 }
 
+/// Every record's indicators table rows are its indicators in order: positions 0, 1, 2 …, the
+/// levels, value, weight, score and cell its JSON holds — for records of 6 to 16 indicators, so
+/// that every chunk the writer inserts at once (16, 8, 4, 2, 1 rows a statement) is used.
+#[test]
+fn every_records_indicator_rows_are_its_indicators_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.sqlite");
+    convert(
+        &[&fixture("field-corpus-3"), &fixture("field-corpus")],
+        &dir.path().join("o"),
+        &store,
+    )
+    .expect_code(0);
+    let conn = rusqlite::Connection::open(&store).unwrap();
+    let records: Vec<(i64, Value)> = conn
+        .prepare("SELECT id, record FROM records ORDER BY id")
+        .unwrap()
+        .query_map([], |r| {
+            let json = stored_json(r.get_ref(1)?);
+            Ok((r.get(0)?, serde_json::from_str(&json).unwrap()))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut counts = Vec::new();
+    for (id, record) in &records {
+        let expected: Vec<Vec<Value>> = record["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+            .map(|(position, i)| {
+                let decimal = |v: &Value| match v {
+                    Value::Null => Value::Null,
+                    other => Value::String(other.as_str().map_or(other.to_string(), str::to_owned)),
+                };
+                vec![
+                    Value::from(position as i64),
+                    i["block"].clone(),
+                    i["level1"].clone(),
+                    i["level2"].clone(),
+                    i["level3"].clone(),
+                    i["value"].clone(),
+                    decimal(&i["weight"]),
+                    decimal(&i["score"]),
+                    i["value_cell"].clone(),
+                ]
+            })
+            .collect();
+        let stored: Vec<Vec<Value>> = conn
+            .prepare(
+                "SELECT position, block, level1, level2, level3, value, weight, score, cell \
+                 FROM indicators WHERE record_id = ?1 ORDER BY position",
+            )
+            .unwrap()
+            .query_map([id], |r| {
+                (0..9)
+                    .map(|c| {
+                        Ok(match r.get_ref(c)? {
+                            ValueRef::Null => Value::Null,
+                            ValueRef::Integer(n) => Value::from(n),
+                            ValueRef::Text(t) => Value::from(String::from_utf8_lossy(t).as_ref()),
+                            other => panic!("{other:?}"),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(stored, expected, "record {id}");
+        counts.push(expected.len());
+    }
+    assert!(counts.iter().any(|&n| n >= 16), "{counts:?}");
+    assert!(counts.iter().any(|&n| n % 2 == 1), "{counts:?}");
+}
+
 /// Several runs starting at once on a store that does not exist yet: one creates its tables,
 /// the others wait for it and find them made (two creating the same tables failed one batch on
 /// the page, which converts two batches at once).
