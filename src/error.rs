@@ -69,8 +69,9 @@ pub enum ErrorKind {
     /// An output could not be written.
     #[error("无法写出结果：{0}")]
     Output(String),
-    /// The store could not be opened, read or written.
-    #[error("存储文件：{0}")]
+    /// The store could not be opened, read or written (the message names the store, or
+    /// PostgreSQL for a push).
+    #[error("{0}")]
     Store(String),
 }
 

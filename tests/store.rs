@@ -313,8 +313,11 @@ fn a_newer_store_or_a_file_that_is_no_store_is_refused_with_one_line() {
         conn.pragma_update(None, "user_version", 99).unwrap();
     }
     let run = convert(&[&input], &dir.path().join("o1"), &newer).expect_code(2);
+    // One line: the file, then what is wrong with it, said once.
     assert!(
-        run.stderr.contains("更新版本的 jixiao") && run.stderr.lines().count() == 1,
+        run.stderr
+            .contains("newer.sqlite：存储文件由更新版本的 jixiao 写入（结构版本 99")
+            && run.stderr.lines().count() == 1,
         "{}",
         run.describe()
     );

@@ -170,7 +170,7 @@ impl Store {
         let path = self.path.clone();
         let sql = |e: rusqlite::Error| sql_error(&path, &e);
         let Some(batch) = &mut self.batch else {
-            return Err(store_error(&path, "未开始批次就写入"));
+            return Err(store_error(&path, "未开始批次就写入存储文件"));
         };
         if let Some(hash) = &file.hash {
             let known: Option<i64> = self
@@ -209,7 +209,7 @@ impl Store {
         let path = self.path.clone();
         let sql = |e: rusqlite::Error| sql_error(&path, &e);
         let Some(batch) = &mut self.batch else {
-            return Err(store_error(&path, "未开始批次就写入"));
+            return Err(store_error(&path, "未开始批次就写入存储文件"));
         };
         let row = &rows.row;
         self.conn
@@ -324,7 +324,7 @@ impl Store {
         let path = self.path.clone();
         let sql = |e: rusqlite::Error| sql_error(&path, &e);
         let Some(batch) = self.batch.take() else {
-            return Err(store_error(&path, "没有正在写入的批次"));
+            return Err(store_error(&path, "存储文件没有正在写入的批次"));
         };
         self.conn
             .execute(
@@ -496,7 +496,8 @@ fn serde_name(value: impl serde::Serialize) -> String {
 impl RecordRows {
     /// The rows of a record; an error only when it cannot be written as JSON.
     pub fn of(record: &Record) -> std::result::Result<RecordRows, String> {
-        let json = serde_json::to_vec(record).map_err(|e| format!("记录无法写入（{e}）"))?;
+        let json =
+            serde_json::to_vec(record).map_err(|e| format!("记录无法写入存储文件（{e}）"))?;
         RecordRows::with_json(record, &json)
     }
 

@@ -29,7 +29,7 @@ pub fn encode(json: &[u8]) -> Result<Vec<u8>, String> {
         .write_all(json)
         .map_err(|e| e.to_string())
         .and_then(|()| encoder.finish().map_err(|e| e.to_string()))
-        .map_err(|e| format!("记录无法压缩（{e}）"))
+        .map_err(|e| format!("记录无法压缩后存入存储文件（{e}）"))
 }
 
 /// A record's JSON from its stored value (`None` when it is neither text nor a whole LZ4 frame
