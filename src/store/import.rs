@@ -464,6 +464,7 @@ impl IndicatorRows {
             ];
             all.rows.push(row);
         }
+        all.text.shrink_to_fit();
         all
     }
 

@@ -29,6 +29,11 @@ pub fn encode(json: &[u8]) -> Result<Vec<u8>, String> {
         .write_all(json)
         .map_err(|e| e.to_string())
         .and_then(|()| encoder.finish().map_err(|e| e.to_string()))
+        .map(|mut stored| {
+            // Held until the batch's writer takes it: without the room left for a worse ratio.
+            stored.shrink_to_fit();
+            stored
+        })
         .map_err(|e| format!("记录无法压缩后存入存储文件（{e}）"))
 }
 
