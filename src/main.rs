@@ -14,7 +14,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Memory a batch frees goes back to the system after 1 ms rather than mimalloc's default second:
 /// files are read and dropped one after another, and a second of freed memory was most of the
-/// peak RSS (6,000 forms: 30 → 22 MB; an 11,000-row flat export: 72 → 47 MB), at no measurable
+/// peak RSS (6,000 forms: 30 → 22 MB; an 11,000-row flat export: 72 → 48 MB), at no measurable
 /// cost in time. `MIMALLOC_PURGE_DELAY` in the environment still wins.
 fn configure_allocator() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {

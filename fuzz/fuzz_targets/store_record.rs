@@ -4,7 +4,7 @@
 //! back exactly.
 #![no_main]
 
-use jixiao::store::record_json::{decode, encode};
+use jixiao::store::record_json::{LZ4_MAGIC, decode, encode};
 use libfuzzer_sys::fuzz_target;
 use rusqlite::types::ValueRef;
 
@@ -14,7 +14,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fuzz_target!(|data: &[u8]| {
     let _ = decode(ValueRef::Blob(data));
     // The same bytes behind an LZ4 frame's magic, so that most inputs reach the frame decoder.
-    let mut framed = vec![0x04, 0x22, 0x4d, 0x18];
+    let mut framed = LZ4_MAGIC.to_vec();
     framed.extend_from_slice(data);
     let _ = decode(ValueRef::Blob(&framed));
     if let Ok(text) = std::str::from_utf8(data) {

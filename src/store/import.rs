@@ -270,9 +270,9 @@ impl Store {
         // statement of 8, one of 4, one of 2), each statement one pass of SQLite's program with
         // its cursor kept open, instead of one statement per row.
         let mut position = 0;
-        for &chunk in &INDICATOR_CHUNKS {
+        for (at, &chunk) in INDICATOR_CHUNKS.iter().enumerate() {
             while rows.indicators.rows.len() - position >= chunk {
-                let mut insert = self.conn.prepare_cached(indicators_sql(chunk))?;
+                let mut insert = self.conn.prepare_cached(indicators_sql(at))?;
                 for (k, row) in rows.indicators.rows[position..position + chunk]
                     .iter()
                     .enumerate()
@@ -364,12 +364,13 @@ const INDICATOR_COLUMNS: usize = 18;
 /// Rows of indicators a statement inserts, largest first (the last is 1: any count is a sum).
 const INDICATOR_CHUNKS: [usize; 5] = [16, 8, 4, 2, 1];
 
-/// The INSERT of `rows` indicator rows at once (one text per chunk size, made once).
-fn indicators_sql(rows: usize) -> &'static str {
+/// The INSERT of `INDICATOR_CHUNKS[chunk]` indicator rows at once (each text made once).
+fn indicators_sql(chunk: usize) -> &'static str {
     static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     let texts = SQL.get_or_init(|| {
-        (0..=INDICATOR_CHUNKS[0])
-            .map(|rows| {
+        INDICATOR_CHUNKS
+            .iter()
+            .map(|&rows| {
                 let mut sql = String::from(
                     "INSERT INTO indicators (record_id, position, block, level1, level2, level3, \
                      level3_canonical, value, unit, comparator, number, actual, expected, \
@@ -389,7 +390,7 @@ fn indicators_sql(rows: usize) -> &'static str {
             })
             .collect()
     });
-    &texts[rows]
+    &texts[chunk]
 }
 
 /// A record as the store's rows: made from the record alone (on a worker thread, in parallel),

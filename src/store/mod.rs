@@ -118,8 +118,9 @@ impl Store {
         // record's JSON (~5 KB) fits a page instead of spilling over two of 4 KB.
         // The tables declare their foreign keys (for SQL tools, and PostgreSQL gets them as
         // constraints), but SQLite does not look each one up as a row goes in: the batch writer
-        // inserts every parent before its children, and `store check` verifies all of them — the
-        // lookups were a third of the store's SQLite work (one per indicator row).
+        // inserts every parent before its children, and `store check` verifies all of them. The
+        // lookup was one per indicator row: 6,000 forms, 8 interleaved rounds, convert --store
+        // 1.42× → 1.31× of convert.
         let pragmas = "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; \
                        PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;";
         conn.execute_batch(pragmas)

@@ -13,7 +13,7 @@ use rusqlite::types::ValueRef;
 const MAX_JSON: usize = 256 * 1024 * 1024;
 
 /// How an LZ4 frame begins (a zlib stream begins with 0x78, or another byte whose low half is 8).
-const LZ4_MAGIC: [u8; 4] = [0x04, 0x22, 0x4d, 0x18];
+pub const LZ4_MAGIC: [u8; 4] = [0x04, 0x22, 0x4d, 0x18];
 
 /// The stored form of a record's JSON: an LZ4 frame with its length and a checksum of the
 /// content (so a damaged value is no record, never a wrong one).
