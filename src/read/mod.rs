@@ -25,6 +25,7 @@ mod xlsx_compat;
 pub mod xlsx_fast;
 mod xlsx_merges;
 mod xml_scan;
+mod zip_entry;
 
 use std::path::Path;
 

@@ -13,7 +13,7 @@
 //! target checks it for every input it makes.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use calamine::{ExcelDateTime, ExcelDateTimeType};
 
@@ -274,15 +274,7 @@ fn part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Result<Opti
             Ok(None)
         };
     };
-    let entry = archive.by_index(index).map_err(|_| Bail)?;
-    if entry.size() > MAX_BOOK_PART {
-        return Err(Bail);
-    }
-    let mut bytes = Vec::with_capacity(entry.size() as usize);
-    entry
-        .take(MAX_BOOK_PART)
-        .read_to_end(&mut bytes)
-        .map_err(|_| Bail)?;
+    let bytes = super::zip_entry::content(archive, index, MAX_BOOK_PART).ok_or(Bail)?;
     // A part that is not UTF-8 throughout is left to calamine, which decodes it as it parses.
     if std::str::from_utf8(&bytes).is_err() {
         return Err(Bail);

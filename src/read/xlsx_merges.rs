@@ -5,7 +5,7 @@
 //! so a byte scan of the inflated part finds it without parsing XML at all.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use memchr::memmem;
 
@@ -82,13 +82,8 @@ fn read_part(
     path: &str,
     limit: u64,
 ) -> Option<Vec<u8>> {
-    let entry = archive.by_name(path).ok()?;
-    if entry.size() > limit {
-        return None;
-    }
-    let mut bytes = Vec::with_capacity(entry.size() as usize);
-    entry.take(limit).read_to_end(&mut bytes).ok()?;
-    Some(bytes)
+    let index = archive.index_for_name(path)?;
+    super::zip_entry::content(archive, index, limit)
 }
 
 /// The start tags named `name` (with any namespace prefix), as raw bytes between `<` and `>`.

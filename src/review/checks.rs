@@ -149,15 +149,19 @@ pub fn run(rule: &Rule, project: &Project, dictionary: &Dictionary) -> Vec<Findi
         } => {
             for row in &real {
                 let (indicator, n) = row;
-                let name = &n.level3;
-                let is_rate = words.iter().any(|w| name.contains(w.as_str()))
-                    && !except_words.iter().any(|w| name.contains(w.as_str()));
                 let m = &n.measure;
                 let over = [m.number, m.upper]
                     .into_iter()
                     .flatten()
                     .any(|x| x > *limit);
-                if is_rate && m.unit.as_deref() == Some("%") && over {
+                // The name's words are looked for last: most indicators are not percentages over
+                // the limit, and the search is the costly part.
+                let name = &n.level3;
+                let is_rate = || {
+                    words.iter().any(|w| name.contains(w.as_str()))
+                        && !except_words.iter().any(|w| name.contains(w.as_str()))
+                };
+                if m.unit.as_deref() == Some("%") && over && is_rate() {
                     find(
                         &[
                             ("indicator", named(row)),
@@ -172,15 +176,17 @@ pub fn run(rule: &Rule, project: &Project, dictionary: &Dictionary) -> Vec<Findi
         Check::SatisfactionBelow { threshold, words } => {
             for row in &real {
                 let (indicator, n) = row;
-                let about = words.iter().any(|w| {
-                    n.level3.contains(w.as_str()) || indicator.level3.contains(w.as_str())
-                });
+                let about = || {
+                    words.iter().any(|w| {
+                        n.level3.contains(w.as_str()) || indicator.level3.contains(w.as_str())
+                    })
+                };
                 let m = &n.measure;
                 let percent = m.unit.as_deref().is_none_or(|u| u == "%");
                 let below = m.kind == MeasureKind::Quantitative
                     && !matches!(m.comparator, Some(Comparator::AtMost | Comparator::Below))
                     && m.number.is_some_and(|x| x < *threshold);
-                if about && percent && below {
+                if percent && below && about() {
                     find(
                         &[
                             ("indicator", named(row)),
