@@ -122,6 +122,10 @@ impl<W: Write> Write for EncodedWriter<W> {
 }
 
 /// A CSV writer over an encoded stream, with CRLF line ends as Excel expects.
+///
+/// Its buffer is 1 KB, not the csv crate's 8 KB: a writer is made for each file's rows (four or
+/// so a file), and its buffer is zeroed when made — the 8 KB cost 1 % of a batch's instructions.
+/// The bytes written do not depend on it.
 pub fn csv_writer<W: Write>(
     inner: W,
     encoding: CsvEncoding,
@@ -129,6 +133,7 @@ pub fn csv_writer<W: Write>(
     let encoded = EncodedWriter::new(inner, encoding)?;
     Ok(csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
+        .buffer_capacity(1024)
         .from_writer(encoded))
 }
 

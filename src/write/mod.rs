@@ -15,6 +15,7 @@ pub mod render;
 pub mod review_out;
 pub mod rows;
 pub mod set_aside;
+pub mod sheet_xml;
 pub mod summary;
 pub mod totals;
 

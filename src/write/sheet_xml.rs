@@ -1,0 +1,508 @@
+//! The data rows of the summary workbook's list sheets as worksheet XML, written by jixiao and
+//! spliced into the workbook rust_xlsxwriter saves.
+//!
+//! rust_xlsxwriter spent about 2,400 instructions on each cell of a list sheet (the row's cells
+//! kept in a map, a format hashed and looked up, every piece of markup formatted through
+//! `write!`) — 12 % of a batch's. Here each row's XML is made in one buffer and appended to a
+//! temporary file per sheet; at the end the saved workbook is copied entry by entry into the
+//! output, with each list sheet's rows put in after its header row (and its `<dimension>` made
+//! to cover them). The XML is byte for byte what rust_xlsxwriter writes for the same cells, and
+//! the package is written as it writes packages, so `summary.xlsx` does not change (tests hold
+//! both together). Everything else — 汇总 with its formulas and chart, headers, widths, filters,
+//! frozen panes, styles — is still rust_xlsxwriter's.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Cursor, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_xlsxwriter::{ExcelDateTime, XlsxError};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
+
+use super::cells::XCell;
+use crate::model::Date;
+
+/// Excel's longest cell text, in UTF-16 units (rust_xlsxwriter refuses longer).
+const MAX_STRING_LEN: usize = 32_767;
+
+/// The style (rust_xlsxwriter's xf index) of each kind of formatted cell.
+#[derive(Debug, Clone, Copy)]
+pub struct CellStyles {
+    /// Amounts (`#,##0.00`).
+    pub money: u32,
+    /// Fractions shown as percentages.
+    pub percent: u32,
+    /// Dates.
+    pub date: u32,
+}
+
+/// The rows of one list sheet (one part of it), as XML in a temporary file.
+pub struct SheetRows {
+    file: BufWriter<File>,
+    /// Reused for each row.
+    row: Vec<u8>,
+    /// The last row (0-based) and column any cell was written in.
+    last_row: u32,
+    last_col: u16,
+    /// Whether any row was written.
+    written: bool,
+}
+
+impl SheetRows {
+    /// Rows for a sheet whose header (row 0) spans `header_cols` columns; the file goes in
+    /// `tempdir`.
+    pub fn new(tempdir: &Path, header_cols: usize) -> std::io::Result<SheetRows> {
+        Ok(SheetRows {
+            file: BufWriter::with_capacity(64 * 1024, tempfile::tempfile_in(tempdir)?),
+            row: Vec::with_capacity(4096),
+            last_row: 0,
+            last_col: header_cols.saturating_sub(1) as u16,
+            written: false,
+        })
+    }
+
+    /// Writes row `row` (0-based) of `cells`; `style` gives the index of a format the first
+    /// time a kind of cell needs it. A row without a cell writes nothing, as rust_xlsxwriter.
+    pub fn write(
+        &mut self,
+        row: u32,
+        cells: Vec<XCell>,
+        style: &mut impl FnMut(Format) -> u32,
+    ) -> Result<(), XlsxError> {
+        let out = &mut self.row;
+        out.clear();
+        let r = row + 1;
+        let mut last_col = None;
+        for (col, cell) in cells.into_iter().enumerate() {
+            let col = col as u16;
+            let start = out.len();
+            match cell {
+                XCell::Text(text) if !text.is_empty() => {
+                    if text.encode_utf16().count() > MAX_STRING_LEN {
+                        return Err(XlsxError::MaxStringLengthExceeded);
+                    }
+                    cell_start(out, col, r, 0);
+                    out.extend_from_slice(b" t=\"inlineStr\"><is><t");
+                    let edge = ['\t', '\n', ' '];
+                    if text.starts_with(edge) || text.ends_with(edge) {
+                        out.extend_from_slice(b" xml:space=\"preserve\"");
+                    }
+                    out.push(b'>');
+                    push_escaped(out, &text);
+                    out.extend_from_slice(b"</t></is></c>");
+                }
+                XCell::Money(Some(amount)) => {
+                    number_cell(out, col, r, style(Format::Money), amount)?;
+                }
+                XCell::Number(Some(number)) => number_cell(out, col, r, 0, number)?,
+                XCell::Date(Some(date)) => {
+                    let serial = excel_date(date)?;
+                    cell_start(out, col, r, style(Format::Date));
+                    let _ = write!(out, "><v>{serial}</v></c>");
+                }
+                XCell::Percent(Some(fraction)) => {
+                    number_cell(out, col, r, style(Format::Percent), fraction)?;
+                }
+                XCell::RowDifference {
+                    minuend,
+                    subtrahend,
+                    cached,
+                } => {
+                    let (m, s) = (column_name(minuend), column_name(subtrahend));
+                    let formula = format!("{m}{r}-{s}{r}");
+                    let cached = cached.round_dp(2).normalize().to_string();
+                    formula_cell(out, col, r, style(Format::Money), &formula, &cached);
+                }
+                XCell::RowChange { from, to, cached } => {
+                    let (from, to) = (column_name(from), column_name(to));
+                    let formula = format!("IF(N({from}{r})=0,\"\",{to}{r}/{from}{r}-1)");
+                    let cached =
+                        cached.map_or(String::new(), |c| c.round_dp(6).normalize().to_string());
+                    formula_cell(out, col, r, style(Format::Percent), &formula, &cached);
+                }
+                _ => {}
+            }
+            if out.len() > start {
+                last_col = Some(col);
+            }
+        }
+        let Some(last_col) = last_col else {
+            return Ok(());
+        };
+        self.last_row = row;
+        self.last_col = self.last_col.max(last_col);
+        self.written = true;
+        let r = r.to_string();
+        self.file.write_all(b"<row r=\"")?;
+        self.file.write_all(r.as_bytes())?;
+        self.file.write_all(b"\">")?;
+        self.file.write_all(&self.row)?;
+        self.file.write_all(b"</row>")?;
+        Ok(())
+    }
+
+    /// The sheet's `<dimension>` reference: from A1 (the header) to the last cell.
+    fn dimension(&self) -> String {
+        if self.last_row == 0 && self.last_col == 0 {
+            "A1".to_owned()
+        } else {
+            format!("A1:{}{}", column_name(self.last_col), self.last_row + 1)
+        }
+    }
+}
+
+/// The formats of list cells, by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `#,##0.00`
+    Money,
+    /// `0.00%`
+    Percent,
+    /// `yyyy-mm-dd`
+    Date,
+}
+
+/// `<c r="B7"` and ` s="3"` when styled (the caller goes on with the rest of the cell).
+fn cell_start(out: &mut Vec<u8>, col: u16, row: u32, style: u32) {
+    out.extend_from_slice(b"<c r=\"");
+    push_column(out, col);
+    push_number(out, row);
+    out.push(b'"');
+    if style > 0 {
+        out.extend_from_slice(b" s=\"");
+        push_number(out, style);
+        out.push(b'"');
+    }
+}
+
+fn number_cell(
+    out: &mut Vec<u8>,
+    col: u16,
+    row: u32,
+    style: u32,
+    number: Decimal,
+) -> Result<(), XlsxError> {
+    let Some(number) = number.to_f64() else {
+        return Err(XlsxError::ParameterError(format!(
+            "Cannot represent Decimal {number:?} as an Excel f64 value."
+        )));
+    };
+    cell_start(out, col, row, style);
+    let _ = write!(out, "><v>{number}</v></c>");
+    Ok(())
+}
+
+/// A formula cell with its cached result, as rust_xlsxwriter writes `Formula::new(formula)
+/// .set_result(result)` (an empty result is its default, 0).
+fn formula_cell(out: &mut Vec<u8>, col: u16, row: u32, style: u32, formula: &str, result: &str) {
+    let result = if result.is_empty() { "0" } else { result };
+    cell_start(out, col, row, style);
+    if result.parse::<f64>().is_err() {
+        out.extend_from_slice(match result {
+            "#DIV/0!" | "#N/A" | "#NAME?" | "#NULL!" | "#NUM!" | "#REF!" | "#VALUE!"
+            | "#GETTING_DATA" => b" t=\"e\"".as_slice(),
+            "TRUE" | "FALSE" => b" t=\"b\"".as_slice(),
+            _ => b" t=\"str\"".as_slice(),
+        });
+    }
+    out.extend_from_slice(b"><f>");
+    push_xml_data(out, formula);
+    out.extend_from_slice(b"</f><v>");
+    match result {
+        "TRUE" => out.push(b'1'),
+        "FALSE" => out.push(b'0'),
+        _ => push_xml_data(out, result),
+    }
+    out.extend_from_slice(b"</v></c>");
+}
+
+/// A date as Excel's serial number.
+fn excel_date(date: Date) -> Result<f64, XlsxError> {
+    let excel = ExcelDateTime::from_ymd(date.year() as u16, date.month() as u8, date.day() as u8)?;
+    Ok(excel.to_excel())
+}
+
+/// Text as rust_xlsxwriter writes it in a cell: a literal `_xHHHH_` escaped as `_x005F_xHHHH_`,
+/// then `&`, `<`, `>` and control characters escaped.
+fn push_escaped(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    let has_escape_like =
+        memchr::memchr_iter(b'_', bytes).any(|at| bytes.get(at + 1) == Some(&b'x'));
+    if !has_escape_like {
+        push_xml_data(out, text);
+        return;
+    }
+    // Each "_x" followed by four hex digits and "_" gets "_x005F" before it.
+    let mut escaped = String::with_capacity(text.len() + 8);
+    let mut from = 0;
+    for (at, _) in text.match_indices("_x") {
+        let literal = bytes.len() >= at + 7
+            && bytes[at + 6] == b'_'
+            && bytes[at + 2..at + 6].iter().all(u8::is_ascii_hexdigit);
+        if literal {
+            escaped.push_str(&text[from..at]);
+            escaped.push_str("_x005F");
+            from = at;
+        }
+    }
+    escaped.push_str(&text[from..]);
+    push_xml_data(out, &escaped);
+}
+
+/// The bytes that begin something to escape: control characters but tab and line feed, `&`,
+/// `<`, `>`, and 0xEF (U+FFFE and U+FFFF begin with it, and so does other text).
+const MAY_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b != 0x09 && b != 0x0A;
+        b += 1;
+    }
+    table[b'&' as usize] = true;
+    table[b'<' as usize] = true;
+    table[b'>' as usize] = true;
+    table[0xEF] = true;
+    table
+};
+
+/// `&`, `<`, `>`, control characters (but tab and line feed) and U+FFFE/U+FFFF escaped, as
+/// rust_xlsxwriter escapes cell text (all of them are found by their bytes: ASCII, or the
+/// three bytes EF BF BE/BF).
+fn push_xml_data(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    // Most text has nothing to escape: one pass over a table of the bytes that may need it.
+    let Some(first) = bytes.iter().position(|&b| MAY_ESCAPE[usize::from(b)]) else {
+        out.extend_from_slice(bytes);
+        return;
+    };
+    let mut from = 0;
+    let mut at = first;
+    while at < bytes.len() {
+        let b = bytes[at];
+        let (escape, len): (&[u8], usize) = match b {
+            b'&' => (b"&amp;", 1),
+            b'<' => (b"&lt;", 1),
+            b'>' => (b"&gt;", 1),
+            b'\t' | b'\n' => {
+                at += 1;
+                continue;
+            }
+            0x00..=0x1F => {
+                out.extend_from_slice(&bytes[from..at]);
+                let _ = write!(out, "_x{b:04X}_");
+                at += 1;
+                from = at;
+                continue;
+            }
+            0xEF if bytes.get(at + 1) == Some(&0xBF) && bytes.get(at + 2) == Some(&0xBE) => {
+                (b"_xFFFE_", 3)
+            }
+            0xEF if bytes.get(at + 1) == Some(&0xBF) && bytes.get(at + 2) == Some(&0xBF) => {
+                (b"_xFFFF_", 3)
+            }
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        out.extend_from_slice(&bytes[from..at]);
+        out.extend_from_slice(escape);
+        at += len;
+        from = at;
+    }
+    out.extend_from_slice(&bytes[from..]);
+}
+
+/// A column's letters (0 → A, 26 → AA).
+pub fn column_name(col: u16) -> String {
+    let mut letters = Vec::new();
+    push_column(&mut letters, col);
+    String::from_utf8(letters).unwrap_or_default()
+}
+
+fn push_column(out: &mut Vec<u8>, col: u16) {
+    let mut n = u32::from(col) + 1;
+    let mut letters = [0u8; 4];
+    let mut len = 0;
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters[len] = b'A' + rem as u8;
+        len += 1;
+        n = (n - 1) / 26;
+    }
+    out.extend(letters[..len].iter().rev());
+}
+
+fn push_number(out: &mut Vec<u8>, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[..len].iter().rev());
+}
+
+/// Copies the workbook rust_xlsxwriter saved (`packaged`) to `path`, putting each list sheet's
+/// rows (by part name, `xl/worksheets/sheetN.xml`) in after its header row. Every entry is
+/// written with the options rust_xlsxwriter writes its own with (deflated at `level`,
+/// permissions 0600, the zip epoch as its time), so the file is the one it would have saved.
+pub fn splice(
+    packaged: &[u8],
+    mut rows: HashMap<String, SheetRows>,
+    level: i64,
+    path: &Path,
+) -> Result<(), XlsxError> {
+    let mut source = ZipArchive::new(Cursor::new(packaged))?;
+    let deflated = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(level))
+        .unix_permissions(0o600)
+        .last_modified_time(DateTime::default())
+        .large_file(false);
+    let stored = deflated
+        .compression_method(CompressionMethod::Stored)
+        .compression_level(None);
+    let mut zip = ZipWriter::new_stream(File::create(path)?);
+    for index in 0..source.len() {
+        let mut entry = source.by_index(index)?;
+        let name = entry.name()?.into_owned();
+        let options = if entry.compression() == CompressionMethod::Stored {
+            stored
+        } else {
+            deflated
+        };
+        zip.start_file(name.as_str(), options)?;
+        // Each part goes to the compressor in the pieces rust_xlsxwriter hands it (the bytes
+        // it compresses to depend on them): a part whole, or a list sheet's XML before its
+        // rows, the rows in 8 KB pieces, and the rest.
+        let mut xml = Vec::with_capacity(entry.size() as usize);
+        entry.read_to_end(&mut xml)?;
+        let Some(sheet) = rows.remove(&name) else {
+            zip.write_all(&xml)?;
+            continue;
+        };
+        let (start, header, end) = split_at_rows(&xml, sheet.written)
+            .ok_or_else(|| XlsxError::ParameterError(format!("{name}: 表头之后的结构无法识别")))?;
+        zip.write_all(&with_dimension(start, &sheet.dimension()))?;
+        let mut file = sheet.file.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
+        write_in_pieces(header.chain(file), &mut zip)?;
+        zip.write_all(end)?;
+    }
+    zip.finish()?;
+    Ok(())
+}
+
+/// A list sheet's XML as rust_xlsxwriter saved it (the header row only), in three: up to
+/// `<sheetData>`, the header row, from `</sheetData>` on. Saved with the header as its last row,
+/// the header's height is written a second time, as an empty `<row r="1" …/>` after it; with
+/// rows after the header (as when rust_xlsxwriter wrote them) it is not, so it is left out when
+/// there are rows.
+fn split_at_rows(xml: &[u8], rows: bool) -> Option<(&[u8], &[u8], &[u8])> {
+    const DATA: &[u8] = b"<sheetData>";
+    let start = memchr::memmem::find(xml, DATA)? + DATA.len();
+    let end = start + memchr::memmem::find(&xml[start..], b"</sheetData>")?;
+    if !rows {
+        return Some((&xml[..start], &xml[start..end], &xml[end..]));
+    }
+    let header_end = start + memchr::memmem::find(&xml[start..end], b"</row>")? + b"</row>".len();
+    let between = &xml[header_end..end];
+    let repeated_height = between.is_empty()
+        || (between.starts_with(b"<row r=\"1\"")
+            && between.ends_with(b"/>")
+            && memchr::memchr(b'>', between) == Some(between.len() - 1));
+    repeated_height.then(|| (&xml[..start], &xml[start..header_end], &xml[end..]))
+}
+
+/// Hands everything `from` reads to `to` in pieces of 8 KB (the last shorter), as
+/// `std::io::copy` from rust_xlsxwriter's 8 KB buffered reader of its row file does.
+fn write_in_pieces(mut from: impl Read, to: &mut impl Write) -> std::io::Result<()> {
+    let mut piece = vec![0u8; 8 * 1024];
+    loop {
+        let mut filled = 0;
+        while filled < piece.len() {
+            match from.read(&mut piece[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if filled > 0 {
+            to.write_all(&piece[..filled])?;
+        }
+        if filled < piece.len() {
+            return Ok(());
+        }
+    }
+}
+
+/// The head of a sheet's XML with its `<dimension ref="…"/>` set to `reference`.
+fn with_dimension(head: &[u8], reference: &str) -> Vec<u8> {
+    const TAG: &[u8] = b"<dimension ref=\"";
+    let mut out = Vec::with_capacity(head.len() + 16);
+    match memchr::memmem::find(head, TAG) {
+        Some(at) => {
+            let value = at + TAG.len();
+            let end = memchr::memchr(b'"', &head[value..]).map_or(head.len(), |e| value + e);
+            out.extend_from_slice(&head[..value]);
+            out.extend_from_slice(reference.as_bytes());
+            out.extend_from_slice(&head[end..]);
+        }
+        None => out.extend_from_slice(head),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_named_as_excel_names_them() {
+        for (col, name) in [
+            (0, "A"),
+            (25, "Z"),
+            (26, "AA"),
+            (51, "AZ"),
+            (701, "ZZ"),
+            (702, "AAA"),
+        ] {
+            assert_eq!(column_name(col), name);
+        }
+        let mut out = Vec::new();
+        push_number(&mut out, 1_048_576);
+        assert_eq!(out, b"1048576");
+    }
+
+    #[test]
+    fn text_is_escaped_as_rust_xlsxwriter_escapes_it() {
+        let cases = [
+            ("a<b>&c", "a&lt;b&gt;&amp;c"),
+            ("tab\tline\nok", "tab\tline\nok"),
+            ("bell\x07cr\r", "bell_x0007_cr_x000D_"),
+            (
+                "_x0041_ and _x00_ and _xZZZZ_",
+                "_x005F_x0041_ and _x00_ and _xZZZZ_",
+            ),
+            ("_x0041__x0042_", "_x005F_x0041__x005F_x0042_"),
+            ("\u{FFFE}\u{FFFF}", "_xFFFE__xFFFF_"),
+            ("资金_x4E2D_", "资金_x005F_x4E2D_"),
+            ("！（）\u{FFFD}\u{FFFE}", "！（）\u{FFFD}_xFFFE_"),
+            ("a_b x_ _y", "a_b x_ _y"),
+        ];
+        for (text, expected) in cases {
+            let mut out = Vec::new();
+            push_escaped(&mut out, text);
+            assert_eq!(String::from_utf8(out).unwrap(), expected, "{text:?}");
+        }
+    }
+}
