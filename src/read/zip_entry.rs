@@ -17,7 +17,7 @@ use flate2::{Crc, Decompress, FlushDecompress, Status};
 use zip::{CompressionMethod, ZipArchive};
 
 /// A compressed-bytes buffer larger than this is not kept for the thread's next entry.
-const KEEP_INPUT: usize = 4 * 1024 * 1024;
+const KEEP_INPUT: usize = 256 * 1024;
 
 thread_local! {
     /// The thread's decompressor (raw deflate, as zip entries are) and its input buffer.
