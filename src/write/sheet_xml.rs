@@ -397,6 +397,12 @@ pub fn splice(
         write_in_pieces(header.chain(file), &mut zip)?;
         zip.write_all(end)?;
     }
+    // Rows for a part the workbook does not have would be lost: that is an error, not a file.
+    if let Some(name) = rows.keys().min() {
+        return Err(XlsxError::ParameterError(format!(
+            "{name}: 工作簿中没有这个工作表"
+        )));
+    }
     zip.finish()?;
     Ok(())
 }
@@ -481,6 +487,21 @@ mod tests {
         let mut out = Vec::new();
         push_number(&mut out, 1_048_576);
         assert_eq!(out, b"1048576");
+    }
+
+    #[test]
+    fn rows_for_a_sheet_the_workbook_lacks_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut book = rust_xlsxwriter::Workbook::new();
+        book.add_worksheet();
+        let packaged = book.save_to_buffer().unwrap();
+        let mut rows = SheetRows::new(dir.path(), 1).unwrap();
+        rows.write(1, vec![XCell::Text("x".into())], &mut |_| 1)
+            .unwrap();
+        let parts = HashMap::from([("xl/worksheets/sheet9.xml".to_owned(), rows)]);
+        let out = dir.path().join("o.xlsx");
+        let error = splice(&packaged, parts, 1, &out).unwrap_err();
+        assert!(error.to_string().contains("sheet9.xml"), "{error}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `summary.xlsx`, the annual summary workbook: 汇总 (one row per 主管部门 with live totals and a
 //! chart), 项目明细 (one row per project), 绩效指标 (one row per indicator) and 问题清单 (every
 //! warning and every file or form not converted). Rows arrive rendered (see `render.rs`) and
-//! stream to disk (constant-memory sheets); only the per-department totals are kept to the end.
+//! stream to temporary files as worksheet XML (see `sheet_xml.rs`), spliced in when the workbook
+//! is saved; only the per-department totals are kept to the end.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -121,6 +122,8 @@ impl ListSheet {
 /// a cell first needs it — registered with the workbook then, in the order rust_xlsxwriter would
 /// have met them writing the same cells, so the numbers are the ones it would have given: the
 /// default format is 0, the header's (written with each sheet's first row, before any cell) 1.
+/// (`Workbook::register_format` is public but undocumented: should it or the numbering change,
+/// the test `list_rows_written_here_are_the_bytes_rust_xlsxwriter_writes` fails.)
 #[derive(Debug, Default)]
 struct Styles {
     money: Option<u32>,
