@@ -18,26 +18,14 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_xlsxwriter::{ExcelDateTime, XlsxError};
+use rust_xlsxwriter::XlsxError;
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
-use super::cells::XCell;
-use crate::model::Date;
+use super::cells::{XCell, column_letter, excel_date};
 
 /// Excel's longest cell text, in UTF-16 units (rust_xlsxwriter refuses longer).
 const MAX_STRING_LEN: usize = 32_767;
-
-/// The style (rust_xlsxwriter's xf index) of each kind of formatted cell.
-#[derive(Debug, Clone, Copy)]
-pub struct CellStyles {
-    /// Amounts (`#,##0.00`).
-    pub money: u32,
-    /// Fractions shown as percentages.
-    pub percent: u32,
-    /// Dates.
-    pub date: u32,
-}
 
 /// The rows of one list sheet (one part of it), as XML in a temporary file.
 pub struct SheetRows {
@@ -73,15 +61,19 @@ impl SheetRows {
         style: &mut impl FnMut(Format) -> u32,
     ) -> Result<(), XlsxError> {
         let out = &mut self.row;
-        out.clear();
         let r = row + 1;
+        out.clear();
+        out.extend_from_slice(b"<row r=\"");
+        push_number(out, r);
+        out.extend_from_slice(b"\">");
         let mut last_col = None;
         for (col, cell) in cells.into_iter().enumerate() {
             let col = col as u16;
             let start = out.len();
             match cell {
                 XCell::Text(text) if !text.is_empty() => {
-                    if text.encode_utf16().count() > MAX_STRING_LEN {
+                    // (A text of no more bytes than the limit has no more UTF-16 units.)
+                    if text.len() > MAX_STRING_LEN && text.encode_utf16().count() > MAX_STRING_LEN {
                         return Err(XlsxError::MaxStringLengthExceeded);
                     }
                     cell_start(out, col, r, 0);
@@ -99,29 +91,21 @@ impl SheetRows {
                 }
                 XCell::Number(Some(number)) => number_cell(out, col, r, 0, number)?,
                 XCell::Date(Some(date)) => {
-                    let serial = excel_date(date)?;
+                    let serial = excel_date(date)?.to_excel();
                     cell_start(out, col, r, style(Format::Date));
                     let _ = write!(out, "><v>{serial}</v></c>");
                 }
                 XCell::Percent(Some(fraction)) => {
                     number_cell(out, col, r, style(Format::Percent), fraction)?;
                 }
-                XCell::RowDifference {
-                    minuend,
-                    subtrahend,
-                    cached,
-                } => {
-                    let (m, s) = (column_name(minuend), column_name(subtrahend));
-                    let formula = format!("{m}{r}-{s}{r}");
-                    let cached = cached.round_dp(2).normalize().to_string();
-                    formula_cell(out, col, r, style(Format::Money), &formula, &cached);
-                }
-                XCell::RowChange { from, to, cached } => {
-                    let (from, to) = (column_name(from), column_name(to));
-                    let formula = format!("IF(N({from}{r})=0,\"\",{to}{r}/{from}{r}-1)");
-                    let cached =
-                        cached.map_or(String::new(), |c| c.round_dp(6).normalize().to_string());
-                    formula_cell(out, col, r, style(Format::Percent), &formula, &cached);
+                XCell::RowDifference { .. } | XCell::RowChange { .. } => {
+                    let format = match cell {
+                        XCell::RowDifference { .. } => Format::Money,
+                        _ => Format::Percent,
+                    };
+                    if let Some((formula, cached)) = cell.formula(row) {
+                        formula_cell(out, col, r, style(format), &formula, &cached);
+                    }
                 }
                 _ => {}
             }
@@ -135,12 +119,8 @@ impl SheetRows {
         self.last_row = row;
         self.last_col = self.last_col.max(last_col);
         self.written = true;
-        let r = r.to_string();
-        self.file.write_all(b"<row r=\"")?;
-        self.file.write_all(r.as_bytes())?;
-        self.file.write_all(b"\">")?;
+        self.row.extend_from_slice(b"</row>");
         self.file.write_all(&self.row)?;
-        self.file.write_all(b"</row>")?;
         Ok(())
     }
 
@@ -149,7 +129,7 @@ impl SheetRows {
         if self.last_row == 0 && self.last_col == 0 {
             "A1".to_owned()
         } else {
-            format!("A1:{}{}", column_name(self.last_col), self.last_row + 1)
+            format!("A1:{}{}", column_letter(self.last_col), self.last_row + 1)
         }
     }
 }
@@ -217,12 +197,6 @@ fn formula_cell(out: &mut Vec<u8>, col: u16, row: u32, style: u32, formula: &str
         _ => push_xml_data(out, result),
     }
     out.extend_from_slice(b"</v></c>");
-}
-
-/// A date as Excel's serial number.
-fn excel_date(date: Date) -> Result<f64, XlsxError> {
-    let excel = ExcelDateTime::from_ymd(date.year() as u16, date.month() as u8, date.day() as u8)?;
-    Ok(excel.to_excel())
 }
 
 /// Text as rust_xlsxwriter writes it in a cell: a literal `_xHHHH_` escaped as `_x005F_xHHHH_`,
@@ -314,13 +288,6 @@ fn push_xml_data(out: &mut Vec<u8>, text: &str) {
         from = at;
     }
     out.extend_from_slice(&bytes[from..]);
-}
-
-/// A column's letters (0 → A, 26 → AA).
-pub fn column_name(col: u16) -> String {
-    let mut letters = Vec::new();
-    push_column(&mut letters, col);
-    String::from_utf8(letters).unwrap_or_default()
 }
 
 fn push_column(out: &mut Vec<u8>, col: u16) {
@@ -482,7 +449,10 @@ mod tests {
             (701, "ZZ"),
             (702, "AAA"),
         ] {
-            assert_eq!(column_name(col), name);
+            let mut out = Vec::new();
+            push_column(&mut out, col);
+            assert_eq!(out, name.as_bytes());
+            assert_eq!(column_letter(col), name);
         }
         let mut out = Vec::new();
         push_number(&mut out, 1_048_576);

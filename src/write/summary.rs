@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 use rust_xlsxwriter::{
-    Chart, ChartType, ConditionalFormatFormula, ExcelDateTime, Format, FormatAlign, FormatBorder,
-    Formula, Workbook, Worksheet, XlsxError,
+    Chart, ChartType, ConditionalFormatFormula, Format, FormatAlign, FormatBorder, Formula,
+    Workbook, Worksheet, XlsxError,
 };
 
+use super::cells::{column_letter, excel_date};
 use super::csv_out::FUND_HEADERS;
 use super::evaluations::{
     DETAIL_ADJUSTED_COL, DETAIL_EXECUTED_COL, DETAIL_GRADE_COL, DETAIL_SCORE_COL, EvaluationTotals,
@@ -896,38 +897,15 @@ fn write_cells(
             XCell::Percent(Some(fraction)) => {
                 sheet.write_with_format(row, col, fraction, &formats.percent)?;
             }
-            XCell::RowDifference {
-                minuend,
-                subtrahend,
-                cached,
-            } => {
-                let formula = format!(
-                    "={}{}-{}{}",
-                    column_letter(minuend),
-                    row + 1,
-                    column_letter(subtrahend),
-                    row + 1
-                );
-                let cached = cached.round_dp(2).normalize().to_string();
-                sheet.write_formula_with_format(
-                    row,
-                    col,
-                    Formula::new(formula).set_result(cached),
-                    &formats.money,
-                )?;
-            }
-            XCell::RowChange { from, to, cached } => {
-                let (from, to) = (column_letter(from), column_letter(to));
-                let r = row + 1;
-                let formula = format!("=IF(N({from}{r})=0,\"\",{to}{r}/{from}{r}-1)");
-                let cached =
-                    cached.map_or(String::new(), |c| c.round_dp(6).normalize().to_string());
-                sheet.write_formula_with_format(
-                    row,
-                    col,
-                    Formula::new(formula).set_result(cached),
-                    &formats.percent,
-                )?;
+            XCell::RowDifference { .. } | XCell::RowChange { .. } => {
+                let format = match cell {
+                    XCell::RowDifference { .. } => &formats.money,
+                    _ => &formats.percent,
+                };
+                if let Some((formula, cached)) = cell.formula(row) {
+                    let formula = Formula::new(formula).set_result(cached);
+                    sheet.write_formula_with_format(row, col, formula, format)?;
+                }
             }
             _ => {}
         }
@@ -942,8 +920,7 @@ fn write_date(
     date: Date,
     format: &Format,
 ) -> Result<(), XlsxError> {
-    let excel = ExcelDateTime::from_ymd(date.year() as u16, date.month() as u8, date.day() as u8)?;
-    sheet.write_datetime_with_format(row, col, &excel, format)?;
+    sheet.write_datetime_with_format(row, col, &excel_date(date)?, format)?;
     Ok(())
 }
 
@@ -1032,10 +1009,6 @@ fn column_total(col: u16, total_row: u32) -> String {
 }
 
 /// "A" … "Z", "AA" …
-fn column_letter(col: u16) -> String {
-    rust_xlsxwriter::utility::column_number_to_name(col)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
