@@ -135,6 +135,8 @@ fn stages(c: &mut Criterion) {
             message: String::new(),
             detail: None,
             digest: None,
+            early: false,
+            handed: 0,
         };
         let renderer = Renderer {
             encoding: CsvEncoding::Utf8Bom,

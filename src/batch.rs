@@ -232,6 +232,8 @@ fn without_forms(
         message: capped(message),
         detail,
         digest: None,
+        early: false,
+        handed: 0,
     }
 }
 
@@ -264,23 +266,77 @@ impl Pipeline {
     /// Processes one input file. Never panics: a panic inside a reader or the normalizer
     /// becomes a rejection of that file.
     pub fn process(&self, input: &InputFile) -> FileOutcome {
-        process_file(input, self)
+        process_file(input, self, None)
+    }
+
+    /// [`Pipeline::process`], handing a long flat export's records to `part` as they are read
+    /// (early parts, [`FileOutcome::early`]); the outcome returned is the file's last part, with
+    /// its status and message for all its records. Should the file fail after a part was handed
+    /// over, it stays converted with what was handed over, and its message says what stopped it.
+    pub fn process_in_parts(
+        &self,
+        input: &InputFile,
+        part: &mut dyn FnMut(FileOutcome),
+    ) -> FileOutcome {
+        process_file(input, self, Some(part))
+    }
+
+    /// Normalizes, holds against last year and reviews one record as read.
+    fn finish_record(&self, record: &mut Record) {
+        let Some(normalizer) = &self.normalizer else {
+            return;
+        };
+        normalizer.normalize_record(record);
+        if let (Some(store), Some(project)) = (&self.store, record.as_project_mut()) {
+            hold_against_last_year(store, project);
+        }
+        if let Some(reviewer) = &self.reviewer {
+            reviewer.review_record(record, normalizer.dictionary());
+        }
     }
 }
 
 /// Reads (and normalizes, if asked) one input file. Never panics: a panic inside a reader
 /// becomes a rejection.
-fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
-    let (templates, normalizer) = (&pipeline.templates, pipeline.normalizer.as_ref());
+fn process_file(
+    input: &InputFile,
+    pipeline: &Pipeline,
+    mut part: Option<&mut dyn FnMut(FileOutcome)>,
+) -> FileOutcome {
+    let templates = &pipeline.templates;
     if let Some(reason) = &input.skip {
         return without_forms(input, FileStatus::Skipped, reason.clone(), None);
     }
-    let mut digest = None;
+    let digest = std::cell::RefCell::new(None);
     let mut take_digest = |bytes: &[u8]| {
         if pipeline.digest {
-            digest = Some((crate::store::digest(bytes), bytes.len() as u64));
+            *digest.borrow_mut() = Some((crate::store::digest(bytes), bytes.len() as u64));
         }
     };
+    let wanted = part.is_some();
+    // The kinds of the records handed over in early parts, for the file's message.
+    let mut handed: Vec<FormKind> = Vec::new();
+    let mut hand_over = |mut records: Vec<Record>| {
+        for record in &mut records {
+            pipeline.finish_record(record);
+        }
+        handed.extend(records.iter().map(Record::kind));
+        if let Some(part) = part.as_mut() {
+            part(FileOutcome {
+                file: input.shown.clone(),
+                status: FileStatus::Converted,
+                format: None,
+                records,
+                issues: Vec::new(),
+                message: String::new(),
+                detail: None,
+                digest: digest.borrow().clone(),
+                early: true,
+                handed: 0,
+            });
+        }
+    };
+    let in_parts: Option<read::Part<'_>> = if wanted { Some(&mut hand_over) } else { None };
     let result = crate::panic_guard::guarded(|| {
         let mut read = read::read_file_inspecting(
             &input.path,
@@ -288,24 +344,42 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
             templates,
             &pipeline.limits,
             &mut take_digest,
+            in_parts,
         )?;
-        if let Some(normalizer) = normalizer {
-            for record in &mut read.records {
-                normalizer.normalize_record(record);
-                if let (Some(store), Some(project)) = (&pipeline.store, record.as_project_mut()) {
-                    hold_against_last_year(store, project);
-                }
-                if let Some(reviewer) = &pipeline.reviewer {
-                    reviewer.review_record(record, normalizer.dictionary());
-                }
-            }
+        for record in &mut read.records {
+            pipeline.finish_record(record);
         }
         Ok::<_, crate::Error>(read)
     });
+    let digest = digest.into_inner();
+    let failure = |message: String, detail: Option<String>, sheet: Option<String>| {
+        if handed.is_empty() {
+            return FileOutcome {
+                digest: digest.clone(),
+                ..without_forms(input, FileStatus::Rejected, message, detail)
+            };
+        }
+        // Records were handed over already: the file stays converted with them, and the
+        // problem is listed as an unreadable sheet.
+        let issue = SheetIssue {
+            sheet: sheet.unwrap_or_default(),
+            cell: None,
+            kind: IssueKind::UnreadableSheet,
+            reason: format!("已读取的表已汇总，之后出错，其余内容未读取：{message}"),
+        };
+        let read = outcome_message(&[], &handed, std::slice::from_ref(&issue));
+        FileOutcome {
+            digest: digest.clone(),
+            handed: handed.len() as u64,
+            issues: vec![issue],
+            ..without_forms(input, FileStatus::Converted, capped(read), detail)
+        }
+    };
     let read = match result {
         Ok(Ok(read)) => read,
         Ok(Err(error)) => {
             // The file is the manifest row's own; the sheet and cell, when known, lead the reason.
+            let sheet = error.location.sheet.clone();
             let place = crate::error::Location {
                 file: None,
                 ..error.location
@@ -317,25 +391,19 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
                 format!("{place}：{}", error.kind)
             };
             let detail = error.kind.detail().map(str::to_owned);
-            return FileOutcome {
-                digest,
-                ..without_forms(input, FileStatus::Rejected, message, detail)
-            };
+            return failure(message, detail, sheet);
         }
         Err(detail) => {
             let message = "读取时出现内部错误，文件未能转换；请将此文件反馈给开发者".to_owned();
-            return FileOutcome {
-                digest,
-                ..without_forms(input, FileStatus::Rejected, message, Some(detail))
-            };
+            return failure(message, Some(detail), None);
         }
     };
-    let status = if read.records.is_empty() {
+    let status = if read.records.is_empty() && handed.is_empty() {
         FileStatus::Rejected
     } else {
         FileStatus::Converted
     };
-    let message = outcome_message(&read.records, &read.issues);
+    let message = outcome_message(&read.records, &handed, &read.issues);
     let detail = (!read.details.is_empty()).then(|| read.details.join("; "));
     FileOutcome {
         file: input.shown.clone(),
@@ -346,6 +414,8 @@ fn process_file(input: &InputFile, pipeline: &Pipeline) -> FileOutcome {
         message: capped(message),
         detail,
         digest,
+        early: false,
+        handed: handed.len() as u64,
     }
 }
 
@@ -374,6 +444,24 @@ pub fn for_each_ordered<I, T, R, E>(
     items: I,
     jobs: usize,
     work: impl Fn(&T) -> R + Sync,
+    sink: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E>
+where
+    I: Iterator<Item = T> + Send,
+    T: Send,
+    R: Send,
+{
+    for_each_ordered_in_parts(items, jobs, |item, _| work(item), sink)
+}
+
+/// [`for_each_ordered`], where `work` may hand parts of an item's result to `sink` before the
+/// result itself (through its second argument): they reach `sink` in the order handed, after all
+/// of the items before and before the item's result. A thread handing over a part waits until
+/// its item is the next for `sink`, so parts never pile up waiting for their turn.
+pub fn for_each_ordered_in_parts<I, T, R, E>(
+    items: I,
+    jobs: usize,
+    work: impl Fn(&T, &mut dyn FnMut(R)) -> R + Sync,
     mut sink: impl FnMut(R) -> Result<(), E>,
 ) -> Result<(), E>
 where
@@ -383,7 +471,16 @@ where
 {
     if jobs <= 1 {
         for item in items {
-            sink(work(&item))?;
+            let mut failed = None;
+            let last = work(&item, &mut |part| {
+                if failed.is_none() {
+                    failed = sink(part).err();
+                }
+            });
+            if let Some(error) = failed {
+                return Err(error);
+            }
+            sink(last)?;
         }
         return Ok(());
     }
@@ -393,7 +490,8 @@ where
     let source = Mutex::new((0usize, items));
     let progress = (Mutex::new(0usize), Condvar::new());
     let stop = AtomicBool::new(false);
-    let (sender, receiver) = mpsc::sync_channel::<(usize, R)>(window);
+    // (index, true for the item's result and false for an early part, the result or part)
+    let (sender, receiver) = mpsc::sync_channel::<(usize, bool, R)>(window);
     std::thread::scope(|scope| {
         // Owned here, so that a panic in `sink` drops it before the scope joins the workers:
         // a worker blocked sending then stops, as one waiting for its turn does on `stopping`.
@@ -417,7 +515,19 @@ where
                         source.0 += 1;
                         (source.0 - 1, item)
                     };
-                    if sender.send((index, work(&item))).is_err() {
+                    let mut part = |part: R| {
+                        let mut emitted = progress.0.lock().unwrap_or_else(|e| e.into_inner());
+                        while *emitted < index && !stop.load(Ordering::Relaxed) {
+                            emitted = progress.1.wait(emitted).unwrap_or_else(|e| e.into_inner());
+                        }
+                        drop(emitted);
+                        if !stop.load(Ordering::Relaxed) {
+                            // A closed channel means the run is over; the result's send says so.
+                            let _ = sender.send((index, false, part));
+                        }
+                    };
+                    let last = work(&item, &mut part);
+                    if sender.send((index, true, last)).is_err() {
                         return;
                     }
                 }
@@ -431,7 +541,18 @@ where
         let mut waiting = std::collections::BTreeMap::new();
         let mut next = 0;
         let mut result = Ok(());
-        for (index, outcome) in receiver.iter() {
+        for (index, last, outcome) in receiver.iter() {
+            if !last {
+                // Parts come only from the item next in turn, before its result.
+                debug_assert_eq!(index, next);
+                if result.is_ok() {
+                    result = sink(outcome);
+                }
+                if result.is_err() {
+                    stopping.stop();
+                }
+                continue;
+            }
             waiting.insert(index, outcome);
             while let Some(outcome) = waiting.remove(&next) {
                 next += 1;
@@ -476,12 +597,15 @@ impl Drop for StopOnExit<'_> {
 /// The manifest line: how many forms (counted by kind when there are forms other than target
 /// forms), and every sheet or form that yielded nothing — a reason shared by several sheets said
 /// once, with their count.
-fn outcome_message(records: &[Record], issues: &[SheetIssue]) -> String {
+fn outcome_message(records: &[Record], handed: &[FormKind], issues: &[SheetIssue]) -> String {
     let mut parts = Vec::new();
-    let forms = records.len();
+    let forms = records.len() + handed.len();
     let counts: Vec<(FormKind, usize)> = FormKind::ALL
         .into_iter()
-        .map(|kind| (kind, records.iter().filter(|r| r.kind() == kind).count()))
+        .map(|kind| {
+            let read = records.iter().filter(|r| r.kind() == kind).count();
+            (kind, read + handed.iter().filter(|k| **k == kind).count())
+        })
         .filter(|(_, n)| *n > 0)
         .collect();
     match counts.as_slice() {
@@ -583,6 +707,58 @@ mod tests {
     }
 
     #[test]
+    fn parts_come_before_their_items_result_and_after_the_items_before() {
+        for jobs in [1, 2, 3, 8] {
+            let mut seen = Vec::new();
+            // Every fifth item hands over three parts, (n, 0) (n, 1) (n, 2), then (n, 3).
+            let work = |n: &u32, part: &mut dyn FnMut((u32, u32))| {
+                std::thread::sleep(std::time::Duration::from_micros(u64::from(n * 7919) % 500));
+                if n.is_multiple_of(5) {
+                    for i in 0..3 {
+                        part((*n, i));
+                    }
+                    (*n, 3)
+                } else {
+                    (*n, 0)
+                }
+            };
+            for_each_ordered_in_parts(0..100u32, jobs, work, |r| {
+                seen.push(r);
+                Ok::<_, ()>(())
+            })
+            .unwrap();
+            let expected: Vec<(u32, u32)> = (0..100u32)
+                .flat_map(|n| {
+                    let parts = if n.is_multiple_of(5) { 0..4 } else { 0..1 };
+                    parts.map(move |i| (n, i))
+                })
+                .collect();
+            assert_eq!(seen, expected, "jobs = {jobs}");
+        }
+    }
+
+    #[test]
+    fn a_sink_error_on_a_part_stops_the_run() {
+        for jobs in [1, 4] {
+            let mut seen = 0;
+            let result = for_each_ordered_in_parts(
+                0..1_000u32,
+                jobs,
+                |n, part| {
+                    part(*n);
+                    *n
+                },
+                |n| {
+                    seen += 1;
+                    if n == 10 { Err(n) } else { Ok(()) }
+                },
+            );
+            assert_eq!(result, Err(10));
+            assert!(seen < 100, "jobs = {jobs}: {seen}");
+        }
+    }
+
+    #[test]
     fn the_sinks_first_error_stops_the_run() {
         let mut seen = 0;
         let result = for_each_ordered(
@@ -634,7 +810,7 @@ mod tests {
                 reason: "工作表为空".into(),
             })
             .collect();
-        let message = outcome_message(&[], &issues);
+        let message = outcome_message(&[], &[], &issues);
         assert_eq!(message.matches("工作表为空").count(), 1, "{message}");
         assert!(message.starts_with("40 个工作表"), "{message}");
         let long = "很长的原因".repeat(100);

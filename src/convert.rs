@@ -244,6 +244,8 @@ struct RunState {
     project_sums: ProjectSums,
     /// The store the batch is written into (on a thread of its own), when there is one.
     store: Option<BatchWriter>,
+    /// The file whose early parts are being stored (its row is in the store already).
+    parted: Option<String>,
 }
 
 /// Where each target form was first found: project id hash → the file, to recognise duplicates
@@ -326,14 +328,15 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         set_aside: BTreeMap::new(),
         project_sums: ProjectSums::default(),
         store: store.take().map(BatchWriter::start),
+        parted: None,
     };
     let renderer = job.write.then_some(Renderer {
         encoding: job.csv_encoding,
         unit: job.csv_unit,
     });
     // Reading, normalizing and rendering run on the worker threads; this thread only appends.
-    let work = |input: &InputFile| {
-        let outcome = pipeline.process(input);
+    // A long flat export comes in parts, each rendered (and its store rows made) on its own.
+    let finish = |input: &InputFile, outcome: FileOutcome| {
         let rendered = renderer.map(|r| r.render(&outcome));
         // For the store: the content's digest (taken as the file was read; a file that was not —
         // skipped, say — is read for it here) and the rows of its target forms, made here in
@@ -367,6 +370,10 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         });
         (outcome, rendered, stored)
     };
+    let work = |input: &InputFile, part: &mut dyn FnMut(_)| {
+        let outcome = pipeline.process_in_parts(input, &mut |early| part(finish(input, early)));
+        finish(input, outcome)
+    };
     // The output folder is never read as input, even when it lies inside an input folder.
     let own = out.as_ref().map(OutputDir::own_paths).unwrap_or_default();
     let inputs = batch::walk_inputs(&job.inputs)
@@ -384,7 +391,7 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
         state.take(&outcome, rendered, out.as_mut())?;
         on_file(&outcome);
     }
-    batch::for_each_ordered(inputs, job.jobs, work, |(outcome, rendered, stored)| {
+    batch::for_each_ordered_in_parts(inputs, job.jobs, work, |(outcome, rendered, stored)| {
         let rendered = rendered
             .transpose()
             .map_err(|e| output_error(&job.out, e))?;
@@ -392,6 +399,9 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
             state.store_file(&outcome, hash, rows)?;
         }
         state.take(&outcome, rendered, out.as_mut())?;
+        if outcome.early {
+            return Ok(());
+        }
         on_file(&outcome);
         if state.report.files == 3 {
             crate::pause::point("reading");
@@ -779,11 +789,13 @@ impl RunState {
         rendered: Option<Rendered>,
         out: Option<&mut OutputDir>,
     ) -> Result<()> {
-        self.report.files += 1;
-        match outcome.status {
-            FileStatus::Converted => self.report.converted += 1,
-            FileStatus::Rejected => self.report.rejected += 1,
-            FileStatus::Skipped => self.report.skipped += 1,
+        if !outcome.early {
+            self.report.files += 1;
+            match outcome.status {
+                FileStatus::Converted => self.report.converted += 1,
+                FileStatus::Rejected => self.report.rejected += 1,
+                FileStatus::Skipped => self.report.skipped += 1,
+            }
         }
         if let (Some(writers), Some(rendered)) = (&mut self.writers, rendered) {
             writers.append(rendered)?;
@@ -884,16 +896,32 @@ impl RunState {
             hash,
             status: outcome.status.as_str().to_owned(),
             message: outcome.message.clone(),
-            forms: outcome.records.len() as u64,
+            forms: outcome.handed + outcome.records.len() as u64,
         };
-        let later = outcome
-            .records
-            .iter()
-            .any(|r| !r.kind().is_project_target());
         let rows = rows
             .into_iter()
             .collect::<std::result::Result<Vec<_>, String>>()
             .map_err(|e| Error::in_file(outcome.file.clone(), ErrorKind::Store(e)))?;
+        // A file in parts: its row goes in with the first part and is completed with the last;
+        // the records in between are records of a file sent before.
+        if outcome.early || outcome.handed > 0 {
+            if outcome.early && self.parted.as_deref() != Some(outcome.file.as_str()) {
+                self.parted = Some(outcome.file.clone());
+                return store.file(entry, rows, true);
+            }
+            for record in rows {
+                store.record(&outcome.file, record)?;
+            }
+            if !outcome.early {
+                self.parted = None;
+                store.finish_file(entry)?;
+            }
+            return Ok(());
+        }
+        let later = outcome
+            .records
+            .iter()
+            .any(|r| !r.kind().is_project_target());
         store.file(entry, rows, later)
     }
 
@@ -1037,7 +1065,8 @@ impl Writers {
         }
         self.project_rows += rendered.projects;
         self.jsonl_lines += rendered.jsonl.iter().filter(|&&b| b == b'\n').count() as u64;
-        self.manifest_rows += 1;
+        // An early part of a file has no manifest row (its last part has the file's).
+        self.manifest_rows += u64::from(!rendered.manifest.is_empty());
         self.truncated += rendered.truncated;
         Ok(())
     }

@@ -98,6 +98,12 @@ pub struct FileOutcome {
     /// SHA-256 (hex) and size of the bytes read, when the pipeline was asked for them (a store
     /// keeps files by their content) and the file was read.
     pub digest: Option<(String, u64)>,
+    /// True for an early part of a file read in parts ([`crate::batch::Pipeline::process_in_parts`]):
+    /// records only — the file's status, message and issues come with its last part.
+    pub early: bool,
+    /// Of the last part of a file read in parts: the records handed over in its early parts
+    /// (not in `records`).
+    pub handed: u64,
 }
 
 impl FileOutcome {
@@ -112,6 +118,8 @@ impl FileOutcome {
             message: capped(reason.to_owned()),
             detail: None,
             digest: None,
+            early: false,
+            handed: 0,
         }
     }
 }

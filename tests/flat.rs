@@ -452,3 +452,190 @@ fn ten_thousand_rows_are_one_thousand_projects() {
     assert_eq!(records[9]["department_code"], "302");
     assert_eq!(records[9]["project_code"], "51010025T000000000009");
 }
+
+/// A flat export's cells: the header, then `rows` (project number, indicator number) in order.
+fn export_cells(rows: &[(u32, u32)]) -> Vec<(u32, u32, Data)> {
+    let headers = [
+        "预算年度",
+        "项目编码",
+        "项目名称",
+        "部门名称",
+        "资金总额（万元）",
+        "三级指标",
+        "指标值",
+    ];
+    let mut cells: Vec<(u32, u32, Data)> = headers
+        .iter()
+        .enumerate()
+        .map(|(col, h)| (0, col as u32, Data::String((*h).into())))
+        .collect();
+    for (i, (project, indicator)) in rows.iter().enumerate() {
+        let values = [
+            Data::Int(2025),
+            Data::String(format!("51010025T{project:012}")),
+            Data::String(format!("第{project}号项目")),
+            Data::String(format!("第{}部门", project % 5)),
+            Data::Float(f64::from(*project) + 0.5),
+            Data::String(format!("指标{indicator}")),
+            Data::Int(i64::from(*indicator) + 1),
+        ];
+        for (col, value) in values.into_iter().enumerate() {
+            cells.push((i as u32 + 1, col as u32, value));
+        }
+    }
+    cells
+}
+
+/// Every output file of a folder, by name.
+fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_long_export_is_handed_over_in_parts_and_reads_as_if_whole() {
+    // 300 projects of 3 rows; project 7 has two more rows at the very end of the sheet, so it is
+    // complete only at the last row while the projects after it are done long before.
+    let mut rows: Vec<(u32, u32)> = (0..300u32)
+        .flat_map(|p| (0..3u32).map(move |i| (p, i)))
+        .collect();
+    rows.extend([(7, 3), (7, 4)]);
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    write(&export_cells(&rows), &input.join("b导出.xlsx"));
+    // A file before and after it, so that parts meet other files' results in the batch order.
+    let sample = fixture("field-corpus/应急救援.xlsx");
+    std::fs::copy(&sample, input.join("a表.xlsx")).unwrap();
+    std::fs::copy(&sample, input.join("c表.xlsx")).unwrap();
+
+    // Read whole, through the library: the projects in the order of their first rows.
+    let bytes = std::fs::read(input.join("b导出.xlsx")).unwrap();
+    let whole = jixiao::read::read_workbook(
+        &bytes,
+        "b导出.xlsx",
+        &jixiao::template::TemplateSet::builtin(),
+        &jixiao::read::Limits::default(),
+    )
+    .unwrap();
+    let codes: Vec<String> = whole
+        .projects()
+        .map(|p| p.project_code.clone().unwrap_or_default())
+        .collect();
+    let expected: Vec<String> = (0..300u32).map(|p| format!("51010025T{p:012}")).collect();
+    assert_eq!(codes, expected);
+    assert_eq!(whole.handed, 0);
+
+    let mut runs = Vec::new();
+    for jobs in ["1", "4"] {
+        let out = dir.path().join(format!("out{jobs}"));
+        let store = dir.path().join(format!("store{jobs}.sqlite"));
+        jixiao([
+            OsStr::new("convert"),
+            input.as_os_str(),
+            OsStr::new("-o"),
+            out.as_os_str(),
+            OsStr::new("-j"),
+            OsStr::new(jobs),
+            OsStr::new("--store"),
+            store.as_os_str(),
+        ])
+        .expect_code(0);
+        runs.push((outputs(&out), store));
+    }
+    assert!(
+        runs[0].0 == runs[1].0,
+        "-j 1 and -j 4 wrote different outputs"
+    );
+    let (files, store) = &runs[0];
+    let text = |name: &str| {
+        let (_, bytes) = files.iter().find(|(n, _)| n == name).unwrap();
+        String::from_utf8_lossy(bytes).into_owned()
+    };
+    let records: Vec<Value> = text("projects.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The sample form, the export's 300 projects in first-row order, the sample again.
+    assert_eq!(records.len(), 302);
+    let flat: Vec<&Value> = records[1..301].iter().collect();
+    for (i, record) in flat.iter().enumerate() {
+        assert_eq!(record["project_code"], expected[i]);
+        let indicators = record["indicators"].as_array().unwrap().len();
+        assert_eq!(indicators, if i == 7 { 5 } else { 3 }, "project {i}");
+    }
+    let file = |r: &Value| r["source"]["file"].as_str().unwrap().to_owned();
+    assert!(file(&records[0]).ends_with("a表.xlsx") && file(&records[301]).ends_with("c表.xlsx"));
+    let manifest = text("manifest.csv");
+    let line = manifest.lines().find(|l| l.contains("b导出")).unwrap();
+    assert!(
+        line.contains(",converted,") && line.contains(",300,读取 300 张表"),
+        "{line}"
+    );
+    assert_eq!(manifest.lines().count(), 4);
+    // The store has the file once, with all its forms.
+    let conn = rusqlite::Connection::open(store).unwrap();
+    let (status, forms, message): (String, i64, String) = conn
+        .query_row(
+            "SELECT status, forms, message FROM files WHERE name LIKE '%b导出%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (status.as_str(), forms, message.as_str()),
+        ("converted", 300, "读取 300 张表")
+    );
+    let stored: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM records r JOIN files f ON r.file_id = f.id WHERE f.name LIKE '%b导出%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 300);
+}
+
+#[test]
+fn an_export_that_fails_after_parts_were_handed_over_keeps_them_and_says_so() {
+    // 70 projects of 2 rows, then one with more indicator rows than a project may have.
+    let mut rows: Vec<(u32, u32)> = (0..70u32)
+        .flat_map(|p| (0..2u32).map(move |i| (p, i)))
+        .collect();
+    rows.extend((0..10_001u32).map(|i| (70, i)));
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    write(&export_cells(&rows), &input.join("导出.xlsx"));
+    let out = dir.path().join("out");
+    jixiao([
+        OsStr::new("convert"),
+        input.as_os_str(),
+        OsStr::new("-o"),
+        out.as_os_str(),
+    ])
+    .expect_code(0);
+    // The first 64 projects were handed over before the error; they stay, counted once.
+    let records = std::fs::read_to_string(out.join("projects.jsonl")).unwrap();
+    assert_eq!(records.lines().count(), 64);
+    let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
+    let line = manifest.lines().nth(1).unwrap();
+    assert!(
+        line.contains(",converted,") && line.contains(",64,"),
+        "{line}"
+    );
+    assert!(
+        line.contains("读取 64 张表") && line.contains("其余内容未读取"),
+        "{line}"
+    );
+    assert!(line.contains("10000 行"), "{line}");
+}

@@ -5,6 +5,8 @@
 //! once (a repeat that differs is a warning); a row that leaves the project columns blank (merged,
 //! or written only on a project's first row) belongs to the project above it.
 
+use std::collections::HashMap;
+
 use indexmap::IndexMap;
 use rust_decimal::Decimal;
 
@@ -129,13 +131,18 @@ struct Gathering {
     amounts: Vec<(FlatColumn, Decimal, String)>,
 }
 
-/// Reads every project of a flat sheet.
+/// Reads every project of a flat sheet, handing each to `out` as soon as no later row can add
+/// to it — in the order of their first rows, as they would be listed had the sheet been read
+/// whole — so that a long export never holds all its projects at once. A first pass over the
+/// rows finds each project's last row (rows of one project need not be adjacent); returns how
+/// many projects were handed out.
 pub(super) fn read_flat(
     grid: &Grid,
     header: &FlatHeader<'_>,
     source: &Source,
     deadline: &Deadline,
-) -> Result<Vec<Project>, ErrorKind> {
+    out: &mut dyn FnMut(Project),
+) -> Result<usize, ErrorKind> {
     let kind = header.kind();
     let above = grid.rows(0, header.row.saturating_sub(1));
     let title_year = above.iter().find_map(|cell| match &cell.value {
@@ -163,38 +170,28 @@ pub(super) fn read_flat(
     let text = |row: u32, family: FlatColumn| -> String {
         value(row, family).map(inline_text).unwrap_or_default()
     };
-    let mut projects: IndexMap<String, Gathering> = IndexMap::new();
+    // Each project's last row, by its key.
+    let mut last_rows: HashMap<String, u32> = HashMap::new();
     let mut previous: Option<String> = None;
-    let last_row = grid.cells().last().map_or(0, |c| c.row);
-    let mut row = header.row;
-    while row < last_row {
-        row += 1;
-        if row.is_multiple_of(1024) {
+    for (i, row) in data_rows(grid, header.row).enumerate() {
+        if i.is_multiple_of(1024) {
             deadline.check()?;
         }
-        if grid.rows(row, row).is_empty() {
-            continue;
+        if let Some(key) = row_key(row, &text, &mut previous) {
+            last_rows.insert(key, row);
         }
-        let code = text(row, FlatColumn::ProjectCode);
-        let name = text(row, FlatColumn::ProjectName);
-        let unit = text(row, FlatColumn::ImplementingUnit);
-        let level3 = text(row, FlatColumn::Level3);
-        let indicator_value = text(row, FlatColumn::Value);
-        let key = if !code.is_empty() {
-            Some(format!("code:{code}"))
-        } else if !name.is_empty() {
-            Some(format!("name:{name}\u{1f}{unit}"))
-        } else {
-            None
+    }
+    let mut open: IndexMap<String, Gathering> = IndexMap::new();
+    let mut handed = 0;
+    let mut previous: Option<String> = None;
+    for (i, row) in data_rows(grid, header.row).enumerate() {
+        if i.is_multiple_of(1024) {
+            deadline.check()?;
+        }
+        let Some(key) = row_key(row, &text, &mut previous) else {
+            continue;
         };
-        let key = match key.or_else(|| previous.clone()) {
-            Some(key) if !(level3.is_empty() && indicator_value.is_empty() && name.is_empty()) => {
-                key
-            }
-            _ => continue,
-        };
-        previous = Some(key.clone());
-        let gathering = projects.entry(key).or_insert_with(|| Gathering {
+        let gathering = open.entry(key).or_insert_with(|| Gathering {
             project: Project {
                 kind,
                 source: Source {
@@ -219,7 +216,7 @@ pub(super) fn read_flat(
         if gathering.project.monitoring.is_some() {
             read_monitoring(gathering, header, row, &text, value);
         }
-        if !level3.is_empty() || !indicator_value.is_empty() {
+        if !text(row, FlatColumn::Level3).is_empty() || !text(row, FlatColumn::Value).is_empty() {
             if gathering.project.indicators.len() >= MAX_ROWS_PER_PROJECT {
                 return Err(over_limit(
                     &format!("工作表“{}”中一个项目的指标行数", source.sheet),
@@ -231,42 +228,97 @@ pub(super) fn read_flat(
             let indicator = read_indicator(header, row, &text, value, &mut gathering.project);
             gathering.project.indicators.push(indicator);
         }
+        // The projects in front whose last row has passed are complete.
+        while let Some((key, _)) = open.first()
+            && last_rows.get(key).is_none_or(|&last| last <= row)
+        {
+            if let Some((_, g)) = open.shift_remove_index(0) {
+                out(finish(g, header));
+                handed += 1;
+            }
+        }
     }
-    Ok(projects
-        .into_values()
-        .map(|mut g| {
-            let range = format!(
-                "{}:{}",
-                a1(g.first_row, header.first_col),
-                a1(
-                    g.last_row,
-                    header.columns.iter().map(|c| c.0).max().unwrap_or(0)
-                )
-            );
-            g.project.cells.insert("rows".into(), range);
-            if g.project
-                .monitoring
-                .as_ref()
-                .is_some_and(|m| m.through_month.is_none())
-            {
-                g.project.warnings.push(Warning {
-                    code: WarningCode::MissingField,
-                    message:
-                        "表头上方和表头都没有写明监控截至的月份（如“1-7月”），无法计算序时进度"
-                            .into(),
-                    cell: Some(a1(header.row, header.first_col)),
-                });
-            }
-            if g.project.year.is_none() {
-                g.project.warnings.push(Warning {
-                    code: WarningCode::MissingYear,
-                    message: "导出表中没有年度列，表头上方也没有写明年度".into(),
-                    cell: Some(a1(header.row, header.first_col)),
-                });
-            }
-            g.project
-        })
-        .collect())
+    for (_, g) in open {
+        out(finish(g, header));
+        handed += 1;
+    }
+    Ok(handed)
+}
+
+/// The rows under the header that hold any cell, in order.
+fn data_rows(grid: &Grid, header_row: u32) -> impl Iterator<Item = u32> + '_ {
+    let cells = grid.cells();
+    let start = cells.partition_point(|c| c.row <= header_row);
+    let mut last = None;
+    cells[start..].iter().filter_map(move |cell| {
+        if last == Some(cell.row) {
+            return None;
+        }
+        last = Some(cell.row);
+        last
+    })
+}
+
+/// The project a row belongs to: its code, else its name and unit, else (a row that leaves the
+/// project columns blank) the project above; `None` for a row with neither an indicator nor a
+/// project name.
+fn row_key(
+    row: u32,
+    text: &impl Fn(u32, FlatColumn) -> String,
+    previous: &mut Option<String>,
+) -> Option<String> {
+    let code = text(row, FlatColumn::ProjectCode);
+    let name = text(row, FlatColumn::ProjectName);
+    let key = if !code.is_empty() {
+        Some(format!("code:{code}"))
+    } else if !name.is_empty() {
+        let unit = text(row, FlatColumn::ImplementingUnit);
+        Some(format!("name:{name}\u{1f}{unit}"))
+    } else {
+        None
+    };
+    let blank = name.is_empty()
+        && text(row, FlatColumn::Level3).is_empty()
+        && text(row, FlatColumn::Value).is_empty();
+    match key.or_else(|| previous.clone()) {
+        Some(key) if !blank => {
+            *previous = Some(key.clone());
+            Some(key)
+        }
+        _ => None,
+    }
+}
+
+/// A project whose rows are all read: its row range, and the warnings only the whole can tell.
+fn finish(mut g: Gathering, header: &FlatHeader<'_>) -> Project {
+    let range = format!(
+        "{}:{}",
+        a1(g.first_row, header.first_col),
+        a1(
+            g.last_row,
+            header.columns.iter().map(|c| c.0).max().unwrap_or(0)
+        )
+    );
+    g.project.cells.insert("rows".into(), range);
+    if g.project
+        .monitoring
+        .as_ref()
+        .is_some_and(|m| m.through_month.is_none())
+    {
+        g.project.warnings.push(Warning {
+            code: WarningCode::MissingField,
+            message: "表头上方和表头都没有写明监控截至的月份（如“1-7月”），无法计算序时进度".into(),
+            cell: Some(a1(header.row, header.first_col)),
+        });
+    }
+    if g.project.year.is_none() {
+        g.project.warnings.push(Warning {
+            code: WarningCode::MissingYear,
+            message: "导出表中没有年度列，表头上方也没有写明年度".into(),
+            cell: Some(a1(header.row, header.first_col)),
+        });
+    }
+    g.project
 }
 
 /// The project's identity from its first row that has it (codes split off "code-name" names by

@@ -52,6 +52,9 @@ pub struct WorkbookRead {
     pub issues: Vec<SheetIssue>,
     /// The reading library's own words behind unreadable sheets (for `--verbose` and the log).
     pub details: Vec<String>,
+    /// Records handed out before the reading ended (see [`read_workbook_in_parts`]), not in
+    /// `records`.
+    pub handed: usize,
 }
 
 impl WorkbookRead {
@@ -80,18 +83,27 @@ pub fn read_file(
     templates: &TemplateSet,
     limits: &Limits,
 ) -> Result<WorkbookRead> {
-    read_file_inspecting(path, shown, templates, limits, &mut |_| {})
+    read_file_inspecting(path, shown, templates, limits, &mut |_| {}, None)
 }
+
+/// Takes records out of a workbook's reading before it ends, in their order: a long flat
+/// export hands its projects over [`PART_RECORDS`] at a time instead of holding them all.
+pub type Part<'a> = &'a mut dyn FnMut(Vec<Record>);
+
+/// How many records a workbook holds before it hands them to its [`Part`].
+pub const PART_RECORDS: usize = 64;
 
 /// [`read_file`], handing the file's bytes to `inspect` once they are read (before they are
 /// parsed): what else needs the content — a digest for the store — gets it without reading the
-/// file again.
+/// file again. With `part`, records may be handed to it before the reading ends (see
+/// [`read_workbook_in_parts`]).
 pub fn read_file_inspecting(
     path: &Path,
     shown: &str,
     templates: &TemplateSet,
     limits: &Limits,
     inspect: &mut dyn FnMut(&[u8]),
+    part: Option<Part<'_>>,
 ) -> Result<WorkbookRead> {
     let io = |e| Error::in_file(shown, ErrorKind::Io(e));
     let size = std::fs::metadata(path).map_err(io)?.len();
@@ -100,7 +112,7 @@ pub fn read_file_inspecting(
         .map_err(|kind| Error::in_file(shown, kind))?;
     let bytes = workbook::read_bytes(path).map_err(io)?;
     inspect(&bytes);
-    read_workbook(&bytes, shown, templates, limits)
+    read_workbook_in_parts(&bytes, shown, templates, limits, part)
 }
 
 /// Reads a workbook held in memory; `file` is the name recorded in each project's source. This is
@@ -111,6 +123,20 @@ pub fn read_workbook(
     file: &str,
     templates: &TemplateSet,
     limits: &Limits,
+) -> Result<WorkbookRead> {
+    read_workbook_in_parts(bytes, file, templates, limits, None)
+}
+
+/// [`read_workbook`], handing records to `part` (when given) while a flat export is read, once
+/// [`PART_RECORDS`] wait: the records before them, then theirs, in order; the returned reading
+/// holds the rest and counts those handed out ([`WorkbookRead::handed`]). An error after a
+/// hand-over leaves the records handed out as they are.
+pub fn read_workbook_in_parts(
+    bytes: &[u8],
+    file: &str,
+    templates: &TemplateSet,
+    limits: &Limits,
+    mut part: Option<Part<'_>>,
 ) -> Result<WorkbookRead> {
     let located = |kind| Error::in_file(file, kind);
     let deadline = limits.deadline();
@@ -130,6 +156,7 @@ pub fn read_workbook(
         records: Vec::new(),
         issues: Vec::new(),
         details: Vec::new(),
+        handed: 0,
     };
     let mut seen: Vec<String> = Vec::new();
     for sheet in workbook.sheets() {
@@ -166,31 +193,48 @@ pub fn read_workbook(
                 continue;
             }
         };
-        let before = read.records.len();
-        read_sheet(&grid, file, &sheet.name, templates, &deadline, &mut read)
+        let place = SheetPlace {
+            file,
+            sheet: &sheet.name,
+            hidden: sheet.hidden,
+        };
+        read_sheet(&grid, &place, templates, &deadline, &mut read, &mut part)
             .map_err(|kind| located(kind).in_sheet(&sheet.name))?;
-        if sheet.hidden {
-            for record in &mut read.records[before..] {
-                record.warnings_mut().push(Warning {
-                    code: WarningCode::HiddenSheet,
-                    message: format!("表格位于隐藏的工作表“{}”中", sheet.name),
-                    cell: None,
-                });
-            }
-        }
     }
     Ok(read)
+}
+
+/// The sheet a form is read from.
+struct SheetPlace<'a> {
+    file: &'a str,
+    sheet: &'a str,
+    hidden: bool,
+}
+
+impl SheetPlace<'_> {
+    /// Marks a record read from a hidden sheet.
+    fn mark(&self, record: &mut Record) {
+        if self.hidden {
+            record.warnings_mut().push(Warning {
+                code: WarningCode::HiddenSheet,
+                message: format!("表格位于隐藏的工作表“{}”中", self.sheet),
+                cell: None,
+            });
+        }
+    }
 }
 
 /// Reads the forms of one sheet into `read`; fails only when the file's time budget runs out.
 fn read_sheet(
     grid: &Grid,
-    file: &str,
-    sheet: &str,
+    place: &SheetPlace<'_>,
     templates: &TemplateSet,
     deadline: &Deadline,
     read: &mut WorkbookRead,
+    part: &mut Option<Part<'_>>,
 ) -> std::result::Result<(), ErrorKind> {
+    let (file, sheet) = (place.file, place.sheet);
+    let before = read.records.len();
     if grid.is_empty() {
         read.issues.push(SheetIssue {
             sheet: sheet.to_owned(),
@@ -208,8 +252,18 @@ fn read_sheet(
             sheet: sheet.to_owned(),
             cell: String::new(),
         };
-        let projects = flat::read_flat(grid, &header, &source, deadline)?;
-        if projects.is_empty() {
+        let handed = flat::read_flat(grid, &header, &source, deadline, &mut |project| {
+            let mut record = Record::Project(project);
+            place.mark(&mut record);
+            read.records.push(record);
+            if read.records.len() >= PART_RECORDS
+                && let Some(part) = part
+            {
+                read.handed += read.records.len();
+                part(std::mem::take(&mut read.records));
+            }
+        })?;
+        if handed == 0 {
             read.issues.push(SheetIssue {
                 sheet: sheet.to_owned(),
                 cell: None,
@@ -217,8 +271,6 @@ fn read_sheet(
                 reason: "系统导出表只有表头，没有数据行".into(),
             });
         }
-        read.records
-            .extend(projects.into_iter().map(Record::Project));
         return Ok(());
     }
     let regions = locate::locate_forms(grid, &labels, templates);
@@ -262,6 +314,9 @@ fn read_sheet(
                 reason,
             }),
         }
+    }
+    for record in &mut read.records[before..] {
+        place.mark(record);
     }
     Ok(())
 }

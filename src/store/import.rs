@@ -203,6 +203,24 @@ impl Store {
         Ok(Some(self.conn.last_insert_rowid()))
     }
 
+    /// Sets the status, message and form count of a file added in this batch (one read in
+    /// parts, added with its first records).
+    pub fn finish_file(&mut self, file_id: i64, file: &FileEntry) -> Result<()> {
+        let path = self.path.clone();
+        self.conn
+            .prepare_cached("UPDATE files SET status = ?1, message = ?2, forms = ?3 WHERE id = ?4")
+            .and_then(|mut s| {
+                s.execute(params![
+                    file.status,
+                    file.message,
+                    file.forms as i64,
+                    file_id
+                ])
+            })
+            .map_err(|e| sql_error(&path, &e))?;
+        Ok(())
+    }
+
     /// Adds a record of a file added in this batch, as its rows (made on a worker thread, see
     /// [`RecordRows::of`]); a current record under the same key is superseded by it.
     pub fn add_rows(&mut self, file_id: i64, rows: &RecordRows) -> Result<()> {

@@ -28,6 +28,8 @@ enum Job {
     },
     /// A record of a file sent before.
     Record { file: String, rows: Box<RecordRows> },
+    /// The status, message and form count of a file sent before with its first records only.
+    Finish(FileEntry),
 }
 
 /// The writing thread of one batch.
@@ -74,6 +76,11 @@ impl BatchWriter {
             file: file.to_owned(),
             rows: Box::new(rows),
         })
+    }
+
+    /// The final status, message and form count of a file sent before (a file read in parts).
+    pub fn finish_file(&mut self, entry: FileEntry) -> Result<()> {
+        self.send(Job::Finish(entry))
     }
 
     /// Waits for everything sent to be written; the store, with its batch still open.
@@ -153,6 +160,10 @@ fn write(mut store: Store, receiver: Receiver<Vec<Job>>) -> Result<Store> {
                     store.count_known_record();
                     Ok(())
                 }
+            },
+            Job::Finish(entry) => match later_files.get(&entry.name).copied().flatten() {
+                Some(id) => store.finish_file(id, &entry),
+                None => Ok(()),
             },
         };
         if let Err(error) = done {

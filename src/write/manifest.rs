@@ -14,7 +14,7 @@ pub fn manifest_row(outcome: &FileOutcome, encoding: CsvEncoding) -> std::io::Re
         neutralize(&outcome.file).into_owned(),
         outcome.status.as_str().to_owned(),
         outcome.templates().join(";"),
-        outcome.records.len().to_string(),
+        (outcome.handed + outcome.records.len() as u64).to_string(),
         neutralize(&outcome.message).into_owned(),
     ];
     rows_bytes(&[row], encoding)

@@ -375,7 +375,10 @@ impl Renderer {
         out.projects_csv = finish_csv(projects_csv)?;
         out.indicators_csv = finish_csv(indicators_csv)?;
         out.review_csv = finish_csv(review_csv)?;
-        out.manifest = manifest_row(outcome, encoding)?;
+        // An early part of a file has no manifest row: its last part has the file's.
+        if !outcome.early {
+            out.manifest = manifest_row(outcome, encoding)?;
+        }
         Ok(out)
     }
 
