@@ -197,7 +197,7 @@ mod tests {
             .filter_map(|cells| {
                 let row = cells[0].row;
                 match reader.value(row, cells)? {
-                    (CellValue::Text(t), _) => Some((row, t.clone())),
+                    (CellValue::Text(t), _) => Some((row, t.to_string())),
                     _ => None,
                 }
             })

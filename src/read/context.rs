@@ -551,7 +551,7 @@ fn non_empty_text(text: String) -> Option<CellValue> {
     if text.trim().is_empty() {
         None
     } else {
-        Some(CellValue::Text(text))
+        Some(CellValue::Text(text.into()))
     }
 }
 

@@ -86,7 +86,7 @@ pub fn extract_form<'g>(
             sum.cell.map(|cell| FoundValue {
                 value: sum
                     .total
-                    .map(|t| CellValue::Text(format!("{}万元", t.normalize()))),
+                    .map(|t| CellValue::Text(format!("{}万元", t.normalize()).into())),
                 cell,
             })
         };

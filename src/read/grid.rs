@@ -5,14 +5,16 @@
 //! apart cost two cells, not the rectangle between them.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::model::Date;
 
 /// A cell's value, as far as the forms need it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CellValue {
-    /// Text (never empty).
-    Text(String),
+    /// Text (never empty). Shared: the cells of one shared string (a flat export repeats its
+    /// project's code, name and department on every row) hold one copy.
+    Text(Rc<str>),
     /// A number without a date format.
     Number(f64),
     /// A boolean.
@@ -20,7 +22,7 @@ pub enum CellValue {
     /// A date (a number with a date format, or an ISO date in .ods).
     Date(Date),
     /// An error such as `#DIV/0!`.
-    Error(String),
+    Error(Box<str>),
 }
 
 /// A non-empty cell.
@@ -33,6 +35,9 @@ pub struct Cell {
     /// The value.
     pub value: CellValue,
 }
+
+// A long sheet's grid is mostly cells: keep them small.
+const _: () = assert!(std::mem::size_of::<Cell>() == 32);
 
 /// A rectangle of cells, inclusive at both ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -100,7 +105,11 @@ impl Grid {
                 && c.col < u32::MAX
                 && !matches!(&c.value, CellValue::Text(t) if t.trim().is_empty())
         });
-        cells.sort_by_key(|c| (c.row, c.col));
+        // Cells come sorted from every reader but calamine's .xls and .ods ranges' edge cases;
+        // sorting sorted cells would still take a scratch copy of half of them.
+        if !cells.is_sorted_by_key(|c| (c.row, c.col)) {
+            cells.sort_by_key(|c| (c.row, c.col));
+        }
         cells.dedup_by(|later, earlier| {
             let same = later.row == earlier.row && later.col == earlier.col;
             if same {

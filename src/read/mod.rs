@@ -244,8 +244,15 @@ fn read_sheet(
         });
         return Ok(());
     }
-    let labels = locate::label_cells(grid.cells());
-    // A flat export of the budget system: many projects, one row per indicator.
+    // A flat export of the budget system: many projects, one row per indicator, its header
+    // among the top rows — found by their labels alone, so that a long export's cells are never
+    // all made labels.
+    let head_rows = templates.flat_header_rows();
+    let head = match head_rows {
+        0 => &[],
+        rows => grid.rows(0, rows - 1),
+    };
+    let mut labels = locate::label_cells(head);
     if let Some(header) = flat::find_header(&labels, templates) {
         let source = Source {
             file: file.to_owned(),
@@ -273,6 +280,7 @@ fn read_sheet(
         }
         return Ok(());
     }
+    labels.extend(locate::label_cells(&grid.cells()[head.len()..]));
     let regions = locate::locate_forms(grid, &labels, templates);
     if regions.is_empty() {
         read.issues.push(no_form(grid, sheet, templates));

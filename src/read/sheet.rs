@@ -44,7 +44,7 @@ pub(super) fn push_ref(cells: &mut Vec<Cell>, row: u32, col: u32, data: &DataRef
         DataRef::DateTime(dt) => Some(datetime(dt)),
         DataRef::DateTimeIso(iso) => Some(iso_date(iso)),
         DataRef::DurationIso(text) => text_value(text),
-        DataRef::Error(e) => Some(CellValue::Error(e.to_string())),
+        DataRef::Error(e) => Some(CellValue::Error(e.to_string().into())),
         DataRef::Empty => None,
     };
     if let Some(value) = value {
@@ -85,7 +85,7 @@ pub(super) fn text_value(text: &str) -> Option<CellValue> {
     if text.trim().is_empty() {
         None
     } else {
-        Some(CellValue::Text(text.to_owned()))
+        Some(CellValue::Text(text.into()))
     }
 }
 
@@ -104,5 +104,5 @@ pub(super) fn datetime(dt: &calamine::ExcelDateTime) -> CellValue {
 pub(super) fn iso_date(iso: &str) -> CellValue {
     iso.get(..10)
         .and_then(Date::parse_iso)
-        .map_or_else(|| CellValue::Text(iso.to_owned()), CellValue::Date)
+        .map_or_else(|| CellValue::Text(iso.into()), CellValue::Date)
 }

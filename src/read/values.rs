@@ -179,11 +179,11 @@ pub fn format_number(value: f64) -> String {
 /// A cell's content as text, whatever its type (numbers as a person reads them, dates ISO).
 pub fn cell_text(value: &CellValue) -> String {
     match value {
-        CellValue::Text(text) => text.clone(),
+        CellValue::Text(text) => text.to_string(),
         CellValue::Number(n) => format_number(*n),
         CellValue::Bool(b) => if *b { "是" } else { "否" }.to_owned(),
         CellValue::Date(date) => date.to_string(),
-        CellValue::Error(e) => e.clone(),
+        CellValue::Error(e) => e.to_string(),
     }
 }
 

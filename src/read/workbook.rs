@@ -470,7 +470,7 @@ fn convert(data: &Data) -> Option<CellValue> {
         Data::DateTime(dt) => Some(datetime(dt)),
         Data::DateTimeIso(iso) => Some(iso_date(iso)),
         Data::DurationIso(text) => text_value(text),
-        Data::Error(e) => Some(CellValue::Error(e.to_string())),
+        Data::Error(e) => Some(CellValue::Error(e.to_string().into())),
         Data::Empty => None,
     }
 }

@@ -22,6 +22,12 @@ use super::number_format::{self, NumberKind};
 use super::sheet::{GridError, SheetInfo, datetime, text_value};
 use super::xml_scan::{Bail, Scanner, Tag, Token, decode, decode_into, local, unescape_excel};
 
+/// Sheet parts longer than this have their cells counted before they are read.
+const PRESIZE_PART: usize = 1024 * 1024;
+
+/// At most this many cells are made room for in advance (a hostile part may say `<c ` often).
+const PRESIZE_CELLS: usize = 1 << 20;
+
 /// Workbook parts larger than this (inflated) are left to calamine.
 const MAX_BOOK_PART: u64 = 256 * 1024 * 1024;
 
@@ -54,7 +60,8 @@ struct Sheet {
 #[derive(Debug)]
 pub struct Book {
     sheets: Vec<Sheet>,
-    strings: Vec<String>,
+    /// The shared strings as cell values (`None`: blank), each made once for all its cells.
+    strings: Vec<Option<CellValue>>,
     formats: Vec<NumberKind>,
     is_1904: bool,
 }
@@ -79,7 +86,10 @@ impl Book {
             }
         }
         let strings = match part(archive, "xl/sharedStrings.xml")? {
-            Some(xml) => shared_strings(&xml)?,
+            Some(xml) => shared_strings(&xml)?
+                .iter()
+                .map(|text| text_value(text))
+                .collect(),
             None => Vec::new(),
         };
         let formats = match part(archive, "xl/styles.xml")? {
@@ -131,7 +141,14 @@ impl Book {
                 _ => {}
             }
         }
-        let mut cells = Vec::new();
+        // A long sheet's cells counted first, so that their vector is made once at its size
+        // instead of doubling (which holds the old and the new one at once).
+        let mut cells = if xml.len() > PRESIZE_PART {
+            let count = memchr::memmem::find_iter(xml, b"<c ").count();
+            Vec::with_capacity(count.min(PRESIZE_CELLS))
+        } else {
+            Vec::new()
+        };
         loop {
             match scanner.next_token()?.ok_or(Bail)? {
                 Token::Start(tag) if tag.local() == b"row" => {
@@ -244,8 +261,7 @@ impl Book {
             }
             Some(b"s") => {
                 let index = digits(raw, 9)?;
-                let text = self.strings.get(index as usize).ok_or(Bail)?;
-                Ok(text_value(text))
+                Ok(self.strings.get(index as usize).ok_or(Bail)?.clone())
             }
             Some(b"b") => match raw.trim_ascii() {
                 b"0" => Ok(Some(CellValue::Bool(false))),

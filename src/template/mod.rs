@@ -889,6 +889,15 @@ impl TemplateSet {
             .collect()
     }
 
+    /// The rows under which every flat template looks for its header (0 without flat templates).
+    pub fn flat_header_rows(&self) -> u32 {
+        self.templates
+            .iter()
+            .filter_map(|t| t.flat.as_ref().map(|f| f.header_within))
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The templates, built-in first.
     pub fn iter(&self) -> impl Iterator<Item = &Template> {
         self.templates.iter()
