@@ -51,6 +51,9 @@ fuzz_target!(|bytes: &[u8]| {
         issues: read.issues,
         message: String::new(),
         detail: None,
+        digest: None,
+        early: false,
+        handed: 0,
     };
     let renderer = Renderer { encoding: CsvEncoding::Gb18030, unit: CsvUnit::Yuan };
     let _ = renderer.render(&outcome);

@@ -67,6 +67,8 @@ pub fn check_against_calamine(bytes: &[u8]) -> Result<Agreement, String> {
             continue;
         };
         let fast = book.cells(&xml, &mut || Ok(()));
+        check_streamed(&book, &xml, fast.as_ref().ok())
+            .map_err(|e| format!("sheet {name}: {e}"))?;
         let slow =
             crate::panic_guard::guarded(|| super::sheet::calamine_cells(&mut calamine, name));
         match (fast, slow) {
@@ -94,4 +96,44 @@ pub fn check_against_calamine(bytes: &[u8]) -> Result<Agreement, String> {
         }
     }
     Ok(agreement)
+}
+
+/// The part read piece by piece (a piece after every few rows) gives what it gives read whole:
+/// the same cells, or a refusal where the whole is refused, and the merged regions.
+fn check_streamed(
+    book: &Book,
+    xml: &[u8],
+    whole: Option<&Vec<super::grid::Cell>>,
+) -> Result<(), String> {
+    for piece in [1, 97, 4096] {
+        let streamed = book.cells_streamed(&mut &xml[..], 0, piece, &mut || Ok(()));
+        match (whole, streamed) {
+            (Some(whole), Ok((cells, merges))) => {
+                if let Some(at) =
+                    (0..whole.len().max(cells.len())).find(|&i| whole.get(i) != cells.get(i))
+                {
+                    return Err(format!(
+                        "read in pieces of {piece} bytes, cell {at} differs: whole {:?}, in pieces {:?}",
+                        whole.get(at),
+                        cells.get(at)
+                    ));
+                }
+                // One <mergeCells> block (start and end tag): the same regions.
+                let blocks = memchr::memmem::find_iter(xml, b"mergeCells").count();
+                if blocks <= 2 && merges != super::xlsx_merges::merges_in(xml) {
+                    return Err(format!(
+                        "read in pieces of {piece} bytes, the merged regions differ"
+                    ));
+                }
+            }
+            (None, Err(_)) => {}
+            (Some(_), Err(_)) => {
+                return Err(format!("read in pieces of {piece} bytes, it gives up"));
+            }
+            (None, Ok(_)) => {
+                return Err(format!("only read in pieces of {piece} bytes is it read"));
+            }
+        }
+    }
+    Ok(())
 }

@@ -197,6 +197,31 @@ impl<'a> XlsxBook<'a> {
     }
 
     fn grid(&mut self, sheet: &str, budget: &mut CellBudget<'_>) -> Result<Grid, GridError> {
+        // A long part (a flat export's sheet) is read piece by piece, never held whole.
+        let streamed = match &self.fast {
+            Some(fast) => fast
+                .path(sheet)
+                .and_then(|p| self.archive.index_for_name(p))
+                .and_then(|index| self.archive.by_index(index).ok())
+                .filter(|entry| (STREAM_PART..=xlsx_merges::MAX_SHEET_XML).contains(&entry.size()))
+                .map(|mut entry| {
+                    let capacity = (entry.size() / 24).min(xlsx_fast::PRESIZE_CELLS as u64);
+                    let piece = xlsx_fast::PIECE;
+                    fast.cells_streamed(&mut entry, capacity as usize, piece, &mut || {
+                        budget.count()
+                    })
+                }),
+            None => None,
+        };
+        match streamed {
+            Some(Ok((cells, merges))) => return Ok(Grid::new(cells, merges)),
+            Some(Err(Stop::Limit(error))) => return Err(error),
+            Some(Err(Stop::Bail)) => {
+                budget.seen = 0;
+                return self.calamine_grid(sheet, budget, None);
+            }
+            None => {}
+        }
         let xml = match &self.fast {
             Some(fast) => fast
                 .path(sheet)
@@ -211,6 +236,16 @@ impl<'a> XlsxBook<'a> {
                 Err(Stop::Bail) => budget.seen = 0,
             }
         }
+        self.calamine_grid(sheet, budget, xml.as_deref())
+    }
+
+    /// A sheet read by calamine, its merged regions from its part (`xml`, when inflated already).
+    fn calamine_grid(
+        &mut self,
+        sheet: &str,
+        budget: &mut CellBudget<'_>,
+        xml: Option<&[u8]>,
+    ) -> Result<Grid, GridError> {
         let workbook = self.calamine()?;
         let cells = guarded(|| {
             let mut reader = workbook
@@ -218,7 +253,7 @@ impl<'a> XlsxBook<'a> {
                 .map_err(|e| e.to_string())?;
             streamed_cells(|| reader.next_cell().map_err(|e| e.to_string()), budget)
         })??;
-        let merges = match &xml {
+        let merges = match xml {
             Some(xml) => xlsx_merges::merges_in(xml),
             None => match self.paths.get(sheet) {
                 Some(path) => xlsx_merges::merged_regions(&mut self.archive, path),
@@ -236,6 +271,9 @@ impl<'a> XlsxBook<'a> {
 fn guarded<T>(call: impl FnOnce() -> T) -> Result<T, String> {
     crate::panic_guard::guarded(call).map_err(|detail| format!("读取库在此文件上出错（{detail}）"))
 }
+
+/// Sheet parts longer than this (inflated, as declared) are read piece by piece.
+const STREAM_PART: u64 = 1024 * 1024;
 
 /// Most merged regions one sheet may have.
 const MAX_MERGES: usize = 100_000;

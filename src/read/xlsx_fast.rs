@@ -13,20 +13,24 @@
 //! target checks it for every input it makes.
 
 use std::collections::HashMap;
-use std::io::Cursor;
+use std::io::{Cursor, Read};
 
 use calamine::{ExcelDateTime, ExcelDateTimeType};
 
-use super::grid::{Cell, CellValue};
+use memchr::memmem;
+
+use super::grid::{Cell, CellValue, Region};
 use super::number_format::{self, NumberKind};
 use super::sheet::{GridError, SheetInfo, datetime, text_value};
+use super::xlsx_merges::merges_in;
 use super::xml_scan::{Bail, Scanner, Tag, Token, decode, decode_into, local, unescape_excel};
 
 /// Sheet parts longer than this have their cells counted before they are read.
 const PRESIZE_PART: usize = 1024 * 1024;
 
-/// At most this many cells are made room for in advance (a hostile part may say `<c ` often).
-const PRESIZE_CELLS: usize = 1 << 20;
+/// At most this many cells are made room for in advance (a hostile part may say `<c ` often,
+/// or declare any size).
+pub const PRESIZE_CELLS: usize = 1 << 20;
 
 /// Workbook parts larger than this (inflated) are left to calamine.
 const MAX_BOOK_PART: u64 = 256 * 1024 * 1024;
@@ -47,6 +51,38 @@ impl From<Bail> for Stop {
     fn from(_: Bail) -> Self {
         Stop::Bail
     }
+}
+
+/// How far the scan of a sheet part has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Before `<sheetData>`.
+    Prologue,
+    /// Among the rows.
+    Rows,
+    /// Past the rows, which ended at this position of the part (or piece).
+    Done(usize),
+}
+
+/// A streamed part is read in pieces of about this many bytes (each ending after a row).
+pub const PIECE: usize = 256 * 1024;
+
+/// Reads from `part` until `buf` holds `want` bytes; true when the part has ended.
+fn fill(part: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> Result<bool, Bail> {
+    while buf.len() < want {
+        let start = buf.len();
+        buf.resize(want, 0);
+        match part.read(&mut buf[start..]) {
+            Ok(0) => {
+                buf.truncate(start);
+                return Ok(true);
+            }
+            Ok(read) => buf.truncate(start + read),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
+            Err(_) => return Err(Bail),
+        }
+    }
+    Ok(false)
 }
 
 /// A sheet of the workbook.
@@ -129,28 +165,133 @@ impl Book {
         if std::str::from_utf8(xml).is_err() {
             return Err(Stop::Bail);
         }
-        let mut scanner = Scanner::new(xml);
-        loop {
-            match scanner.next_token()?.ok_or(Bail)? {
-                Token::Start(tag) if tag.local() == b"sheetData" => {
-                    if tag.empty {
-                        return Ok(Vec::new());
-                    }
-                    break;
-                }
-                _ => {}
-            }
-        }
         // A long sheet's cells counted first, so that their vector is made once at its size
         // instead of doubling (which holds the old and the new one at once).
         let mut cells = if xml.len() > PRESIZE_PART {
-            let count = memchr::memmem::find_iter(xml, b"<c ").count();
+            let count = memmem::find_iter(xml, b"<c ").count();
             Vec::with_capacity(count.min(PRESIZE_CELLS))
         } else {
             Vec::new()
         };
+        let mut phase = Phase::Prologue;
+        self.scan(&mut Scanner::new(xml), &mut phase, &mut cells, count)?;
+        match phase {
+            Phase::Done(_) => Ok(cells),
+            _ => Err(Stop::Bail),
+        }
+    }
+
+    /// [`Book::cells`] of a sheet part read piece by piece from `part` — never held whole: each
+    /// piece of about `piece_bytes` ([`PIECE`]) ends after a row — and the merged regions of its `<mergeCells>` block (as
+    /// [`super::xlsx_merges::merges_in`] finds them in the part after its rows, else before);
+    /// room is made for `capacity` cells.
+    pub fn cells_streamed(
+        &self,
+        part: &mut dyn Read,
+        capacity: usize,
+        piece_bytes: usize,
+        count: &mut dyn FnMut() -> Result<(), GridError>,
+    ) -> Result<(Vec<Cell>, Vec<Region>), Stop> {
+        let piece_bytes = piece_bytes.max(1);
+        let mut buf: Vec<u8> = Vec::with_capacity(piece_bytes + piece_bytes / 4);
+        // The elements open where the next piece starts.
+        let mut open: Vec<Vec<u8>> = Vec::new();
+        let mut phase = Phase::Prologue;
+        let mut cells = Vec::with_capacity(capacity);
+        let mut merges = Vec::new();
+        let mut first = true;
+        let mut ended = false;
         loop {
-            match scanner.next_token()?.ok_or(Bail)? {
+            let mut want = piece_bytes;
+            let cut = loop {
+                if !ended {
+                    ended = fill(part, &mut buf, want)?;
+                }
+                if ended {
+                    break buf.len();
+                }
+                match memmem::rfind(&buf, b"</row>") {
+                    Some(at) => break at + b"</row>".len(),
+                    None => want = buf.len() + piece_bytes,
+                }
+            };
+            let piece = &buf[..cut];
+            // Cut after an ASCII '>': each piece is UTF-8 when the part is.
+            if std::str::from_utf8(piece).is_err() {
+                return Err(Stop::Bail);
+            }
+            if first {
+                let rows = memmem::find(piece, b"sheetData").unwrap_or(0);
+                merges = merges_in(&piece[..rows]);
+            }
+            let mut scanner = if first {
+                Scanner::new(piece)
+            } else {
+                Scanner::resume(piece, open.iter().map(Vec::as_slice).collect())
+            };
+            self.scan(&mut scanner, &mut phase, &mut cells, count)?;
+            match phase {
+                Phase::Done(at) => {
+                    // The rest of the part, where its <mergeCells> block is.
+                    let mut tail = buf.split_off(at);
+                    if !ended {
+                        part.read_to_end(&mut tail).map_err(|_| Bail)?;
+                    }
+                    if std::str::from_utf8(&tail).is_err() {
+                        return Err(Stop::Bail);
+                    }
+                    let after = merges_in(&tail);
+                    if !after.is_empty() {
+                        merges = after;
+                    }
+                    return Ok((cells, merges));
+                }
+                // The part ended among its rows.
+                _ if ended => return Err(Stop::Bail),
+                _ => {}
+            }
+            let next: Vec<Vec<u8>> = scanner
+                .open_elements()
+                .ok_or(Bail)?
+                .iter()
+                .map(|name| name.to_vec())
+                .collect();
+            open = next;
+            buf.drain(..cut);
+            first = false;
+        }
+    }
+
+    /// Scans a sheet part's tokens on from `phase`, collecting cells, until the part or piece ends
+    /// or the rows do ([`Phase::Done`]).
+    fn scan(
+        &self,
+        scanner: &mut Scanner<'_>,
+        phase: &mut Phase,
+        cells: &mut Vec<Cell>,
+        count: &mut dyn FnMut() -> Result<(), GridError>,
+    ) -> Result<(), Stop> {
+        if *phase == Phase::Prologue {
+            loop {
+                match scanner.next_token()? {
+                    None => return Ok(()),
+                    Some(Token::Start(tag)) if tag.local() == b"sheetData" => {
+                        if tag.empty {
+                            *phase = Phase::Done(scanner.position());
+                            return Ok(());
+                        }
+                        *phase = Phase::Rows;
+                        break;
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        if *phase != Phase::Rows {
+            return Ok(());
+        }
+        while let Some(token) = scanner.next_token()? {
+            match token {
                 Token::Start(tag) if tag.local() == b"row" => {
                     if let Some(r) = tag.attr(b"r")? {
                         digits(r, 7)?;
@@ -160,16 +301,20 @@ impl Book {
                     count().map_err(Stop::Limit)?;
                     let [r, style, kind] = tag.attrs_of([b"r", b"s", b"t"])?;
                     let (row, col) = cell_reference(r.ok_or(Bail)?)?;
-                    if let Some(value) = self.cell_value(&mut scanner, style, kind)? {
+                    if let Some(value) = self.cell_value(scanner, style, kind)? {
                         cells.push(Cell { row, col, value });
                     }
                 }
                 Token::End(name) if local(name) == b"row" => {}
-                Token::End(name) if local(name) == b"sheetData" => return Ok(cells),
+                Token::End(name) if local(name) == b"sheetData" => {
+                    *phase = Phase::Done(scanner.position());
+                    return Ok(());
+                }
                 Token::Text(text) if text.iter().all(u8::is_ascii_whitespace) => {}
                 _ => return Err(Stop::Bail),
             }
         }
+        Ok(())
     }
 
     /// The value of a `<c>` element (its start tag read): the last child decides, as in

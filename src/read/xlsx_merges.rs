@@ -12,7 +12,7 @@ use memchr::memmem;
 use super::grid::Region;
 
 /// Sheet parts larger than this (inflated) are not scanned for merges.
-const MAX_SHEET_XML: u64 = 512 * 1024 * 1024;
+pub const MAX_SHEET_XML: u64 = 512 * 1024 * 1024;
 
 /// The sheet part paths of a workbook, by sheet name, from `xl/workbook.xml` and its rels.
 pub fn sheet_paths(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> HashMap<String, String> {

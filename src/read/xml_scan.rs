@@ -159,6 +159,8 @@ pub struct Scanner<'x> {
     /// The elements open: every end tag must close the innermost (calamine does not check,
     /// and reads badly nested parts in ways that depend on elements this scanner passes over).
     open: Vec<&'x [u8]>,
+    /// True for a piece that goes on from another (its start is not the part's).
+    resumed: bool,
 }
 
 impl<'x> Scanner<'x> {
@@ -174,12 +176,37 @@ impl<'x> Scanner<'x> {
             pos,
             pending_end: None,
             open: Vec::new(),
+            resumed: false,
         }
+    }
+
+    /// A scanner over a piece of a part that goes on from where the scanner of the piece before
+    /// stopped, between tokens: `open` are the elements open there, outermost first.
+    pub fn resume(piece: &'x [u8], open: Vec<&'x [u8]>) -> Scanner<'x> {
+        Scanner {
+            xml: piece,
+            pos: 0,
+            pending_end: None,
+            open,
+            resumed: true,
+        }
+    }
+
+    /// The elements open, outermost first (the last token read was not an empty-element tag's
+    /// start, whose end is still owed).
+    pub fn open_elements(&self) -> Option<&[&'x [u8]]> {
+        self.pending_end.is_none().then_some(&self.open[..])
+    }
+
+    /// Where the next token starts in the part.
+    pub fn position(&self) -> usize {
+        self.pos
     }
 
     /// The next token, `None` at the end of the part.
     pub fn next_token(&mut self) -> Result<Option<Token<'x>>, Bail> {
         if self.pos == 0
+            && !self.resumed
             && (self.xml.starts_with(b"\xFF\xFE")
                 || self.xml.starts_with(b"\xFE\xFF")
                 || self.xml.get(1) == Some(&0))
