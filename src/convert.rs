@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::batch::{self, FileOutcome, FileStatus, InputFile, Pipeline};
 use crate::error::{Error, ErrorKind, Result};
 use crate::model::{FormKind, FundKind, Project, Record};
+use crate::name_list::NameList;
 use crate::normalize::link::link;
 use crate::normalize::reconcile::{ProjectSums, Reconciliation};
 use crate::store::{
@@ -255,20 +256,20 @@ struct RunState {
 struct TargetIndex {
     seen: HashMap<u64, u32>,
     codes: HashMap<u64, u32>,
-    first_files: Vec<Box<str>>,
+    first_files: NameList,
 }
 
 impl TargetIndex {
     /// The file a project id was first found in.
-    fn file_of(&self, id: &str) -> Option<&str> {
+    fn file_of(&self, id: &str) -> Option<String> {
         let index = *self.seen.get(&fnv1a(id.as_bytes()))?;
-        self.first_files.get(index as usize).map(|f| f.as_ref())
+        self.first_files.get(index as usize)
     }
 
     /// The file a project code (of a year) was first found in.
-    fn file_of_code(&self, key: &str) -> Option<&str> {
+    fn file_of_code(&self, key: &str) -> Option<String> {
         let index = *self.codes.get(&fnv1a(key.as_bytes()))?;
-        self.first_files.get(index as usize).map(|f| f.as_ref())
+        self.first_files.get(index as usize)
     }
 }
 
@@ -616,8 +617,8 @@ impl SetAsidePass<'_> {
         };
         // The file as shown (relative to the folder of an upload) and where it is.
         let path = match &self.job.shown_root {
-            Some(root) => root.join(file),
-            None => PathBuf::from(file),
+            Some(root) => root.join(&file),
+            None => PathBuf::from(&file),
         };
         let input = InputFile {
             path,
@@ -830,7 +831,7 @@ impl RunState {
                     .entry(fnv1a(key.as_bytes()))
                     .or_insert_with(|| {
                         if !*recorded {
-                            targets.first_files.push(outcome.file.as_str().into());
+                            targets.first_files.push(&outcome.file);
                             *recorded = true;
                         }
                         index
@@ -845,7 +846,7 @@ impl RunState {
                 std::collections::hash_map::Entry::Vacant(slot) => {
                     slot.insert(file_index);
                     if !file_recorded {
-                        targets.first_files.push(outcome.file.as_str().into());
+                        targets.first_files.push(&outcome.file);
                         file_recorded = true;
                     }
                     continue;
@@ -853,10 +854,7 @@ impl RunState {
             };
             self.report.duplicates += 1;
             if let Some(writers) = &mut self.writers {
-                let first_file = targets
-                    .first_files
-                    .get(first as usize)
-                    .map_or("", |f| f.as_ref());
+                let first_file = targets.first_files.get(first as usize).unwrap_or_default();
                 let row = IssueRow {
                     kind: "重复".into(),
                     code: "duplicate_project".into(),

@@ -13,6 +13,7 @@ pub mod data_files;
 pub mod error;
 pub mod keywords;
 pub mod model;
+pub mod name_list;
 pub mod normalize;
 pub mod outcome;
 pub mod panic_guard;
