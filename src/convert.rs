@@ -8,12 +8,13 @@
 //! against the approved target (self-evaluations) after the target form of the same project has
 //! been read again from its file, so no target is kept in memory for it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::batch::{self, FileOutcome, FileStatus, InputFile, Pipeline};
 use crate::error::{Error, ErrorKind, Result};
+use crate::hash_index::HashIndex;
 use crate::model::{FormKind, FundKind, Project, Record};
 use crate::name_list::NameList;
 use crate::normalize::link::link;
@@ -254,21 +255,21 @@ struct RunState {
 /// tries first.
 #[derive(Default)]
 struct TargetIndex {
-    seen: HashMap<u64, u32>,
-    codes: HashMap<u64, u32>,
+    seen: HashIndex,
+    codes: HashIndex,
     first_files: NameList,
 }
 
 impl TargetIndex {
     /// The file a project id was first found in.
     fn file_of(&self, id: &str) -> Option<String> {
-        let index = *self.seen.get(&fnv1a(id.as_bytes()))?;
+        let index = self.seen.get(fnv1a(id.as_bytes()))?;
         self.first_files.get(index as usize)
     }
 
     /// The file a project code (of a year) was first found in.
     fn file_of_code(&self, key: &str) -> Option<String> {
-        let index = *self.codes.get(&fnv1a(key.as_bytes()))?;
+        let index = self.codes.get(fnv1a(key.as_bytes()))?;
         self.first_files.get(index as usize)
     }
 }
@@ -824,27 +825,24 @@ impl RunState {
         for project in outcome.projects().filter(|p| p.kind.is_project_target()) {
             self.project_sums.add(project);
             if let Some(key) = code_key(project) {
-                let index = file_index;
-                let recorded = &mut file_recorded;
-                targets
-                    .codes
-                    .entry(fnv1a(key.as_bytes()))
-                    .or_insert_with(|| {
-                        if !*recorded {
-                            targets.first_files.push(&outcome.file);
-                            *recorded = true;
-                        }
-                        index
-                    });
+                let hash = fnv1a(key.as_bytes());
+                if targets.codes.get(hash).is_none() {
+                    if !file_recorded {
+                        targets.first_files.push(&outcome.file);
+                        file_recorded = true;
+                    }
+                    targets.codes.insert(hash, file_index);
+                }
             }
             self.report.forms += 1;
             self.report.warnings += project.warnings.len() as u64;
             self.totals.add(project);
             self.running.add(project);
-            let first = match targets.seen.entry(fnv1a(project_id(project).as_bytes())) {
-                std::collections::hash_map::Entry::Occupied(first) => *first.get(),
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(file_index);
+            let hash = fnv1a(project_id(project).as_bytes());
+            let first = match targets.seen.get(hash) {
+                Some(first) => first,
+                None => {
+                    targets.seen.insert(hash, file_index);
                     if !file_recorded {
                         targets.first_files.push(&outcome.file);
                         file_recorded = true;

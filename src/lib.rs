@@ -11,6 +11,7 @@ pub mod batch;
 pub mod convert;
 pub mod data_files;
 pub mod error;
+pub mod hash_index;
 pub mod keywords;
 pub mod model;
 pub mod name_list;
