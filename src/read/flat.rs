@@ -621,7 +621,7 @@ mod tests {
         Cell {
             row,
             col,
-            value: CellValue::Text(t.into()),
+            value: CellValue::Text(t.to_owned().into()),
         }
     }
 

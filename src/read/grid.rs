@@ -13,8 +13,9 @@ use crate::model::Date;
 #[derive(Debug, Clone, PartialEq)]
 pub enum CellValue {
     /// Text (never empty). Shared: the cells of one shared string (a flat export repeats its
-    /// project's code, name and department on every row) hold one copy.
-    Text(Rc<str>),
+    /// project's code, name and department on every row) hold one copy; one pointer wide, so
+    /// that a cell is 24 bytes.
+    Text(Rc<String>),
     /// A number without a date format.
     Number(f64),
     /// A boolean.
@@ -22,7 +23,7 @@ pub enum CellValue {
     /// A date (a number with a date format, or an ISO date in .ods).
     Date(Date),
     /// An error such as `#DIV/0!`.
-    Error(Box<str>),
+    Error(Rc<String>),
 }
 
 /// A non-empty cell.
@@ -37,7 +38,7 @@ pub struct Cell {
 }
 
 // A long sheet's grid is mostly cells: keep them small.
-const _: () = assert!(std::mem::size_of::<Cell>() == 32);
+const _: () = assert!(std::mem::size_of::<Cell>() == 24);
 
 /// A rectangle of cells, inclusive at both ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -278,7 +279,7 @@ pub(crate) mod test_cells {
         Cell {
             row,
             col,
-            value: CellValue::Text(t.into()),
+            value: CellValue::Text(t.to_owned().into()),
         }
     }
 

@@ -458,7 +458,7 @@ fn read_table(
 /// The text of a row's leftmost text cell.
 fn first_text(cells: &[Cell]) -> Option<&str> {
     cells.iter().find_map(|cell| match &cell.value {
-        CellValue::Text(text) if !text.trim().is_empty() => Some(&**text),
+        CellValue::Text(text) if !text.trim().is_empty() => Some(text.as_str()),
         _ => None,
     })
 }

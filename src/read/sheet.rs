@@ -2,6 +2,8 @@
 //! read, and how calamine's cells become jixiao's (texts trimmed to nothing dropped, dates as
 //! dates).
 
+use std::rc::Rc;
+
 use calamine::{DataRef, SheetType, SheetVisible, Xlsx};
 
 use super::grid::{Cell, CellValue};
@@ -85,7 +87,7 @@ pub(super) fn text_value(text: &str) -> Option<CellValue> {
     if text.trim().is_empty() {
         None
     } else {
-        Some(CellValue::Text(text.into()))
+        Some(CellValue::Text(Rc::new(text.to_owned())))
     }
 }
 
@@ -104,5 +106,5 @@ pub(super) fn datetime(dt: &calamine::ExcelDateTime) -> CellValue {
 pub(super) fn iso_date(iso: &str) -> CellValue {
     iso.get(..10)
         .and_then(Date::parse_iso)
-        .map_or_else(|| CellValue::Text(iso.into()), CellValue::Date)
+        .map_or_else(|| CellValue::Text(Rc::new(iso.to_owned())), CellValue::Date)
 }

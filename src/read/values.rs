@@ -567,7 +567,7 @@ mod tests {
     }
 
     fn text(t: &str) -> CellValue {
-        CellValue::Text(t.into())
+        CellValue::Text(t.to_owned().into())
     }
 
     #[test]
