@@ -203,6 +203,10 @@ impl Book {
         let mut ended = false;
         loop {
             let mut want = piece_bytes;
+            // What is left of the last piece holds no '</row>' (it was cut after the last), nor
+            // does what was searched since: only new bytes are searched (a part without rows is
+            // not searched over and over as it is read).
+            let mut searched = buf.len();
             let cut = loop {
                 if !ended {
                     ended = fill(part, &mut buf, want)?;
@@ -210,9 +214,13 @@ impl Book {
                 if ended {
                     break buf.len();
                 }
-                match memmem::rfind(&buf, b"</row>") {
-                    Some(at) => break at + b"</row>".len(),
-                    None => want = buf.len() + piece_bytes,
+                let from = searched.saturating_sub(b"</row>".len() - 1);
+                match memmem::rfind(&buf[from..], b"</row>") {
+                    Some(at) => break from + at + b"</row>".len(),
+                    None => {
+                        searched = buf.len();
+                        want = buf.len() + piece_bytes;
+                    }
                 }
             };
             let piece = &buf[..cut];
