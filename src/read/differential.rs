@@ -127,6 +127,10 @@ fn check_streamed(
                 }
             }
             (None, Err(_)) => {}
+            // A piece is cut after a '</row>' found by a byte search; one that is not a row's
+            // end (inside a quoted attribute value) leaves a piece the scanner gives up on, and
+            // calamine reads the sheet. Anywhere else, giving up is a fault.
+            (Some(_), Err(_)) if !all_row_ends_are_end_tags(xml) => {}
             (Some(_), Err(_)) => {
                 return Err(format!("read in pieces of {piece} bytes, it gives up"));
             }
@@ -136,4 +140,22 @@ fn check_streamed(
         }
     }
     Ok(())
+}
+
+/// True when every '</row>' before the end of a part's rows is a row's end tag (a part read
+/// whole, so the scan reaches the end of its rows).
+fn all_row_ends_are_end_tags(xml: &[u8]) -> bool {
+    use super::xml_scan::{Scanner, Token, local};
+    let mut scanner = Scanner::new(xml);
+    let mut ends = Vec::new();
+    let rows_end = loop {
+        match scanner.next_token() {
+            Ok(Some(Token::End(name))) if local(name) == b"row" => ends.push(scanner.position()),
+            Ok(Some(Token::End(name))) if local(name) == b"sheetData" => break scanner.position(),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => return false,
+        }
+    };
+    memchr::memmem::find_iter(&xml[..rows_end], b"</row>")
+        .all(|at| ends.binary_search(&(at + b"</row>".len())).is_ok())
 }
