@@ -617,16 +617,8 @@ fn an_export_that_fails_after_parts_were_handed_over_keeps_them_and_says_so() {
     std::fs::create_dir_all(&input).unwrap();
     write(&export_cells(&rows), &input.join("导出.xlsx"));
     let out = dir.path().join("out");
-    jixiao([
-        OsStr::new("convert"),
-        input.as_os_str(),
-        OsStr::new("-o"),
-        out.as_os_str(),
-    ])
-    .expect_code(0);
     // The first 64 projects were handed over before the error; they stay, counted once.
-    let records = std::fs::read_to_string(out.join("projects.jsonl")).unwrap();
-    assert_eq!(records.lines().count(), 64);
+    assert_eq!(convert(&input, &out).len(), 64);
     let manifest = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
     let line = manifest.lines().nth(1).unwrap();
     assert!(

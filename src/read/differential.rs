@@ -73,9 +73,7 @@ pub fn check_against_calamine(bytes: &[u8]) -> Result<Agreement, String> {
             crate::panic_guard::guarded(|| super::sheet::calamine_cells(&mut calamine, name));
         match (fast, slow) {
             (Ok(fast), Ok(Ok(slow))) => {
-                if let Some(at) =
-                    (0..fast.len().max(slow.len())).find(|&i| fast.get(i) != slow.get(i))
-                {
+                if let Some(at) = first_difference(&fast, &slow) {
                     return Err(format!(
                         "sheet {name}: cell {at} differs: fast {:?}, calamine {:?}",
                         fast.get(at),
@@ -109,9 +107,7 @@ fn check_streamed(
         let streamed = book.cells_streamed(&mut &xml[..], 0, piece, &mut || Ok(()));
         match (whole, streamed) {
             (Some(whole), Ok((cells, merges))) => {
-                if let Some(at) =
-                    (0..whole.len().max(cells.len())).find(|&i| whole.get(i) != cells.get(i))
-                {
+                if let Some(at) = first_difference(whole, &cells) {
                     return Err(format!(
                         "read in pieces of {piece} bytes, cell {at} differs: whole {:?}, in pieces {:?}",
                         whole.get(at),
@@ -158,4 +154,9 @@ fn all_row_ends_are_end_tags(xml: &[u8]) -> bool {
     };
     memchr::memmem::find_iter(&xml[..rows_end], b"</row>")
         .all(|at| ends.binary_search(&(at + b"</row>".len())).is_ok())
+}
+
+/// The first position where two lists of cells differ (one ending early counts).
+fn first_difference(a: &[super::grid::Cell], b: &[super::grid::Cell]) -> Option<usize> {
+    (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i))
 }

@@ -25,11 +25,8 @@ use super::sheet::{GridError, SheetInfo, datetime, text_value};
 use super::xlsx_merges::merges_in;
 use super::xml_scan::{Bail, Scanner, Tag, Token, decode, decode_into, local, unescape_excel};
 
-/// Sheet parts longer than this have their cells counted before they are read.
-const PRESIZE_PART: usize = 1024 * 1024;
-
-/// At most this many cells are made room for in advance (a hostile part may say `<c ` often,
-/// or declare any size).
+/// At most this many cells of a streamed part are made room for in advance (a hostile part may
+/// declare any size).
 pub const PRESIZE_CELLS: usize = 1 << 20;
 
 /// Workbook parts larger than this (inflated) are left to calamine.
@@ -165,14 +162,7 @@ impl Book {
         if std::str::from_utf8(xml).is_err() {
             return Err(Stop::Bail);
         }
-        // A long sheet's cells counted first, so that their vector is made once at its size
-        // instead of doubling (which holds the old and the new one at once).
-        let mut cells = if xml.len() > PRESIZE_PART {
-            let count = memmem::find_iter(xml, b"<c ").count();
-            Vec::with_capacity(count.min(PRESIZE_CELLS))
-        } else {
-            Vec::new()
-        };
+        let mut cells = Vec::new();
         let mut phase = Phase::Prologue;
         self.scan(&mut Scanner::new(xml), &mut phase, &mut cells, count)?;
         match phase {
