@@ -123,8 +123,26 @@ impl Store {
         // 1.42× → 1.31× of convert.
         let pragmas = "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; \
                        PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;";
-        conn.execute_batch(pragmas)
-            .map_err(|e| sql_error(path, &e))?;
+        // Turning a new store's log on takes the file for itself and does not wait for the busy
+        // timeout: with several runs starting together on a new store, it is tried again until
+        // the others let go (the mode stays with the file, so only the first run's switch works).
+        let started = std::time::Instant::now();
+        loop {
+            match conn.execute_batch(pragmas) {
+                Ok(()) => break,
+                Err(e)
+                    if matches!(
+                        e.sqlite_error_code(),
+                        Some(
+                            rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                        )
+                    ) && started.elapsed() < wait =>
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => return Err(sql_error(path, &e)),
+            }
+        }
         let mut store = Store {
             conn,
             path: path.to_owned(),
