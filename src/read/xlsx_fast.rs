@@ -629,10 +629,10 @@ fn cell_formats(xml: &[u8]) -> Result<Vec<NumberKind>, Bail> {
     let mut scanner = Scanner::new(xml);
     let mut custom: HashMap<Vec<u8>, String> = HashMap::new();
     let mut formats = Vec::new();
-    while let Some(token) = scanner.next_token()? {
+    while let Some(token) = style_token(&mut scanner)? {
         match token {
             Token::Start(tag) if tag.local() == b"numFmts" => loop {
-                match scanner.next_token()?.ok_or(Bail)? {
+                match style_token(&mut scanner)?.ok_or(Bail)? {
                     Token::Start(format) if format.local() == b"numFmt" => {
                         if let [Some(id), Some(code)] =
                             format.attrs_of([b"numFmtId", b"formatCode"])?
@@ -645,7 +645,7 @@ fn cell_formats(xml: &[u8]) -> Result<Vec<NumberKind>, Bail> {
                 }
             },
             Token::Start(tag) if tag.local() == b"cellXfs" => loop {
-                match scanner.next_token()?.ok_or(Bail)? {
+                match style_token(&mut scanner)?.ok_or(Bail)? {
                     Token::Start(xf) if xf.local() == b"xf" => {
                         let kind = match xf.attr(b"numFmtId")? {
                             None => NumberKind::Other,
@@ -657,7 +657,15 @@ fn cell_formats(xml: &[u8]) -> Result<Vec<NumberKind>, Bail> {
                             },
                         };
                         formats.push(kind);
-                        scanner.skip_element(&xf)?;
+                        // The xf's alignment and protection, whose attributes calamine reads.
+                        let mut depth = 1usize;
+                        while depth > 0 {
+                            match style_token(&mut scanner)?.ok_or(Bail)? {
+                                Token::Start(inner) if inner.name == xf.name => depth += 1,
+                                Token::End(name) if name == xf.name => depth -= 1,
+                                _ => {}
+                            }
+                        }
                     }
                     Token::End(name) if local(name) == b"cellXfs" => break,
                     _ => {}
@@ -670,6 +678,22 @@ fn cell_formats(xml: &[u8]) -> Result<Vec<NumberKind>, Bail> {
         }
     }
     Err(Bail)
+}
+
+/// The styles part's next token, giving up at a tag whose attributes are not well formed (a value
+/// without quotes, a name given twice): calamine reads the attributes of most of this part's
+/// elements (fonts, fills, borders, alignment …) and refuses the part at such a tag.
+fn style_token<'x>(scanner: &mut Scanner<'x>) -> Result<Option<Token<'x>>, Bail> {
+    let token = scanner.next_token()?;
+    if let Some(Token::Start(tag)) = &token {
+        let attributes = tag.attributes()?;
+        for (i, (name, _)) in attributes.iter().enumerate() {
+            if attributes[..i].iter().any(|(other, _)| other == name) {
+                return Err(Bail);
+            }
+        }
+    }
+    Ok(token)
 }
 
 /// ASCII digits (at most `max` of them, no leading zero) as a number.
