@@ -291,8 +291,11 @@ impl Book {
         while let Some(token) = scanner.next_token()? {
             match token {
                 Token::Start(tag) if tag.local() == b"row" => {
-                    if let Some(r) = tag.attr(b"r")? {
-                        digits(r, 7)?;
+                    // calamine refuses a row numbered 0 (rows count from 1).
+                    if let Some(r) = tag.attr(b"r")?
+                        && digits(r, 7)? == 0
+                    {
+                        return Err(Stop::Bail);
                     }
                 }
                 Token::Start(tag) if tag.local() == b"c" => {
