@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::io::{Cursor, Read};
 
-use flate2::{Crc, Decompress, FlushDecompress, Status};
+use flate2::{Decompress, FlushDecompress, Status};
 use zip::{CompressionMethod, ZipArchive};
 
 /// A compressed-bytes buffer larger than this is not kept for the thread's next entry.
@@ -42,6 +42,32 @@ pub fn content(
     let mut content = Vec::with_capacity(entry.size() as usize);
     entry.take(limit).read_to_end(&mut content).ok()?;
     Some(content)
+}
+
+/// What identifies entry `index`'s content without inflating it: its compression method,
+/// declared size and CRC-32 and its stored bytes (two entries with the same key inflate to the
+/// same content, or both fail alike). `None` for an encrypted entry, or one storing more than
+/// `limit` bytes.
+pub fn stored_key(
+    archive: &mut ZipArchive<Cursor<&[u8]>>,
+    index: usize,
+    limit: u64,
+) -> Option<Vec<u8>> {
+    let mut entry = archive.by_index_raw(index).ok()?;
+    if entry.encrypted() || entry.compressed_size() > limit {
+        return None;
+    }
+    let method: u16 = match entry.compression() {
+        CompressionMethod::Stored => 0,
+        CompressionMethod::Deflated => 8,
+        _ => return None,
+    };
+    let mut key = Vec::with_capacity(entry.compressed_size() as usize + 14);
+    key.extend_from_slice(&method.to_le_bytes());
+    key.extend_from_slice(&entry.size().to_le_bytes());
+    key.extend_from_slice(&entry.crc32().to_le_bytes());
+    entry.read_to_end(&mut key).ok()?;
+    Some(key)
 }
 
 /// A deflated entry inflated by the thread's decompressor; `None` when the entry is of another
@@ -74,9 +100,7 @@ fn inflated(archive: &mut ZipArchive<Cursor<&[u8]>>, index: usize, limit: u64) -
         if !matches!(status, Ok(Status::StreamEnd)) {
             return None;
         }
-        let mut crc = Crc::new();
-        crc.update(&output);
-        (crc.sum() == checksum).then_some(output)
+        (crc32fast::hash(&output) == checksum).then_some(output)
     })
 }
 
