@@ -495,11 +495,11 @@ fn workbook_sheets(xml: &[u8], relationships: &Relationships) -> Result<(Vec<She
     let mut scanner = Scanner::new(xml);
     let mut sheets = Vec::new();
     let mut is_1904 = false;
-    while let Some(token) = scanner.next_token()? {
+    while let Some(token) = checked_token(&mut scanner)? {
         match token {
             Token::Start(tag) if tag.local() == b"sheet" => {
                 sheets.push(sheet(&tag, relationships)?);
-                scanner.skip_element(&tag)?;
+                skip_checked(&mut scanner, &tag)?;
             }
             Token::Start(tag) if tag.local() == b"workbookPr" => {
                 if let Some(v) = tag.attr(b"date1904")? {
@@ -509,7 +509,7 @@ fn workbook_sheets(xml: &[u8], relationships: &Relationships) -> Result<(Vec<She
             Token::Start(tag) if tag.local() == b"definedName" => {
                 // calamine decodes every defined name: one it cannot decode stops it.
                 loop {
-                    match scanner.next_token()?.ok_or(Bail)? {
+                    match checked_token(&mut scanner)?.ok_or(Bail)? {
                         Token::Text(text) => {
                             decode(text)?;
                         }
@@ -671,10 +671,10 @@ fn cell_formats(xml: &[u8]) -> Result<Vec<NumberKind>, Bail> {
     let mut scanner = Scanner::new(xml);
     let mut custom: HashMap<Vec<u8>, String> = HashMap::new();
     let mut formats = Vec::new();
-    while let Some(token) = style_token(&mut scanner)? {
+    while let Some(token) = checked_token(&mut scanner)? {
         match token {
             Token::Start(tag) if tag.local() == b"numFmts" => loop {
-                match style_token(&mut scanner)?.ok_or(Bail)? {
+                match checked_token(&mut scanner)?.ok_or(Bail)? {
                     Token::Start(format) if format.local() == b"numFmt" => {
                         if let [Some(id), Some(code)] =
                             format.attrs_of([b"numFmtId", b"formatCode"])?
@@ -687,7 +687,7 @@ fn cell_formats(xml: &[u8]) -> Result<Vec<NumberKind>, Bail> {
                 }
             },
             Token::Start(tag) if tag.local() == b"cellXfs" => loop {
-                match style_token(&mut scanner)?.ok_or(Bail)? {
+                match checked_token(&mut scanner)?.ok_or(Bail)? {
                     Token::Start(xf) if xf.local() == b"xf" => {
                         let kind = match xf.attr(b"numFmtId")? {
                             None => NumberKind::Other,
@@ -700,14 +700,7 @@ fn cell_formats(xml: &[u8]) -> Result<Vec<NumberKind>, Bail> {
                         };
                         formats.push(kind);
                         // The xf's alignment and protection, whose attributes calamine reads.
-                        let mut depth = 1usize;
-                        while depth > 0 {
-                            match style_token(&mut scanner)?.ok_or(Bail)? {
-                                Token::Start(inner) if inner.name == xf.name => depth += 1,
-                                Token::End(name) if name == xf.name => depth -= 1,
-                                _ => {}
-                            }
-                        }
+                        skip_checked(&mut scanner, &xf)?;
                     }
                     Token::End(name) if local(name) == b"cellXfs" => break,
                     _ => {}
@@ -722,10 +715,25 @@ fn cell_formats(xml: &[u8]) -> Result<Vec<NumberKind>, Bail> {
     Err(Bail)
 }
 
-/// The styles part's next token, giving up at a tag whose attributes are not well formed (a value
-/// without quotes, a name given twice): calamine reads the attributes of most of this part's
-/// elements (fonts, fills, borders, alignment …) and refuses the part at such a tag.
-fn style_token<'x>(scanner: &mut Scanner<'x>) -> Result<Option<Token<'x>>, Bail> {
+/// Skips to the end of `tag` (already read) as [`Scanner::skip_element`] does, checking the
+/// attributes of the tags inside as [`checked_token`] does.
+fn skip_checked(scanner: &mut Scanner<'_>, tag: &Tag<'_>) -> Result<(), Bail> {
+    let mut depth = 1usize;
+    while depth > 0 {
+        match checked_token(scanner)?.ok_or(Bail)? {
+            Token::Start(inner) if inner.name == tag.name => depth += 1,
+            Token::End(name) if name == tag.name => depth -= 1,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The next token of a styles or workbook part, giving up at a tag whose attributes are not well
+/// formed (a value without quotes, a name given twice): calamine reads the attributes of most of
+/// these parts' elements (fonts, fills, borders, alignment, defined names …) and refuses the part
+/// at such a tag.
+fn checked_token<'x>(scanner: &mut Scanner<'x>) -> Result<Option<Token<'x>>, Bail> {
     let token = scanner.next_token()?;
     if let Some(Token::Start(tag)) = &token {
         let attributes = tag.attributes()?;
