@@ -800,7 +800,13 @@ impl TitleIndex {
             }
         }
         let automaton = (!patterns.is_empty())
-            .then(|| aho_corasick::AhoCorasick::new(&patterns).ok())
+            .then(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .prefilter(false)
+                    .build(&patterns)
+                    .ok()
+            })
             .flatten();
         TitleIndex { automaton, owners }
     }
