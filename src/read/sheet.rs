@@ -91,6 +91,15 @@ pub(super) fn text_value(text: &str) -> Option<CellValue> {
     }
 }
 
+/// [`text_value`] of a text already owned (kept, not copied).
+pub(super) fn owned_text_value(text: String) -> Option<CellValue> {
+    if text.trim().is_empty() {
+        None
+    } else {
+        Some(CellValue::Text(Rc::new(text)))
+    }
+}
+
 /// A date (or a plain number, for an elapsed time or a date out of range) as a cell value.
 pub(super) fn datetime(dt: &calamine::ExcelDateTime) -> CellValue {
     if dt.is_datetime() {

@@ -21,7 +21,7 @@ use memchr::memmem;
 
 use super::grid::{Cell, CellValue, Region};
 use super::number_format::{self, NumberKind};
-use super::sheet::{GridError, SheetInfo, datetime, text_value};
+use super::sheet::{GridError, SheetInfo, datetime, owned_text_value, text_value};
 use super::xlsx_merges::merges_in;
 use super::xml_scan::{Bail, Scanner, Tag, Token, decode, decode_into, local, unescape_excel};
 
@@ -120,8 +120,8 @@ impl Book {
         }
         let strings = match part(archive, "xl/sharedStrings.xml")? {
             Some(xml) => shared_strings(&xml)?
-                .iter()
-                .map(|text| text_value(text))
+                .into_iter()
+                .map(owned_text_value)
                 .collect(),
             None => Vec::new(),
         };
@@ -342,10 +342,7 @@ impl Book {
         kind: Option<&[u8]>,
     ) -> Result<Option<CellValue>, Bail> {
         match child.local() {
-            b"is" => {
-                let text = rich_text(scanner, child)?;
-                Ok(text_value(&text))
-            }
+            b"is" => Ok(owned_text_value(rich_text(scanner, child)?)),
             b"f" => {
                 scanner.skip_element(child)?;
                 Ok(None)
@@ -597,6 +594,8 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<String>, Bail> {
 fn rich_text(scanner: &mut Scanner<'_>, element: &Tag<'_>) -> Result<String, Bail> {
     let mut text = String::new();
     let mut phonetic = false;
+    // One run's decoded text, reused for every run.
+    let mut value = String::new();
     loop {
         match scanner.next_token()?.ok_or(Bail)? {
             Token::Start(tag) if tag.local() == b"rPh" => phonetic = true,
@@ -604,7 +603,7 @@ fn rich_text(scanner: &mut Scanner<'_>, element: &Tag<'_>) -> Result<String, Bai
             Token::End(name) if local(name) == b"rPh" => phonetic = false,
             Token::Start(tag) if tag.local() == b"t" && !phonetic => {
                 let preserve = tag.attr(b"xml:space")? == Some(b"preserve");
-                let mut value = String::new();
+                value.clear();
                 loop {
                     match scanner.next_token()?.ok_or(Bail)? {
                         Token::Text(raw) => decode_into(raw, &mut value)?,
