@@ -578,6 +578,13 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<String>, Bail> {
     }
     let mut strings = Vec::new();
     loop {
+        // Most strings are one plain run, `<si><t>…</t></si>`: read in one step.
+        if let Some(raw) = scanner.plain_element(b"si", b"t") {
+            let mut value = String::new();
+            decode_into(raw, &mut value)?;
+            strings.push(unescape_excel(value.trim_matches([' ', '\t', '\r', '\n'])).into_owned());
+            continue;
+        }
         match scanner.next_token()?.ok_or(Bail)? {
             Token::Start(tag) if tag.local() == b"si" => {
                 strings.push(rich_text(&mut scanner, &tag)?)
@@ -625,9 +632,11 @@ fn rich_text(scanner: &mut Scanner<'_>, element: &Tag<'_>) -> Result<String, Bai
 
 /// Styles parts whose stored bytes are at most this long are remembered (a few KB as written).
 const KEEP_STYLES: u64 = 64 * 1024;
+/// How many styles parts each thread remembers (the least recently used is forgotten first).
+const KEPT_STYLES: usize = 16;
 
 thread_local! {
-    /// The cell formats of the last few styles parts this thread read, by the parts' stored bytes:
+    /// The cell formats of the styles parts this thread read last, by the parts' stored bytes:
     /// workbooks made from one template or by one program mostly share their styles part, and
     /// reading it (inflating it and checking every tag's attributes) was 6 % of a batch's reading.
     static STYLES: std::cell::RefCell<Vec<(Vec<u8>, Vec<NumberKind>)>> =
@@ -642,10 +651,13 @@ fn styles(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Vec<NumberKind
         .index_for_name(PATH)
         .and_then(|index| super::zip_entry::stored_key(archive, index, KEEP_STYLES));
     if let Some(key) = &key
-        && let Some(formats) = STYLES.with_borrow(|kept| {
-            kept.iter()
-                .find(|(stored, _)| stored == key)
-                .map(|(_, formats)| formats.clone())
+        && let Some(formats) = STYLES.with_borrow_mut(|kept| {
+            // The part found moves to the back: the least recently used goes first.
+            let at = kept.iter().position(|(stored, _)| stored == key)?;
+            let found = kept.remove(at);
+            let formats = found.1.clone();
+            kept.push(found);
+            Some(formats)
         })
     {
         return Ok(formats);
@@ -656,7 +668,7 @@ fn styles(archive: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Vec<NumberKind
     };
     if let Some(key) = key {
         STYLES.with_borrow_mut(|kept| {
-            if kept.len() == 8 {
+            if kept.len() == KEPT_STYLES {
                 kept.remove(0);
             }
             kept.push((key, formats.clone()));

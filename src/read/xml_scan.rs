@@ -203,6 +203,39 @@ impl<'x> Scanner<'x> {
         self.pos
     }
 
+    /// At `<outer><inner>text</inner></outer>` exactly — no attributes, no prefixes, no markup in
+    /// the text — its raw text (entities not yet decoded), moving past it: what the five tokens
+    /// [`Scanner::next_token`] gives for it say, read in one step. Anything else gives `None` and
+    /// the scanner stays where it was.
+    pub fn plain_element(&mut self, outer: &[u8], inner: &[u8]) -> Option<&'x [u8]> {
+        if self.pending_end.is_some() || (self.pos == 0 && !self.resumed) {
+            return None;
+        }
+        let xml = self.xml;
+        let rest = &xml[self.pos..];
+        let open = |at: usize, name: &[u8]| {
+            rest.get(at) == Some(&b'<')
+                && rest.get(at + 1..at + 1 + name.len()) == Some(name)
+                && rest.get(at + 1 + name.len()) == Some(&b'>')
+        };
+        let close = |at: usize, name: &[u8]| {
+            rest.get(at..at + 2) == Some(b"</")
+                && rest.get(at + 2..at + 2 + name.len()) == Some(name)
+                && rest.get(at + 2 + name.len()) == Some(&b'>')
+        };
+        let text_start = outer.len() + inner.len() + 4;
+        if !open(0, outer) || !open(outer.len() + 2, inner) {
+            return None;
+        }
+        let text_end = text_start + find(b'<', rest.get(text_start..)?)?;
+        let outer_close = text_end + inner.len() + 3;
+        if !close(text_end, inner) || !close(outer_close, outer) {
+            return None;
+        }
+        self.pos += outer_close + outer.len() + 3;
+        Some(&rest[text_start..text_end])
+    }
+
     /// The next token, `None` at the end of the part.
     pub fn next_token(&mut self) -> Result<Option<Token<'x>>, Bail> {
         if self.pos == 0
@@ -475,6 +508,31 @@ fn parse_escape(original: &str, index: usize) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_element_is_read_in_one_step_and_anything_else_is_left_to_the_tokens() {
+        let xml = b"<sst><si><t>a &amp; b</t></si><si><t></t></si><si><t xml:space=\"preserve\"> c</t></si><si><r><t>d</t></r></si><si><t>e</t><t>f</t></si><si><t>g</si></t></sst>";
+        let mut scanner = Scanner::new(xml);
+        assert!(
+            scanner.plain_element(b"si", b"t").is_none(),
+            "not at the part's start"
+        );
+        scanner.next_token().unwrap(); // <sst>
+        assert_eq!(scanner.plain_element(b"si", b"t"), Some(&b"a &amp; b"[..]));
+        assert_eq!(scanner.plain_element(b"si", b"t"), Some(&b""[..]));
+        assert_eq!(scanner.open_elements(), Some(&[&b"sst"[..]][..]));
+        // An attribute, a run, two texts, bad nesting: nothing moves.
+        for case in 0..4 {
+            let at = scanner.position();
+            assert!(scanner.plain_element(b"si", b"t").is_none(), "case {case}");
+            assert_eq!(scanner.position(), at);
+            let Some(Token::Start(si)) = scanner.next_token().unwrap() else {
+                panic!("a start tag")
+            };
+            // The badly nested last one is refused by the tokens too.
+            assert_eq!(scanner.skip_element(&si).is_err(), case == 3);
+        }
+    }
 
     fn tokens(xml: &str) -> Result<Vec<String>, Bail> {
         let mut scanner = Scanner::new(xml.as_bytes());
