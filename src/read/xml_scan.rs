@@ -101,18 +101,25 @@ impl<'x> Tag<'x> {
     }
 }
 
-/// The next `name="value"` of raw attributes, advancing past it.
+/// The next `name="value"` of raw attributes, advancing past it: a name, white space, `=`,
+/// white space, a quoted value, then white space or the end.
 fn next_attribute<'x>(rest: &mut &'x [u8]) -> Result<Option<Attribute<'x>>, Bail> {
     let text = trim_start(rest);
     if text.is_empty() {
         return Ok(None);
     }
-    let eq = find(b'=', text).ok_or(Bail)?;
-    let name = trim_end(&text[..eq]);
-    if name.is_empty() || !is_name(name) {
+    let name_len = text
+        .iter()
+        .position(|&b| !NAME_BYTE[usize::from(b)])
+        .ok_or(Bail)?;
+    if name_len == 0 {
         return Err(Bail);
     }
-    let after = trim_start(&text[eq + 1..]);
+    let name = &text[..name_len];
+    let after = trim_start(&text[name_len..])
+        .strip_prefix(b"=")
+        .ok_or(Bail)?;
+    let after = trim_start(after);
     let quote = *after.first().ok_or(Bail)?;
     if quote != b'"' && quote != b'\'' {
         return Err(Bail);
@@ -350,11 +357,29 @@ impl<'x> Scanner<'x> {
 
 /// Letters, digits and the punctuation XML names use (ASCII only; anything else gives up).
 fn is_name(name: &[u8]) -> bool {
-    name.iter()
-        .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-' | b'.'))
+    name.iter().all(|&b| NAME_BYTE[usize::from(b)])
 }
 
+/// The bytes [`is_name`] accepts, by value.
+static NAME_BYTE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = byte.is_ascii_alphanumeric() || matches!(byte, b':' | b'_' | b'-' | b'.');
+        b += 1;
+    }
+    table
+};
+
 fn trim_start(bytes: &[u8]) -> &[u8] {
+    match bytes.first() {
+        Some(b) if !b.is_ascii_whitespace() => bytes,
+        _ => trim_start_slow(bytes),
+    }
+}
+
+fn trim_start_slow(bytes: &[u8]) -> &[u8] {
     let start = bytes
         .iter()
         .position(|b| !b.is_ascii_whitespace())
@@ -508,6 +533,42 @@ fn parse_escape(original: &str, index: usize) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attributes_are_a_name_an_equals_sign_and_a_quoted_value() {
+        let attributes = |attrs: &'static [u8]| {
+            Tag {
+                name: b"c",
+                attrs,
+                empty: false,
+            }
+            .attributes()
+        };
+        assert_eq!(
+            attributes(b" a=\"1\"  b = '2'\tc:d=\"x=y\" ").unwrap(),
+            [
+                (&b"a"[..], &b"1"[..]),
+                (&b"b"[..], &b"2"[..]),
+                (&b"c:d"[..], &b"x=y"[..])
+            ]
+        );
+        for broken in [
+            &b" a b=\"1\""[..],
+            b" a=1",
+            b" =\"1\"",
+            b" a=\"1\"b=\"2\"",
+            b" a",
+            b" a=\"1",
+            b" \"a\"=\"1\"",
+        ] {
+            assert_eq!(
+                attributes(broken),
+                Err(Bail),
+                "{}",
+                String::from_utf8_lossy(broken)
+            );
+        }
+    }
 
     #[test]
     fn a_plain_element_is_read_in_one_step_and_anything_else_is_left_to_the_tokens() {
