@@ -572,7 +572,12 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<String>, Bail> {
     let mut scanner = Scanner::new(xml);
     loop {
         match scanner.next_token()?.ok_or(Bail)? {
-            Token::Start(tag) if tag.local() == b"sst" => break,
+            Token::Start(tag) if tag.local() == b"sst" => {
+                // calamine looks for the count (to make room): a broken attribute before it
+                // stops it.
+                tag.attr(b"uniqueCount")?;
+                break;
+            }
             _ => {}
         }
     }
