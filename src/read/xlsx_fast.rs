@@ -270,6 +270,23 @@ impl Book {
             loop {
                 match scanner.next_token()? {
                     None => return Ok(()),
+                    Some(Token::Start(tag)) if tag.local() == b"dimension" => {
+                        // calamine reads the used range and refuses a sheet whose range it
+                        // cannot read: only `A1` or `A1:F8` as spreadsheets write them is read
+                        // here, anything else is left to it.
+                        let range = tag.attr(b"ref")?.ok_or(Bail)?;
+                        let mut corners = range.split(|&b| b == b':');
+                        let corners = [corners.next(), corners.next(), corners.next()];
+                        match corners {
+                            [Some(first), second, None] => {
+                                cell_reference(first)?;
+                                if let Some(second) = second {
+                                    cell_reference(second)?;
+                                }
+                            }
+                            _ => return Err(Stop::Bail),
+                        }
+                    }
                     Some(Token::Start(tag)) if tag.local() == b"sheetData" => {
                         if tag.empty {
                             *phase = Phase::Done(scanner.position());
