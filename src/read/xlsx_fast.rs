@@ -763,18 +763,25 @@ fn skip_checked(scanner: &mut Scanner<'_>, tag: &Tag<'_>) -> Result<(), Bail> {
 }
 
 /// The next token of a styles or workbook part, giving up at a tag whose attributes are not well
-/// formed (a value without quotes, a name given twice): calamine reads the attributes of most of
+/// formed (a value without quotes, a name given twice) or at text with a broken entity: calamine reads the attributes of most of
 /// these parts' elements (fonts, fills, borders, alignment, defined names …) and refuses the part
 /// at such a tag.
 fn checked_token<'x>(scanner: &mut Scanner<'x>) -> Result<Option<Token<'x>>, Bail> {
     let token = scanner.next_token()?;
-    if let Some(Token::Start(tag)) = &token {
-        let attributes = tag.attributes()?;
-        for (i, (name, _)) in attributes.iter().enumerate() {
-            if attributes[..i].iter().any(|(other, _)| other == name) {
-                return Err(Bail);
+    match &token {
+        Some(Token::Start(tag)) => {
+            let attributes = tag.attributes()?;
+            for (i, (name, _)) in attributes.iter().enumerate() {
+                if attributes[..i].iter().any(|(other, _)| other == name) {
+                    return Err(Bail);
+                }
             }
         }
+        // calamine's XML reader refuses text with a broken entity anywhere in these parts.
+        Some(Token::Text(text)) => {
+            decode(text)?;
+        }
+        _ => {}
     }
     Ok(token)
 }
