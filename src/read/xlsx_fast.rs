@@ -295,6 +295,10 @@ impl Book {
                         *phase = Phase::Rows;
                         break;
                     }
+                    // calamine's XML reader refuses text with a broken entity anywhere.
+                    Some(Token::Text(text)) => {
+                        decode(text)?;
+                    }
                     Some(_) => {}
                 }
             }
@@ -361,11 +365,11 @@ impl Book {
         match child.local() {
             b"is" => Ok(owned_text_value(rich_text(scanner, child)?)),
             b"f" => {
-                scanner.skip_element(child)?;
+                skip_checked(scanner, child)?;
                 Ok(None)
             }
             b"v" if matches!(kind, Some(b"inlineStr" | b"is")) => {
-                scanner.skip_element(child)?;
+                skip_checked(scanner, child)?;
                 Ok(None)
             }
             b"v" => {
@@ -595,6 +599,9 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<String>, Bail> {
                 tag.attr(b"uniqueCount")?;
                 break;
             }
+            Token::Text(text) => {
+                decode(text)?;
+            }
             _ => {}
         }
     }
@@ -612,6 +619,10 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<String>, Bail> {
                 strings.push(rich_text(&mut scanner, &tag)?)
             }
             Token::End(name) if local(name) == b"sst" => return Ok(strings),
+            // calamine's XML reader refuses text with a broken entity anywhere.
+            Token::Text(text) => {
+                decode(text)?;
+            }
             _ => {}
         }
     }
@@ -646,6 +657,10 @@ fn rich_text(scanner: &mut Scanner<'_>, element: &Tag<'_>) -> Result<String, Bai
                     value.trim_matches([' ', '\t', '\r', '\n'])
                 };
                 text.push_str(&unescape_excel(value));
+            }
+            // Text left out (a phonetic run's, or between runs) must still be well formed.
+            Token::Text(raw) => {
+                decode(raw)?;
             }
             _ => {}
         }
@@ -748,8 +763,8 @@ fn cell_formats(xml: &[u8]) -> Result<Vec<NumberKind>, Bail> {
     Err(Bail)
 }
 
-/// Skips to the end of `tag` (already read) as [`Scanner::skip_element`] does, checking the
-/// attributes of the tags inside as [`checked_token`] does.
+/// Skips to the end of `tag` (already read), nested tags of the same name included, checking
+/// the attributes and text of everything inside as [`checked_token`] does.
 fn skip_checked(scanner: &mut Scanner<'_>, tag: &Tag<'_>) -> Result<(), Bail> {
     let mut depth = 1usize;
     while depth > 0 {
@@ -762,8 +777,9 @@ fn skip_checked(scanner: &mut Scanner<'_>, tag: &Tag<'_>) -> Result<(), Bail> {
     Ok(())
 }
 
-/// The next token of a styles or workbook part, giving up at a tag whose attributes are not well
-/// formed (a value without quotes, a name given twice) or at text with a broken entity: calamine reads the attributes of most of
+/// The next token of a styles or workbook part (or of a sheet element passed over), giving up at
+/// a tag whose attributes are not well formed (a value without quotes, a name given twice) or at
+/// text with a broken entity: calamine reads the attributes of most of
 /// these parts' elements (fonts, fills, borders, alignment, defined names …) and refuses the part
 /// at such a tag.
 fn checked_token<'x>(scanner: &mut Scanner<'x>) -> Result<Option<Token<'x>>, Bail> {
