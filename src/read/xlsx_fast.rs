@@ -12,6 +12,7 @@
 //! checks that both readers give the same cells for every .xlsx the tests hold, and the fuzz
 //! target checks it for every input it makes.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
@@ -294,10 +295,6 @@ impl Book {
                         }
                         *phase = Phase::Rows;
                         break;
-                    }
-                    // calamine's XML reader refuses text with a broken entity anywhere.
-                    Some(Token::Text(text)) => {
-                        decode(text)?;
                     }
                     Some(_) => {}
                 }
@@ -599,9 +596,6 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<String>, Bail> {
                 tag.attr(b"uniqueCount")?;
                 break;
             }
-            Token::Text(text) => {
-                decode(text)?;
-            }
             _ => {}
         }
     }
@@ -611,7 +605,7 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<String>, Bail> {
         if let Some(raw) = scanner.plain_element(b"si", b"t") {
             let mut value = String::new();
             decode_into(raw, &mut value)?;
-            strings.push(unescape_excel(value.trim_matches([' ', '\t', '\r', '\n'])).into_owned());
+            strings.push(run_text(&value, false).into_owned());
             continue;
         }
         match scanner.next_token()?.ok_or(Bail)? {
@@ -619,10 +613,6 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<String>, Bail> {
                 strings.push(rich_text(&mut scanner, &tag)?)
             }
             Token::End(name) if local(name) == b"sst" => return Ok(strings),
-            // calamine's XML reader refuses text with a broken entity anywhere.
-            Token::Text(text) => {
-                decode(text)?;
-            }
             _ => {}
         }
     }
@@ -651,19 +641,20 @@ fn rich_text(scanner: &mut Scanner<'_>, element: &Tag<'_>) -> Result<String, Bai
                         _ => {}
                     }
                 }
-                let value = if preserve {
-                    value.as_str()
-                } else {
-                    value.trim_matches([' ', '\t', '\r', '\n'])
-                };
-                text.push_str(&unescape_excel(value));
-            }
-            // Text left out (a phonetic run's, or between runs) must still be well formed.
-            Token::Text(raw) => {
-                decode(raw)?;
+                text.push_str(&run_text(&value, preserve));
             }
             _ => {}
         }
+    }
+}
+
+/// A `<t>` run's decoded text as calamine keeps it: trimmed of ASCII white space unless
+/// `xml:space="preserve"`, Excel's escapes undone.
+fn run_text(value: &str, preserve: bool) -> Cow<'_, str> {
+    if preserve {
+        unescape_excel(value)
+    } else {
+        unescape_excel(value.trim_matches([' ', '\t', '\r', '\n']))
     }
 }
 
@@ -764,7 +755,7 @@ fn cell_formats(xml: &[u8]) -> Result<Vec<NumberKind>, Bail> {
 }
 
 /// Skips to the end of `tag` (already read), nested tags of the same name included, checking
-/// the attributes and text of everything inside as [`checked_token`] does.
+/// the attributes of everything inside as [`checked_token`] does.
 fn skip_checked(scanner: &mut Scanner<'_>, tag: &Tag<'_>) -> Result<(), Bail> {
     let mut depth = 1usize;
     while depth > 0 {
@@ -778,26 +769,18 @@ fn skip_checked(scanner: &mut Scanner<'_>, tag: &Tag<'_>) -> Result<(), Bail> {
 }
 
 /// The next token of a styles or workbook part (or of a sheet element passed over), giving up at
-/// a tag whose attributes are not well formed (a value without quotes, a name given twice) or at
-/// text with a broken entity: calamine reads the attributes of most of
-/// these parts' elements (fonts, fills, borders, alignment, defined names …) and refuses the part
-/// at such a tag.
+/// a tag whose attributes are not well formed (a value without quotes, a name given twice):
+/// calamine reads the attributes of most of these parts' elements (fonts, fills, borders,
+/// alignment, defined names …) and refuses the part at such a tag.
 fn checked_token<'x>(scanner: &mut Scanner<'x>) -> Result<Option<Token<'x>>, Bail> {
     let token = scanner.next_token()?;
-    match &token {
-        Some(Token::Start(tag)) => {
-            let attributes = tag.attributes()?;
-            for (i, (name, _)) in attributes.iter().enumerate() {
-                if attributes[..i].iter().any(|(other, _)| other == name) {
-                    return Err(Bail);
-                }
+    if let Some(Token::Start(tag)) = &token {
+        let attributes = tag.attributes()?;
+        for (i, (name, _)) in attributes.iter().enumerate() {
+            if attributes[..i].iter().any(|(other, _)| other == name) {
+                return Err(Bail);
             }
         }
-        // calamine's XML reader refuses text with a broken entity anywhere in these parts.
-        Some(Token::Text(text)) => {
-            decode(text)?;
-        }
-        _ => {}
     }
     Ok(token)
 }

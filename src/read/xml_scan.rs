@@ -265,8 +265,12 @@ impl<'x> Scanner<'x> {
             }
             if rest[0] != b'<' {
                 let end = find(b'<', rest).unwrap_or(rest.len());
+                let text = &rest[..end];
+                if !references_closed(text) {
+                    return Err(Bail);
+                }
                 self.pos += end;
-                return Ok(Some(Token::Text(&rest[..end])));
+                return Ok(Some(Token::Text(text)));
             }
             match rest.get(1) {
                 Some(b'/') => {
@@ -335,6 +339,21 @@ impl<'x> Scanner<'x> {
             return Ok(Some(Token::Start(Tag { name, attrs, empty })));
         }
     }
+}
+
+/// True when every `&` of a text is closed by a `;` before another `&`: calamine's XML reader
+/// (quick-xml, `allow_dangling_amp` off) refuses a part with text that breaks this, wherever it
+/// reads, even text it then passes over.
+fn references_closed(text: &[u8]) -> bool {
+    let mut rest = text;
+    while let Some(at) = memchr(b'&', rest) {
+        rest = &rest[at + 1..];
+        match memchr::memchr2(b';', b'&', rest) {
+            Some(end) if rest[end] == b';' => rest = &rest[end + 1..],
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Letters, digits and the punctuation XML names use (ASCII only; anything else gives up).
@@ -515,6 +534,21 @@ fn parse_escape(original: &str, index: usize) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_with_an_unclosed_reference_gives_up_as_quick_xml_refuses_it() {
+        for closed in [
+            "<a>x &amp; y</a>",
+            "<a>&#20013;&foo;</a>",
+            "<a>; & ;</a>",
+            "<a>a;b</a>",
+        ] {
+            assert!(tokens(closed).is_ok(), "{closed}");
+        }
+        for dangling in ["<a>x & y</a>", "<a>&a&b;</a>", "<a>x &amp</a>", " & <a/>"] {
+            assert_eq!(tokens(dangling), Err(Bail), "{dangling}");
+        }
+    }
 
     #[test]
     fn attributes_are_a_name_an_equals_sign_and_a_quoted_value() {
