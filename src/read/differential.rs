@@ -67,6 +67,14 @@ pub fn check_against_calamine(bytes: &[u8]) -> Result<Agreement, String> {
             continue;
         };
         let fast = book.cells(&xml, &mut || Ok(()));
+        if let Ok((_, merges)) = &fast
+            && *merges != super::xlsx_merges::merges_in(&xml)
+        {
+            return Err(format!(
+                "sheet {name}: the merged regions differ from the whole part's"
+            ));
+        }
+        let fast = fast.map(|(cells, _)| cells);
         check_streamed(&book, &xml, fast.as_ref().ok())
             .map_err(|e| format!("sheet {name}: {e}"))?;
         let slow =

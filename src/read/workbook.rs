@@ -231,7 +231,7 @@ impl<'a> XlsxBook<'a> {
         };
         if let (Some(fast), Some(xml)) = (&self.fast, &xml) {
             match fast.cells(xml, &mut || budget.count()) {
-                Ok(cells) => return Ok(Grid::new(cells, xlsx_merges::merges_in(xml))),
+                Ok((cells, merges)) => return Ok(Grid::new(cells, merges)),
                 Err(Stop::Limit(error)) => return Err(error),
                 Err(Stop::Bail) => budget.seen = 0,
             }

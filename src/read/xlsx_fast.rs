@@ -23,7 +23,7 @@ use memchr::memmem;
 use super::grid::{Cell, CellValue, Region};
 use super::number_format::{self, NumberKind};
 use super::sheet::{GridError, SheetInfo, datetime, owned_text_value, text_value};
-use super::xlsx_merges::merges_in;
+use super::xlsx_merges::{merges_after, merges_in};
 use super::xml_scan::{Bail, Scanner, Tag, Token, decode, decode_into, local, unescape_excel};
 
 /// At most this many cells of a streamed part are made room for in advance (a hostile part may
@@ -148,13 +148,15 @@ impl Book {
             .map(|s| s.path.as_str())
     }
 
-    /// The cells of a sheet part, in the order calamine yields them (empty ones left out);
-    /// `count` is called once per `<c>` element, as calamine's reader counts cells.
+    /// The cells of a sheet part, in the order calamine yields them (empty ones left out), and
+    /// its merged regions (what [`merges_in`] finds in the whole part, looked for first after
+    /// the rows, where the block stands); `count` is called once per `<c>` element, as
+    /// calamine's reader counts cells.
     pub fn cells(
         &self,
         xml: &[u8],
         count: &mut dyn FnMut() -> Result<(), GridError>,
-    ) -> Result<Vec<Cell>, Stop> {
+    ) -> Result<(Vec<Cell>, Vec<Region>), Stop> {
         // calamine's parser decodes the part as UTF-8 wherever it looks; bytes that are not (even
         // in markup the fast reader passes over) are left to it.
         if std::str::from_utf8(xml).is_err() {
@@ -164,7 +166,7 @@ impl Book {
         let mut phase = Phase::Prologue;
         self.scan(&mut Scanner::new(xml), &mut phase, &mut cells, count)?;
         match phase {
-            Phase::Done(_) => Ok(cells),
+            Phase::Done(rows_end) => Ok((cells, merges_after(xml, rows_end))),
             _ => Err(Stop::Bail),
         }
     }
@@ -317,7 +319,17 @@ impl Book {
                     count().map_err(Stop::Limit)?;
                     let [r, style, kind] = tag.attrs_of([b"r", b"s", b"t"])?;
                     let (row, col) = cell_reference(r.ok_or(Bail)?)?;
-                    if let Some(value) = self.cell_value(scanner, style, kind)? {
+                    // Most cells are `<v>…</v></c>`: read in one step.
+                    let plain = match kind {
+                        Some(b"inlineStr" | b"is") => None,
+                        _ if tag.name == b"c" => scanner.text_and_close(b"v", b"c"),
+                        _ => None,
+                    };
+                    let value = match plain {
+                        Some(raw) => self.value_of(raw, style, kind)?,
+                        None => self.cell_value(scanner, style, kind)?,
+                    };
+                    if let Some(value) = value {
                         cells.push(Cell { row, col, value });
                     }
                 }

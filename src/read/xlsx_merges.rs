@@ -58,23 +58,77 @@ pub fn sheet_xml(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Op
 
 /// The regions listed in a sheet part's `<mergeCells>` block.
 pub fn merges_in(xml: &[u8]) -> Vec<Region> {
-    // The block is near the end: search backwards for its start tag (`</mergeCells>` is the
-    // last "mergeCells" in the part, so the name alone is not enough).
-    let Some(start) = memmem::rfind_iter(xml, b"mergeCells").find(|&at| is_start_tag(xml, at))
-    else {
-        return Vec::new();
-    };
+    match block_start(xml, 0) {
+        Some(start) => regions_from(xml, start),
+        None => Vec::new(),
+    }
+}
+
+/// [`merges_in`] of a whole sheet part whose rows end at `rows_end` (just after a `>`): the
+/// block's start tag is looked for after the rows, where the block stands, and only where it
+/// is not there in the rest of the part.
+pub fn merges_after(xml: &[u8], rows_end: usize) -> Vec<Region> {
+    match block_start(xml, rows_end).or_else(|| block_start(xml, 0)) {
+        Some(start) => regions_from(xml, start),
+        None => Vec::new(),
+    }
+}
+
+/// The last start tag of a `<mergeCells>` block at or after `from` (`</mergeCells>` is the last
+/// "mergeCells" in the part, so the name alone is not enough), found searching forwards:
+/// memchr's forward search is vectorized, its backward one is not.
+fn block_start(xml: &[u8], from: usize) -> Option<usize> {
+    memmem::find_iter(xml.get(from..)?, b"mergeCells")
+        .map(|at| from + at)
+        .filter(|&at| is_start_tag(xml, at))
+        .last()
+}
+
+/// The regions of the block whose start tag's name is at `start`.
+fn regions_from(xml: &[u8], start: usize) -> Vec<Region> {
     let block = &xml[start..];
     let end = memmem::find(block, b"/mergeCells").unwrap_or(block.len());
     let block = &block[..end];
-    memmem::find_iter(block, b"ref=")
-        .filter_map(|at| {
-            let rest = &block[at + 4..];
-            let quote = *rest.first()?;
-            let close = memchr::memchr(quote, &rest[1..])?;
-            parse_range(std::str::from_utf8(&rest[1..1 + close]).ok()?)
-        })
-        .collect()
+    // Every "ref=" of the block, by a plain loop over its bytes (a `<mergeCell ref="A1:F1"/>`
+    // is too short for a vector search to pay): the value up to the quote that opened it.
+    let mut regions = Vec::new();
+    for at in 3..block.len() {
+        if block[at] != b'=' || &block[at - 3..at] != b"ref" {
+            continue;
+        }
+        let rest = &block[at + 1..];
+        let Some(&quote) = rest.first() else {
+            continue;
+        };
+        let Some(close) = rest[1..].iter().position(|&b| b == quote) else {
+            continue;
+        };
+        if let Some(region) = range_of(&rest[1..1 + close]) {
+            regions.push(region);
+        }
+    }
+    regions
+}
+
+/// [`parse_range`] of raw bytes: a range of two references as spreadsheets write them read in
+/// one pass, anything else as text.
+fn range_of(raw: &[u8]) -> Option<Region> {
+    let (first, last) = match raw.iter().position(|&b| b == b':') {
+        Some(colon) => (&raw[..colon], &raw[colon + 1..]),
+        None => (raw, raw),
+    };
+    match (plain_cell(first), plain_cell(last)) {
+        (Some(a), Some(b)) => {
+            let ((r0, c0), (r1, c1)) = (a?, b?);
+            Some(Region {
+                first_row: r0.min(r1),
+                first_col: c0.min(c1),
+                last_row: r0.max(r1),
+                last_col: c0.max(c1),
+            })
+        }
+        _ => parse_range(std::str::from_utf8(raw).ok()?),
+    }
 }
 
 fn read_part(
@@ -169,6 +223,9 @@ fn parse_range(text: &str) -> Option<Region> {
 }
 
 fn parse_cell(text: &str) -> Option<(u32, u32)> {
+    if let Some(cell) = plain_cell(text.as_bytes()) {
+        return cell;
+    }
     let text = text.trim().trim_start_matches('$');
     let letters = text.bytes().take_while(u8::is_ascii_alphabetic).count();
     if letters == 0 || letters > 3 {
@@ -179,6 +236,27 @@ fn parse_cell(text: &str) -> Option<(u32, u32)> {
     }) - 1;
     let row: u32 = text[letters..].trim_start_matches('$').parse().ok()?;
     Some((row.checked_sub(1)?, col))
+}
+
+/// A reference written as spreadsheets write it — one to three letters, then one to nine
+/// digits — read in one pass: what [`parse_cell`] reads it as (`Some` of its answer), else
+/// `None` (left to the general reading).
+fn plain_cell(text: &[u8]) -> Option<Option<(u32, u32)>> {
+    let letters = text.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let digits = &text[letters..];
+    if !(1..=3).contains(&letters)
+        || !(1..=9).contains(&digits.len())
+        || !digits.iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let col = text[..letters].iter().fold(0u32, |acc, b| {
+        acc * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1)
+    }) - 1;
+    let row = digits
+        .iter()
+        .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'));
+    Some(row.checked_sub(1).map(|row| (row, col)))
 }
 
 #[cfg(test)]
@@ -196,6 +274,56 @@ mod tests {
         assert_eq!(parse_range("$A$1:$C$2").unwrap().last_col, 2);
         assert!(parse_range("1:2").is_none());
         assert!(parse_range("A0").is_none());
+        for raw in [
+            "B12:B14",
+            "B3",
+            "$A$1:$C$2",
+            "1:2",
+            "A0",
+            "A1:B0",
+            "A1:B2:C3",
+            "C3:A1",
+            ":",
+        ] {
+            assert_eq!(range_of(raw.as_bytes()), parse_range(raw), "{raw}");
+        }
+        // The one-pass reading agrees with the general one wherever it reads.
+        for text in [
+            "A1",
+            "b7",
+            "XFD1048576",
+            "AB0",
+            "ZZZ999999999",
+            "A",
+            "1",
+            "ABCD1",
+            "A1B",
+            " A1",
+            "$A$1",
+            "A+1",
+            "A01",
+            "A1234567890",
+            "é1",
+        ] {
+            let general = {
+                let t = text.trim().trim_start_matches('$');
+                let letters = t.bytes().take_while(u8::is_ascii_alphabetic).count();
+                (1..=3)
+                    .contains(&letters)
+                    .then(|| {
+                        let col = t[..letters].bytes().fold(0u32, |acc, b| {
+                            acc * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1)
+                        }) - 1;
+                        let row: Option<u32> = t[letters..].trim_start_matches('$').parse().ok();
+                        row.and_then(|r| r.checked_sub(1)).map(|r| (r, col))
+                    })
+                    .flatten()
+            };
+            assert_eq!(parse_cell(text), general, "{text}");
+            if let Some(plain) = plain_cell(text.as_bytes()) {
+                assert_eq!(plain, general, "{text}");
+            }
+        }
     }
 
     #[test]

@@ -77,10 +77,14 @@ impl<'x> Tag<'x> {
         &self,
         keys: [&[u8]; N],
     ) -> Result<[Option<&'x [u8]>; N], Bail> {
+        if let Some(found) = self.plain_attrs_of(keys) {
+            return found;
+        }
         let mut rest = self.attrs;
         let mut found = [None; N];
         while let Some((name, value)) = next_attribute(&mut rest)? {
-            if let Some(at) = keys.iter().position(|k| *k == name) {
+            // (Names are short: compared byte by byte, not through `memcmp`.)
+            if let Some(at) = keys.iter().position(|k| same_short(k, name)) {
                 if found[at].is_some() {
                     return Err(Bail);
                 }
@@ -88,6 +92,50 @@ impl<'x> Tag<'x> {
             }
         }
         Ok(found)
+    }
+
+    /// [`Tag::attrs_of`] of attributes written as spreadsheets write them — each a space, a
+    /// name, `="`, a value without `"`, `"` — in one pass over their bytes; `None` (nothing
+    /// decided) for anything else.
+    #[inline]
+    fn plain_attrs_of<const N: usize>(
+        &self,
+        keys: [&[u8]; N],
+    ) -> Option<Result<[Option<&'x [u8]>; N], Bail>> {
+        let bytes = self.attrs;
+        let mut found = [None; N];
+        let mut at = 0;
+        while at < bytes.len() {
+            if bytes[at] != b' ' {
+                return None;
+            }
+            at += 1;
+            let name_start = at;
+            while at < bytes.len() && NAME_BYTE[usize::from(bytes[at])] {
+                at += 1;
+            }
+            if at == name_start || !has_at(bytes, at, b"=\"") {
+                return None;
+            }
+            let name = &bytes[name_start..at];
+            at += 2;
+            let value_start = at;
+            while at < bytes.len() && bytes[at] != b'"' {
+                at += 1;
+            }
+            if at == bytes.len() {
+                return None;
+            }
+            let value = &bytes[value_start..at];
+            at += 1;
+            if let Some(key) = keys.iter().position(|k| same_short(k, name)) {
+                if found[key].is_some() {
+                    return Some(Err(Bail));
+                }
+                found[key] = Some(value);
+            }
+        }
+        Some(Ok(found))
     }
 
     /// Every attribute as (name, raw value), in order.
@@ -99,6 +147,19 @@ impl<'x> Tag<'x> {
         }
         Ok(all)
     }
+}
+
+/// `a == b` for short slices, without a call to `memcmp`.
+#[inline]
+fn same_short(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// True when `bytes` stand in `hay` at `at` (short ones: no call to `memcmp`).
+#[inline]
+fn has_at(hay: &[u8], at: usize, bytes: &[u8]) -> bool {
+    hay.get(at..at + bytes.len())
+        .is_some_and(|there| same_short(there, bytes))
 }
 
 /// The next `name="value"` of raw attributes, advancing past it: a name, white space, `=`,
@@ -222,12 +283,12 @@ impl<'x> Scanner<'x> {
         let rest = &xml[self.pos..];
         let open = |at: usize, name: &[u8]| {
             rest.get(at) == Some(&b'<')
-                && rest.get(at + 1..at + 1 + name.len()) == Some(name)
+                && has_at(rest, at + 1, name)
                 && rest.get(at + 1 + name.len()) == Some(&b'>')
         };
         let close = |at: usize, name: &[u8]| {
-            rest.get(at..at + 2) == Some(b"</")
-                && rest.get(at + 2..at + 2 + name.len()) == Some(name)
+            has_at(rest, at, b"</")
+                && has_at(rest, at + 2, name)
                 && rest.get(at + 2 + name.len()) == Some(&b'>')
         };
         let text_start = outer.len() + inner.len() + 4;
@@ -241,6 +302,44 @@ impl<'x> Scanner<'x> {
         }
         self.pos += outer_close + outer.len() + 3;
         Some(&rest[text_start..text_end])
+    }
+
+    /// At `<inner>text</inner></outer>` exactly, `outer` being the innermost element open (its
+    /// start tag read) — no attributes, no prefixes, text that is not empty and has no markup
+    /// or `&` — the raw text, moving past it and closing `outer`: what the four tokens
+    /// [`Scanner::next_token`] gives for it say, read in one step (a cell's `<v>1</v></c>`).
+    /// Anything else gives `None` and the scanner stays where it was.
+    pub fn text_and_close(&mut self, inner: &[u8], outer: &[u8]) -> Option<&'x [u8]> {
+        if self.pending_end.is_some() || self.open.last() != Some(&outer) {
+            return None;
+        }
+        let xml = self.xml;
+        let rest = &xml[self.pos..];
+        let text_start = inner.len() + 2;
+        if rest.first() != Some(&b'<')
+            || !has_at(rest, 1, inner)
+            || rest.get(1 + inner.len()) != Some(&b'>')
+        {
+            return None;
+        }
+        let text_len = find(b'<', rest.get(text_start..)?)?;
+        let text = &rest[text_start..text_start + text_len];
+        if text.is_empty() || text.contains(&b'&') {
+            return None;
+        }
+        let mut at = text_start + text_len;
+        for name in [inner, outer] {
+            if !has_at(rest, at, b"</")
+                || !has_at(rest, at + 2, name)
+                || rest.get(at + 2 + name.len()) != Some(&b'>')
+            {
+                return None;
+            }
+            at += name.len() + 3;
+        }
+        self.open.pop();
+        self.pos += at;
+        Some(text)
     }
 
     /// The next token, `None` at the end of the part.
@@ -551,6 +650,65 @@ mod tests {
     }
 
     #[test]
+    fn attributes_written_plainly_are_read_as_any_attributes_are() {
+        let cases: [&[u8]; 12] = [
+            b"",
+            b" r=\"A1\" s=\"3\" t=\"s\"",
+            b" t=\"s\" r=\"B2\"",
+            b" r=\"A1\" r=\"A2\"",
+            b" x=\"1\" s=\"\"",
+            b"  r=\"A1\"",
+            b" r = \"A1\"",
+            b" r='A1' s=\"1\"",
+            b" r=\"A1\"s=\"1\"",
+            b" r=\"A1",
+            b" r=\"A1\" ",
+            b" r=\"a>b\" x:s=\"1\"",
+        ];
+        for attrs in cases {
+            let tag = Tag {
+                name: b"c",
+                attrs,
+                empty: false,
+            };
+            let general = {
+                let mut rest = attrs;
+                let mut found = [None; 3];
+                let mut result = Ok(());
+                loop {
+                    match next_attribute(&mut rest) {
+                        Ok(Some((name, value))) => {
+                            if let Some(at) = [b"r", b"s", b"t"].iter().position(|k| *k == name) {
+                                if found[at].is_some() {
+                                    result = Err(Bail);
+                                    break;
+                                }
+                                found[at] = Some(value);
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            result = Err(e);
+                            break;
+                        }
+                    }
+                }
+                result.map(|()| found)
+            };
+            let keys: [&[u8]; 3] = [b"r", b"s", b"t"];
+            assert_eq!(
+                tag.attrs_of(keys),
+                general,
+                "{}",
+                String::from_utf8_lossy(attrs)
+            );
+            if let Some(plain) = tag.plain_attrs_of(keys) {
+                assert_eq!(plain, general, "{}", String::from_utf8_lossy(attrs));
+            }
+        }
+    }
+
+    #[test]
     fn attributes_are_a_name_an_equals_sign_and_a_quoted_value() {
         let attributes = |attrs: &'static [u8]| {
             Tag {
@@ -615,6 +773,41 @@ mod tests {
                 }
             };
             assert_eq!(skipped.is_err(), case == 3);
+        }
+    }
+
+    #[test]
+    fn a_value_and_its_cells_end_are_read_in_one_step_and_anything_else_is_left_to_the_tokens() {
+        let xml = b"<row><c><v>12</v></c><c><v>1</v></c><c><v></v></c><c><v>a&amp;b</v></c><c><v>1</v> </c><c><v a=\"1\">1</v></c><c><v>1</v></x></c></row>";
+        let mut scanner = Scanner::new(xml);
+        scanner.next_token().unwrap(); // <row>
+        assert!(scanner.text_and_close(b"v", b"c").is_none(), "<c> not open");
+        scanner.next_token().unwrap(); // <c>
+        assert_eq!(scanner.text_and_close(b"v", b"c"), Some(&b"12"[..]));
+        assert_eq!(scanner.open_elements(), Some(&[&b"row"[..]][..]));
+        scanner.next_token().unwrap(); // <c>
+        assert!(
+            scanner.text_and_close(b"v", b"x").is_none(),
+            "another element open"
+        );
+        assert_eq!(scanner.text_and_close(b"v", b"c"), Some(&b"1"[..]));
+        // Empty, a reference, white space before </c>, an attribute, bad nesting: nothing moves,
+        // and the tokens read on as before.
+        for case in 0..5 {
+            let Some(Token::Start(_)) = scanner.next_token().unwrap() else {
+                panic!("a start tag")
+            };
+            let at = scanner.position();
+            assert!(scanner.text_and_close(b"v", b"c").is_none(), "case {case}");
+            assert_eq!(scanner.position(), at);
+            let skipped = loop {
+                match scanner.next_token() {
+                    Ok(Some(Token::End(b"c"))) => break Ok(()),
+                    Ok(Some(_)) => {}
+                    Ok(None) | Err(_) => break Err(Bail),
+                }
+            };
+            assert_eq!(skipped.is_err(), case == 4, "case {case}");
         }
     }
 
