@@ -615,9 +615,8 @@ fn shared_strings(xml: &[u8]) -> Result<Vec<String>, Bail> {
     loop {
         // Most strings are one plain run, `<si><t>…</t></si>`: read in one step.
         if let Some(raw) = scanner.plain_element(b"si", b"t") {
-            let mut value = String::new();
-            decode_into(raw, &mut value)?;
-            strings.push(run_text(&value, false).into_owned());
+            // (Text without references or carriage returns is copied once, not twice.)
+            strings.push(run_text(&decode(raw)?, false).into_owned());
             continue;
         }
         match scanner.next_token()?.ok_or(Bail)? {

@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use memchr::{memchr, memchr3};
+use memchr::memchr;
 
 /// How far a plain byte loop looks before handing a search to `memchr`: most searches in markup
 /// end within a few bytes (an attribute's `=`, its closing quote, a tag's `>`), where the loop
@@ -23,17 +23,6 @@ fn find(needle: u8, hay: &[u8]) -> Option<usize> {
     match hay[..head].iter().position(|&b| b == needle) {
         Some(at) => Some(at),
         None if hay.len() > SHORT => memchr(needle, &hay[SHORT..]).map(|at| at + SHORT),
-        None => None,
-    }
-}
-
-/// The first of three bytes in `hay`.
-#[inline]
-fn find3(a: u8, b: u8, c: u8, hay: &[u8]) -> Option<usize> {
-    let head = hay.len().min(SHORT);
-    match hay[..head].iter().position(|&x| x == a || x == b || x == c) {
-        Some(at) => Some(at),
-        None if hay.len() > SHORT => memchr3(a, b, c, &hay[SHORT..]).map(|at| at + SHORT),
         None => None,
     }
 }
@@ -405,23 +394,34 @@ impl<'x> Scanner<'x> {
                 Some(b'!') | None => return Err(Bail),
                 Some(_) => {}
             }
+            // The name: name bytes up to white space, '/' or '>' (another byte, or the part's
+            // end, gives up).
             let name_len = rest[1..]
                 .iter()
-                .position(|&b| b.is_ascii_whitespace() || b == b'/' || b == b'>')
+                .position(|&b| !NAME_BYTE[usize::from(b)])
                 .ok_or(Bail)?;
-            let name = &rest[1..1 + name_len];
-            if name.is_empty() || !is_name(name) {
+            let after_name = rest[1 + name_len];
+            if name_len == 0
+                || !(after_name.is_ascii_whitespace() || after_name == b'/' || after_name == b'>')
+            {
                 return Err(Bail);
             }
-            // The tag ends at the first '>' outside quotes ('>' may stand in an attribute value).
+            let name = &rest[1..1 + name_len];
+            // The tag ends at the first '>' outside quotes ('>' may stand in an attribute value):
+            // a plain loop, tags being too short for a vector search to pay.
             let mut at = 1 + name_len;
             let close = loop {
-                let found = at + find3(b'>', b'"', b'\'', &rest[at..]).ok_or(Bail)?;
-                if rest[found] == b'>' {
-                    break found;
+                match *rest.get(at).ok_or(Bail)? {
+                    b'>' => break at,
+                    quote @ (b'"' | b'\'') => {
+                        at += 1;
+                        while *rest.get(at).ok_or(Bail)? != quote {
+                            at += 1;
+                        }
+                        at += 1;
+                    }
+                    _ => at += 1,
                 }
-                let quote = rest[found];
-                at = found + 1 + find(quote, &rest[found + 1..]).ok_or(Bail)? + 1;
             };
             let inside = &rest[1 + name_len..close];
             let empty = inside.last() == Some(&b'/');
