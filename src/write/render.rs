@@ -7,8 +7,7 @@ use rust_decimal::Decimal;
 
 pub use super::cells::XCell;
 use super::csv_out::{
-    CsvEncoding, CsvUnit, FUND_HEADERS, csv_writer, finish_csv, indicator_rows, project_row,
-    rows_bytes,
+    CsvEncoding, CsvRows, CsvUnit, FUND_HEADERS, indicator_rows, project_row, rows_bytes,
 };
 use super::departments::{
     DEPARTMENT_SHEET_HEADERS, RECONCILIATION_HEADERS, department_indicator_rows, department_row,
@@ -352,9 +351,9 @@ impl Renderer {
         let mut out = Rendered::default();
         // Each project's rows are encoded as soon as they are made (a flat export of 11,000
         // indicator rows would otherwise hold them all as strings: 23 MB).
-        let mut projects_csv = csv_writer(Vec::new(), encoding)?;
-        let mut indicators_csv = csv_writer(Vec::new(), encoding)?;
-        let mut review_csv = csv_writer(Vec::new(), encoding)?;
+        let mut projects_csv = CsvRows::new(Vec::new(), encoding)?;
+        let mut indicators_csv = CsvRows::new(Vec::new(), encoding)?;
+        let mut review_csv = CsvRows::new(Vec::new(), encoding)?;
         // Other kinds are rendered at the end (self-evaluations once held against their targets).
         let targets = outcome.projects().filter(|p| p.kind.is_project_target());
         for project in targets {
@@ -372,9 +371,9 @@ impl Renderer {
             self.workbook_rows(project, &mut out);
         }
         self.issue_rows(outcome, &mut out);
-        out.projects_csv = finish_csv(projects_csv)?;
-        out.indicators_csv = finish_csv(indicators_csv)?;
-        out.review_csv = finish_csv(review_csv)?;
+        out.projects_csv = projects_csv.finish()?;
+        out.indicators_csv = indicators_csv.finish()?;
+        out.review_csv = review_csv.finish()?;
         // An early part of a file has no manifest row: its last part has the file's.
         if !outcome.early {
             out.manifest = manifest_row(outcome, encoding)?;
