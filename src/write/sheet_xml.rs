@@ -323,28 +323,27 @@ fn push_xml_data(out: &mut Vec<u8>, text: &str) {
 fn push_column(out: &mut Vec<u8>, col: u16) {
     let mut n = u32::from(col) + 1;
     let mut letters = [0u8; 4];
-    let mut len = 0;
+    let mut at = letters.len();
     while n > 0 {
-        let rem = (n - 1) % 26;
-        letters[len] = b'A' + rem as u8;
-        len += 1;
+        at -= 1;
+        letters[at] = b'A' + ((n - 1) % 26) as u8;
         n = (n - 1) / 26;
     }
-    out.extend(letters[..len].iter().rev());
+    out.extend_from_slice(&letters[at..]);
 }
 
 fn push_number(out: &mut Vec<u8>, mut n: u32) {
     let mut digits = [0u8; 10];
-    let mut len = 0;
+    let mut at = digits.len();
     loop {
-        digits[len] = b'0' + (n % 10) as u8;
-        len += 1;
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    out.extend(digits[..len].iter().rev());
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// Copies the workbook rust_xlsxwriter saved (`packaged`) to `path`, putting each list sheet's
