@@ -3,42 +3,33 @@
 //!
 //! rust_xlsxwriter spent about 2,400 instructions on each cell of a list sheet (the row's cells
 //! kept in a map, a format hashed and looked up, every piece of markup formatted through
-//! `write!`) — 12 % of a batch's. Here each row's XML is made in one buffer and deflated as it
-//! comes into a temporary file per sheet (a tenth of the bytes the XML would take there, and no
-//! compressing left for the end). At the end the saved workbook is copied entry by entry into
-//! the output (its parts as rust_xlsxwriter deflated them), each list sheet made of its head
-//! (with its `<dimension>` made to cover the rows) deflated on its own, then the rows' stream.
-//! Every part's XML is byte for byte what rust_xlsxwriter writes for the same cells (tests hold
-//! both together); only the deflated bytes differ from a package it would save. Everything else
-//! — 汇总 with its formulas and chart, headers, widths, filters, frozen panes, styles — is still
-//! rust_xlsxwriter's.
+//! `write!`) — 12 % of a batch's. Here each row's XML is made in one buffer and appended to a
+//! temporary file per sheet; at the end the saved workbook is copied entry by entry into the
+//! output, with each list sheet's rows put in after its header row (and its `<dimension>` made
+//! to cover them). The XML is byte for byte what rust_xlsxwriter writes for the same cells, and
+//! the package is written as it writes packages, so `summary.xlsx` does not change (tests hold
+//! both together). Everything else — 汇总 with its formulas and chart, headers, widths, filters,
+//! frozen panes, styles — is still rust_xlsxwriter's.
 
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Cursor, Read, Seek, SeekFrom, Write};
-
-use flate2::Compression;
-use flate2::write::DeflateEncoder;
 use std::path::Path;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::XlsxError;
-use zip::{CompressionMethod, ZipArchive};
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 use super::cells::{XCell, column_letter, excel_date};
-use super::zip_out::{Entry, Method, ZipOut};
 
 /// Excel's longest cell text, in UTF-16 units (rust_xlsxwriter refuses longer).
 const MAX_STRING_LEN: usize = 32_767;
 
-/// The rows of one list sheet (one part of it), as XML deflated into a temporary file.
+/// The rows of one list sheet (one part of it), as XML in a temporary file.
 pub struct SheetRows {
-    /// The rows' raw deflate stream, not yet finished.
-    deflated: DeflateEncoder<BufWriter<File>>,
-    /// CRC-32 and length of the rows' XML.
-    crc: crc32fast::Hasher,
-    len: u64,
+    file: BufWriter<File>,
     /// Reused for each row.
     row: Vec<u8>,
     /// The last row (0-based) and column any cell was written in.
@@ -49,14 +40,11 @@ pub struct SheetRows {
 }
 
 impl SheetRows {
-    /// Rows for a sheet whose header (row 0) spans `header_cols` columns, deflated at zip level
-    /// `level`; the file goes in `tempdir`.
-    pub fn new(tempdir: &Path, header_cols: usize, level: u32) -> std::io::Result<SheetRows> {
-        let file = BufWriter::with_capacity(64 * 1024, tempfile::tempfile_in(tempdir)?);
+    /// Rows for a sheet whose header (row 0) spans `header_cols` columns; the file goes in
+    /// `tempdir`.
+    pub fn new(tempdir: &Path, header_cols: usize) -> std::io::Result<SheetRows> {
         Ok(SheetRows {
-            deflated: DeflateEncoder::new(file, Compression::new(level)),
-            crc: crc32fast::Hasher::new(),
-            len: 0,
+            file: BufWriter::with_capacity(64 * 1024, tempfile::tempfile_in(tempdir)?),
             row: Vec::with_capacity(4096),
             last_row: 0,
             last_col: header_cols.saturating_sub(1) as u16,
@@ -132,26 +120,8 @@ impl SheetRows {
         self.last_col = self.last_col.max(last_col);
         self.written = true;
         self.row.extend_from_slice(b"</row>");
-        self.crc.update(&self.row);
-        self.len += self.row.len() as u64;
-        self.deflated.write_all(&self.row)?;
+        self.file.write_all(&self.row)?;
         Ok(())
-    }
-
-    /// Ends the rows' stream with `end` (the sheet's XML after its rows): the stream's file
-    /// (read from its start), its length, and the CRC-32 and length of the XML it holds.
-    fn finish(mut self, end: &[u8]) -> std::io::Result<(File, u64, crc32fast::Hasher, u64)> {
-        self.crc.update(end);
-        self.len += end.len() as u64;
-        self.deflated.write_all(end)?;
-        let mut file = self
-            .deflated
-            .finish()?
-            .into_inner()
-            .map_err(|e| e.into_error())?;
-        let compressed = file.stream_position()?;
-        file.seek(SeekFrom::Start(0))?;
-        Ok((file, compressed, self.crc, self.len))
     }
 
     /// The sheet's `<dimension>` reference: from A1 (the header) to the last cell.
@@ -347,63 +317,51 @@ fn push_number(out: &mut Vec<u8>, mut n: u32) {
 }
 
 /// Copies the workbook rust_xlsxwriter saved (`packaged`) to `path`, putting each list sheet's
-/// rows (by part name, `xl/worksheets/sheetN.xml`) in after its header row: every other part as
-/// it was deflated, a list sheet as its head (up to and with the header row, its `<dimension>`
-/// set) deflated at `level` and flushed to a byte boundary, then the rows' stream.
+/// rows (by part name, `xl/worksheets/sheetN.xml`) in after its header row. Every entry is
+/// written with the options rust_xlsxwriter writes its own with (deflated at `level`,
+/// permissions 0600, the zip epoch as its time), so the file is the one it would have saved.
 pub fn splice(
     packaged: &[u8],
     mut rows: HashMap<String, SheetRows>,
-    level: u32,
+    level: i64,
     path: &Path,
 ) -> Result<(), XlsxError> {
     let mut source = ZipArchive::new(Cursor::new(packaged))?;
-    let mut zip = ZipOut::new(BufWriter::with_capacity(256 * 1024, File::create(path)?));
+    let deflated = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .compression_level(Some(level))
+        .unix_permissions(0o600)
+        .last_modified_time(DateTime::default())
+        .large_file(false);
+    let stored = deflated
+        .compression_method(CompressionMethod::Stored)
+        .compression_level(None);
+    let mut zip = ZipWriter::new_stream(File::create(path)?);
     for index in 0..source.len() {
-        let name = source.by_index_raw(index)?.name()?.into_owned();
+        let mut entry = source.by_index(index)?;
+        let name = entry.name()?.into_owned();
+        let options = if entry.compression() == CompressionMethod::Stored {
+            stored
+        } else {
+            deflated
+        };
+        zip.start_file(name.as_str(), options)?;
+        // Each part goes to the compressor in the pieces rust_xlsxwriter hands it (the bytes
+        // it compresses to depend on them): a part whole, or a list sheet's XML before its
+        // rows, the rows in 8 KB pieces, and the rest.
+        let mut xml = Vec::with_capacity(entry.size() as usize);
+        entry.read_to_end(&mut xml)?;
         let Some(sheet) = rows.remove(&name) else {
-            let mut entry = source.by_index_raw(index)?;
-            let method = match entry.compression() {
-                CompressionMethod::Stored => Method::Stored,
-                CompressionMethod::Deflated => Method::Deflated,
-                other => {
-                    return Err(XlsxError::ParameterError(format!(
-                        "{name}: 压缩方式 {other:?} 无法复制"
-                    )));
-                }
-            };
-            let part = Entry {
-                name,
-                method,
-                crc: entry.crc32(),
-                compressed: entry.compressed_size(),
-                size: entry.size(),
-            };
-            zip.entry(part, &mut entry)?;
+            zip.write_all(&xml)?;
             continue;
         };
-        let mut xml = Vec::new();
-        source.by_index(index)?.read_to_end(&mut xml)?;
         let (start, header, end) = split_at_rows(&xml, sheet.written)
             .ok_or_else(|| XlsxError::ParameterError(format!("{name}: 表头之后的结构无法识别")))?;
-        let mut head = with_dimension(start, &sheet.dimension());
-        head.extend_from_slice(header);
-        let mut crc = crc32fast::Hasher::new();
-        crc.update(&head);
-        // The head's own stream, flushed (not finished): the rows' stream goes on from it.
-        let mut head_deflated = DeflateEncoder::new(Vec::new(), Compression::new(level));
-        head_deflated.write_all(&head)?;
-        head_deflated.flush()?;
-        let head_deflated = std::mem::take(head_deflated.get_mut());
-        let (mut file, compressed, rows_crc, rows_len) = sheet.finish(end)?;
-        crc.combine(&rows_crc);
-        let part = Entry {
-            name,
-            method: Method::Deflated,
-            crc: crc.finalize(),
-            compressed: head_deflated.len() as u64 + compressed,
-            size: head.len() as u64 + rows_len,
-        };
-        zip.entry(part, &mut Cursor::new(head_deflated).chain(&mut file))?;
+        zip.write_all(&with_dimension(start, &sheet.dimension()))?;
+        let mut file = sheet.file.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
+        write_in_pieces(header.chain(file), &mut zip)?;
+        zip.write_all(end)?;
     }
     // Rows for a part the workbook does not have would be lost: that is an error, not a file.
     if let Some(name) = rows.keys().min() {
@@ -434,6 +392,29 @@ fn split_at_rows(xml: &[u8], rows: bool) -> Option<(&[u8], &[u8], &[u8])> {
             && between.ends_with(b"/>")
             && memchr::memchr(b'>', between) == Some(between.len() - 1));
     repeated_height.then(|| (&xml[..start], &xml[start..header_end], &xml[end..]))
+}
+
+/// Hands everything `from` reads to `to` in pieces of 8 KB (the last shorter), as
+/// `std::io::copy` from rust_xlsxwriter's 8 KB buffered reader of its row file does.
+fn write_in_pieces(mut from: impl Read, to: &mut impl Write) -> std::io::Result<()> {
+    let mut piece = vec![0u8; 8 * 1024];
+    loop {
+        let mut filled = 0;
+        while filled < piece.len() {
+            match from.read(&mut piece[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        if filled > 0 {
+            to.write_all(&piece[..filled])?;
+        }
+        if filled < piece.len() {
+            return Ok(());
+        }
+    }
 }
 
 /// The head of a sheet's XML with its `<dimension ref="…"/>` set to `reference`.
@@ -483,7 +464,7 @@ mod tests {
         let mut book = rust_xlsxwriter::Workbook::new();
         book.add_worksheet();
         let packaged = book.save_to_buffer().unwrap();
-        let mut rows = SheetRows::new(dir.path(), 1, 1).unwrap();
+        let mut rows = SheetRows::new(dir.path(), 1).unwrap();
         rows.write(1, vec![XCell::Text("x".into())], &mut |_| 1)
             .unwrap();
         let parts = HashMap::from([("xl/worksheets/sheet9.xml".to_owned(), rows)]);
