@@ -58,28 +58,31 @@ pub fn sheet_xml(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Op
 
 /// The regions listed in a sheet part's `<mergeCells>` block.
 pub fn merges_in(xml: &[u8]) -> Vec<Region> {
-    match block_start(xml, 0) {
+    match block_start(xml) {
         Some(start) => regions_from(xml, start),
         None => Vec::new(),
     }
 }
 
-/// [`merges_in`] of a whole sheet part whose rows end at `rows_end` (just after a `>`): the
-/// block's start tag is looked for after the rows, where the block stands, and only where it
-/// is not there in the rest of the part.
+/// The merged regions of a whole sheet part whose rows end at `rows_end`, as the part read in
+/// pieces finds them: the block after the rows, where spreadsheets write it, else one before
+/// `<sheetData>` — never a block name within the rows, which can only be text or an attribute's
+/// value there (the fast reader gives up on any element it does not know among the rows).
+/// [`merges_in`] of the whole part for every part but such malformed ones.
 pub fn merges_after(xml: &[u8], rows_end: usize) -> Vec<Region> {
-    match block_start(xml, rows_end).or_else(|| block_start(xml, 0)) {
-        Some(start) => regions_from(xml, start),
-        None => Vec::new(),
+    let after = merges_in(xml.get(rows_end..).unwrap_or_default());
+    if !after.is_empty() {
+        return after;
     }
+    let rows = memmem::find(xml, b"sheetData").unwrap_or(0);
+    merges_in(&xml[..rows])
 }
 
-/// The last start tag of a `<mergeCells>` block at or after `from` (`</mergeCells>` is the last
+/// The last start tag of a `<mergeCells>` block (`</mergeCells>` is the last
 /// "mergeCells" in the part, so the name alone is not enough), found searching forwards:
 /// memchr's forward search is vectorized, its backward one is not.
-fn block_start(xml: &[u8], from: usize) -> Option<usize> {
-    memmem::find_iter(xml.get(from..)?, b"mergeCells")
-        .map(|at| from + at)
+fn block_start(xml: &[u8]) -> Option<usize> {
+    memmem::find_iter(xml, b"mergeCells")
         .filter(|&at| is_start_tag(xml, at))
         .last()
 }
