@@ -244,6 +244,28 @@ impl Grid {
     }
 }
 
+/// "B12" as (row, column), both from 0, read strictly as spreadsheets write a reference: one to
+/// three capital letters, then the row from 1 in at most seven digits without a leading zero
+/// (`None` for anything else). The inverse of [`a1`] for every cell Excel has.
+pub fn parse_a1(raw: &[u8]) -> Option<(u32, u32)> {
+    let letters = raw.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    let digits = &raw[letters..];
+    if !(1..=3).contains(&letters)
+        || !(1..=7).contains(&digits.len())
+        || digits[0] == b'0'
+        || !digits.iter().all(u8::is_ascii_digit)
+    {
+        return None;
+    }
+    let col = raw[..letters]
+        .iter()
+        .fold(0u32, |c, &b| c * 26 + u32::from(b - b'A') + 1);
+    let row = digits
+        .iter()
+        .fold(0u32, |n, &b| n * 10 + u32::from(b - b'0'));
+    Some((row - 1, col - 1))
+}
+
 /// A cell's name in A1 notation ("C7"); safe for any column number.
 pub fn a1(row: u32, col: u32) -> String {
     // Built by hand: called for every value read, where `format!` showed in profiles.

@@ -23,7 +23,7 @@ use memchr::memmem;
 use super::grid::{Cell, CellValue, Region};
 use super::number_format::{self, NumberKind};
 use super::sheet::{GridError, SheetInfo, datetime, owned_text_value, text_value};
-use super::xlsx_merges::{merges_after, merges_in};
+use super::xlsx_merges::{merges_in, merges_outside_rows};
 use super::xml_scan::{Bail, Scanner, Tag, Token, decode, decode_into, local, unescape_excel};
 
 /// At most this many cells of a streamed part are made room for in advance (a hostile part may
@@ -149,9 +149,8 @@ impl Book {
     }
 
     /// The cells of a sheet part, in the order calamine yields them (empty ones left out), and
-    /// its merged regions (what [`merges_in`] finds in the whole part, looked for first after
-    /// the rows, where the block stands); `count` is called once per `<c>` element, as
-    /// calamine's reader counts cells.
+    /// its merged regions (looked for outside the rows, as [`Book::cells_streamed`] looks);
+    /// `count` is called once per `<c>` element, as calamine's reader counts cells.
     pub fn cells(
         &self,
         xml: &[u8],
@@ -166,7 +165,7 @@ impl Book {
         let mut phase = Phase::Prologue;
         self.scan(&mut Scanner::new(xml), &mut phase, &mut cells, count)?;
         match phase {
-            Phase::Done(rows_end) => Ok((cells, merges_after(xml, rows_end))),
+            Phase::Done(rows_end) => Ok((cells, merges_outside_rows(xml, rows_end))),
             _ => Err(Stop::Bail),
         }
     }
@@ -807,18 +806,7 @@ fn digits(raw: &[u8], max: usize) -> Result<u64, Bail> {
 
 /// "B12" as (row, column), both from 0: one to three capital letters, then the row from 1.
 fn cell_reference(raw: &[u8]) -> Result<(u32, u32), Bail> {
-    let letters = raw.iter().take_while(|b| b.is_ascii_uppercase()).count();
-    if letters == 0 || letters > 3 {
-        return Err(Bail);
-    }
-    let col = raw[..letters]
-        .iter()
-        .fold(0u32, |c, &b| c * 26 + u32::from(b - b'A') + 1);
-    let row = digits(&raw[letters..], 7)?;
-    if row == 0 {
-        return Err(Bail);
-    }
-    Ok((row as u32 - 1, col - 1))
+    super::grid::parse_a1(raw).ok_or(Bail)
 }
 
 /// A number as spreadsheets write it: `-12`, `3.25`, `1.5E-3` (nothing else: a form both

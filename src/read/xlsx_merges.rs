@@ -9,7 +9,7 @@ use std::io::Cursor;
 
 use memchr::memmem;
 
-use super::grid::Region;
+use super::grid::{Region, parse_a1};
 
 /// Sheet parts larger than this (inflated) are not scanned for merges.
 pub const MAX_SHEET_XML: u64 = 512 * 1024 * 1024;
@@ -69,7 +69,7 @@ pub fn merges_in(xml: &[u8]) -> Vec<Region> {
 /// `<sheetData>` — never a block name within the rows, which can only be text or an attribute's
 /// value there (the fast reader gives up on any element it does not know among the rows).
 /// [`merges_in`] of the whole part for every part but such malformed ones.
-pub fn merges_after(xml: &[u8], rows_end: usize) -> Vec<Region> {
+pub fn merges_outside_rows(xml: &[u8], rows_end: usize) -> Vec<Region> {
     let after = merges_in(xml.get(rows_end..).unwrap_or_default());
     if !after.is_empty() {
         return after;
@@ -113,23 +113,20 @@ fn regions_from(xml: &[u8], start: usize) -> Vec<Region> {
     regions
 }
 
-/// [`parse_range`] of raw bytes: a range of two references as spreadsheets write them read in
-/// one pass, anything else as text.
+/// [`parse_range`] of raw bytes: a range of two references as spreadsheets write them read by
+/// [`parse_a1`], anything else as text.
 fn range_of(raw: &[u8]) -> Option<Region> {
     let (first, last) = match raw.iter().position(|&b| b == b':') {
         Some(colon) => (&raw[..colon], &raw[colon + 1..]),
         None => (raw, raw),
     };
-    match (plain_cell(first), plain_cell(last)) {
-        (Some(a), Some(b)) => {
-            let ((r0, c0), (r1, c1)) = (a?, b?);
-            Some(Region {
-                first_row: r0.min(r1),
-                first_col: c0.min(c1),
-                last_row: r0.max(r1),
-                last_col: c0.max(c1),
-            })
-        }
+    match (parse_a1(first), parse_a1(last)) {
+        (Some((r0, c0)), Some((r1, c1))) => Some(Region {
+            first_row: r0.min(r1),
+            first_col: c0.min(c1),
+            last_row: r0.max(r1),
+            last_col: c0.max(c1),
+        }),
         _ => parse_range(std::str::from_utf8(raw).ok()?),
     }
 }
@@ -226,8 +223,8 @@ fn parse_range(text: &str) -> Option<Region> {
 }
 
 fn parse_cell(text: &str) -> Option<(u32, u32)> {
-    if let Some(cell) = plain_cell(text.as_bytes()) {
-        return cell;
+    if let Some(cell) = parse_a1(text.as_bytes()) {
+        return Some(cell);
     }
     let text = text.trim().trim_start_matches('$');
     let letters = text.bytes().take_while(u8::is_ascii_alphabetic).count();
@@ -239,27 +236,6 @@ fn parse_cell(text: &str) -> Option<(u32, u32)> {
     }) - 1;
     let row: u32 = text[letters..].trim_start_matches('$').parse().ok()?;
     Some((row.checked_sub(1)?, col))
-}
-
-/// A reference written as spreadsheets write it — one to three letters, then one to nine
-/// digits — read in one pass: what [`parse_cell`] reads it as (`Some` of its answer), else
-/// `None` (left to the general reading).
-fn plain_cell(text: &[u8]) -> Option<Option<(u32, u32)>> {
-    let letters = text.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    let digits = &text[letters..];
-    if !(1..=3).contains(&letters)
-        || !(1..=9).contains(&digits.len())
-        || !digits.iter().all(u8::is_ascii_digit)
-    {
-        return None;
-    }
-    let col = text[..letters].iter().fold(0u32, |acc, b| {
-        acc * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1)
-    }) - 1;
-    let row = digits
-        .iter()
-        .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'));
-    Some(row.checked_sub(1).map(|row| (row, col)))
 }
 
 #[cfg(test)]
@@ -323,8 +299,8 @@ mod tests {
                     .flatten()
             };
             assert_eq!(parse_cell(text), general, "{text}");
-            if let Some(plain) = plain_cell(text.as_bytes()) {
-                assert_eq!(plain, general, "{text}");
+            if let Some(plain) = parse_a1(text.as_bytes()) {
+                assert_eq!(Some(plain), general, "{text}");
             }
         }
     }

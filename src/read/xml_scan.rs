@@ -151,6 +151,20 @@ fn has_at(hay: &[u8], at: usize, bytes: &[u8]) -> bool {
         .is_some_and(|there| same_short(there, bytes))
 }
 
+/// True when `<name>` (no attributes) stands in `hay` at `at`.
+fn start_tag_at(hay: &[u8], at: usize, name: &[u8]) -> bool {
+    hay.get(at) == Some(&b'<')
+        && has_at(hay, at + 1, name)
+        && hay.get(at + 1 + name.len()) == Some(&b'>')
+}
+
+/// True when `</name>` stands in `hay` at `at`.
+fn end_tag_at(hay: &[u8], at: usize, name: &[u8]) -> bool {
+    has_at(hay, at, b"</")
+        && has_at(hay, at + 2, name)
+        && hay.get(at + 2 + name.len()) == Some(&b'>')
+}
+
 /// The next `name="value"` of raw attributes, advancing past it: a name, white space, `=`,
 /// white space, a quoted value, then white space or the end.
 fn next_attribute<'x>(rest: &mut &'x [u8]) -> Result<Option<Attribute<'x>>, Bail> {
@@ -270,23 +284,13 @@ impl<'x> Scanner<'x> {
         }
         let xml = self.xml;
         let rest = &xml[self.pos..];
-        let open = |at: usize, name: &[u8]| {
-            rest.get(at) == Some(&b'<')
-                && has_at(rest, at + 1, name)
-                && rest.get(at + 1 + name.len()) == Some(&b'>')
-        };
-        let close = |at: usize, name: &[u8]| {
-            has_at(rest, at, b"</")
-                && has_at(rest, at + 2, name)
-                && rest.get(at + 2 + name.len()) == Some(&b'>')
-        };
         let text_start = outer.len() + inner.len() + 4;
-        if !open(0, outer) || !open(outer.len() + 2, inner) {
+        if !start_tag_at(rest, 0, outer) || !start_tag_at(rest, outer.len() + 2, inner) {
             return None;
         }
         let text_end = text_start + find(b'<', rest.get(text_start..)?)?;
         let outer_close = text_end + inner.len() + 3;
-        if !close(text_end, inner) || !close(outer_close, outer) {
+        if !end_tag_at(rest, text_end, inner) || !end_tag_at(rest, outer_close, outer) {
             return None;
         }
         self.pos += outer_close + outer.len() + 3;
@@ -305,10 +309,7 @@ impl<'x> Scanner<'x> {
         let xml = self.xml;
         let rest = &xml[self.pos..];
         let text_start = inner.len() + 2;
-        if rest.first() != Some(&b'<')
-            || !has_at(rest, 1, inner)
-            || rest.get(1 + inner.len()) != Some(&b'>')
-        {
+        if !start_tag_at(rest, 0, inner) {
             return None;
         }
         let text_len = find(b'<', rest.get(text_start..)?)?;
@@ -318,10 +319,7 @@ impl<'x> Scanner<'x> {
         }
         let mut at = text_start + text_len;
         for name in [inner, outer] {
-            if !has_at(rest, at, b"</")
-                || !has_at(rest, at + 2, name)
-                || rest.get(at + 2 + name.len()) != Some(&b'>')
-            {
+            if !end_tag_at(rest, at, name) {
                 return None;
             }
             at += name.len() + 3;
