@@ -110,6 +110,22 @@ fn hex(digest: &[u8]) -> String {
     hex
 }
 
+/// The beginnings of the keys a current target form of `year` can have in the store (see
+/// [`record_key`]): by 项目编码 (`target|2024|code:…`) and by 项目编号 (`target|id:2024-…`).
+pub(super) fn target_key_prefixes(year: Option<i32>) -> [String; 2] {
+    let kind = crate::model::FormKind::Target.as_str();
+    let earlier = Project {
+        year,
+        ..Project::default()
+    };
+    let id = project_id(&earlier);
+    let id_year = id.split_inclusive('-').next().unwrap_or_default();
+    [
+        format!("{kind}|{}|code:", year.map_or(0, |y| y)),
+        format!("{kind}|id:{id_year}"),
+    ]
+}
+
 /// The key a record is superseded under: the same kind of form for the same project (or
 /// department) and year.
 pub fn record_key(record: &Record) -> String {

@@ -177,6 +177,7 @@ impl Store {
         Ok(Reader {
             conn: std::sync::Mutex::new(conn),
             path: self.path.clone(),
+            target_years: Default::default(),
         })
     }
 
@@ -196,6 +197,10 @@ impl Store {
 pub struct Reader {
     conn: std::sync::Mutex<Connection>,
     path: PathBuf,
+    /// Of each year asked about: whether the store holds a current target form of it, looked up
+    /// once a run (a batch's lookups read the state before it, which the batch's write lock keeps
+    /// as it is) — a year the store has no targets of costs no lookup per form.
+    target_years: std::sync::Mutex<std::collections::HashMap<Option<i32>, bool>>,
 }
 
 impl std::fmt::Debug for Reader {
@@ -229,6 +234,7 @@ impl Reader {
         Ok(Reader {
             conn: std::sync::Mutex::new(conn),
             path: path.to_owned(),
+            target_years: Default::default(),
         })
     }
 

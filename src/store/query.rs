@@ -72,13 +72,55 @@ fn find_target(
     Ok(target(found))
 }
 
+/// Whether the store holds a current target form of `year`: a look into the index of current
+/// records for the keys such a form has (see `import::target_key_prefixes`).
+fn holds_targets_of(conn: &Connection, year: Option<i32>) -> rusqlite::Result<bool> {
+    for prefix in super::import::target_key_prefixes(year) {
+        // The prefix ends in an ASCII character (`:` or `-`): the range ends before the next one.
+        let mut end = prefix.clone().into_bytes();
+        if let Some(last) = end.last_mut() {
+            *last += 1;
+        }
+        let end = String::from_utf8(end).unwrap_or_default();
+        let found: bool = conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM records \
+                 WHERE superseded_by IS NULL AND key >= ?1 AND key < ?2)",
+            )?
+            .query_row(params![prefix, end], |r| r.get(0))?;
+        if found {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 impl Reader {
     /// The approved target form of a project's later form (a self-evaluation, a monitoring form),
     /// when the store holds one: the same 项目编码 and year first, else the same 项目编号.
     pub fn target_of(&self, project: &Project) -> Result<Option<StoredTarget>> {
         let code = project.project_code.as_deref().filter(|c| !c.is_empty());
         let id = project_id(project);
-        self.with(|conn| find_target(conn, project.year, code, &id))
+        self.with(|conn| {
+            if !self.holds_targets_of(conn, project.year)? {
+                return Ok(None);
+            }
+            find_target(conn, project.year, code, &id)
+        })
+    }
+
+    /// Whether the store holds a current target form of `year`, asked of the store once a run.
+    fn holds_targets_of(&self, conn: &Connection, year: Option<i32>) -> rusqlite::Result<bool> {
+        let mut years = match self.target_years.lock() {
+            Ok(years) => years,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(&held) = years.get(&year) {
+            return Ok(held);
+        }
+        let held = holds_targets_of(conn, year)?;
+        years.insert(year, held);
+        Ok(held)
     }
 
     /// Last year's target form of a project's target form: year − 1, the same 项目编码, else the
@@ -95,7 +137,12 @@ impl Reader {
             ..Project::default()
         };
         let id = project_id(&earlier);
-        self.with(|conn| find_target(conn, Some(year - 1), code, &id))
+        self.with(|conn| {
+            if !self.holds_targets_of(conn, Some(year - 1))? {
+                return Ok(None);
+            }
+            find_target(conn, Some(year - 1), code, &id)
+        })
     }
 }
 
@@ -455,4 +502,117 @@ fn batches<const N: usize>(
         })
     })?
     .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Record;
+    use crate::store::{BatchCounts, FileEntry, RecordRows};
+
+    fn target(year: i32, code: Option<&str>, name: &str) -> Record {
+        Record::Project(Project {
+            kind: FormKind::Target,
+            year: Some(year),
+            project_code: code.map(str::to_owned),
+            project_name: name.to_owned(),
+            department: "区教育局".to_owned(),
+            ..Project::default()
+        })
+    }
+
+    /// A store holding the records, each from a file of its own, one batch each.
+    fn store_of(dir: &std::path::Path, batches: &[&[Record]]) -> std::path::PathBuf {
+        let path = dir.join("s.sqlite");
+        let mut store = Store::open(&path, false).unwrap();
+        for (b, records) in batches.iter().enumerate() {
+            store.begin_batch(&[]).unwrap();
+            for (n, record) in records.iter().enumerate() {
+                let entry = FileEntry {
+                    name: format!("{b}-{n}.xlsx"),
+                    size: Some(1),
+                    hash: Some(format!("{b}-{n}")),
+                    status: "converted".into(),
+                    message: String::new(),
+                    forms: 1,
+                };
+                let id = store.add_file(&entry).unwrap().unwrap();
+                store
+                    .add_rows(id, &RecordRows::of(record).unwrap())
+                    .unwrap();
+            }
+            store.finish_batch(&BatchCounts::default()).unwrap();
+        }
+        store.close().unwrap();
+        path
+    }
+
+    #[test]
+    fn a_year_holds_targets_by_code_or_by_number_in_the_index_of_current_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = store_of(
+            dir.path(),
+            &[
+                &[
+                    target(2023, Some("31011223000001"), "甲项目"),
+                    target(2024, None, "乙项目"),
+                ],
+                // A second batch: a corrected 2023 form (superseding the first) and a 2021 one.
+                &[
+                    target(2023, Some("31011223000001"), "甲项目（更正）"),
+                    target(2021, Some("31011221000009"), "丙项目"),
+                ],
+            ],
+        );
+        let reader = Reader::open(&path).unwrap();
+        let conn = reader.conn.lock().unwrap();
+        for (year, held) in [
+            (2021, true),
+            (2022, false),
+            (2023, true),
+            (2024, true),
+            (2025, false),
+        ] {
+            assert_eq!(holds_targets_of(&conn, Some(year)).unwrap(), held, "{year}");
+        }
+        assert!(!holds_targets_of(&conn, None).unwrap());
+        // One look into the index of current records, never a scan of the records.
+        let plan: Vec<String> = conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT EXISTS (SELECT 1 FROM records \
+                 WHERE superseded_by IS NULL AND key >= ?1 AND key < ?2)",
+            )
+            .unwrap()
+            .query_map(["a", "b"], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(
+            plan.iter().any(|p| p.contains("records_current")),
+            "{plan:?}"
+        );
+        drop(conn);
+        // Lookups find the targets of the years held, and last year's of the next.
+        let later = |year, code: Option<&str>, name: &str| match target(year, code, name) {
+            Record::Project(p) => p,
+            Record::Department(_) => unreachable!(),
+        };
+        let found = reader
+            .last_year(&later(2025, None, "乙项目"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.project.year, Some(2024));
+        assert!(
+            reader
+                .target_of(&later(2023, Some("31011223000001"), "甲项目"))
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            reader
+                .last_year(&later(2026, None, "乙项目"))
+                .unwrap()
+                .is_none()
+        );
+    }
 }
