@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Statement, params};
 use sha2::{Digest, Sha256};
 
 use super::{Store, sql_error, store_error};
@@ -180,177 +180,19 @@ impl Store {
         Ok(())
     }
 
-    /// Adds a file of the batch: its id, or `None` when a file of the same content is already in
-    /// the store (its records are not added again).
-    pub fn add_file(&mut self, file: &FileEntry) -> Result<Option<i64>> {
-        let path = self.path.clone();
-        let sql = |e: rusqlite::Error| sql_error(&path, &e);
-        let Some(batch) = &mut self.batch else {
-            return Err(store_error(&path, "未开始批次就写入存储文件"));
+    /// The batch's inserts, their statements prepared once for the whole batch.
+    pub fn inserts(&mut self) -> Result<Inserts<'_>> {
+        let Store { conn, path, batch } = self;
+        let Some(batch) = batch.as_mut() else {
+            return Err(store_error(path, "未开始批次就写入存储文件"));
         };
-        if let Some(hash) = &file.hash {
-            let known: Option<i64> = self
-                .conn
-                .prepare_cached("SELECT id FROM files WHERE hash = ?1")
-                .and_then(|mut s| s.query_row([hash], |r| r.get(0)).optional())
-                .map_err(sql)?;
-            if known.is_some() {
-                batch.unchanged_files += 1;
-                return Ok(None);
-            }
-        }
-        self.conn
-            .prepare_cached(
-                "INSERT INTO files (batch_id, hash, name, size, status, message, forms) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    batch.id,
-                    file.hash,
-                    file.name,
-                    file.size.map(|s| s as i64),
-                    file.status,
-                    file.message,
-                    file.forms as i64
-                ])
-            })
-            .map_err(sql)?;
-        Ok(Some(self.conn.last_insert_rowid()))
-    }
-
-    /// Sets the status, message and form count of a file added in this batch (one read in
-    /// parts, added with its first records).
-    pub fn finish_file(&mut self, file_id: i64, file: &FileEntry) -> Result<()> {
-        let path = self.path.clone();
-        self.conn
-            .prepare_cached("UPDATE files SET status = ?1, message = ?2, forms = ?3 WHERE id = ?4")
-            .and_then(|mut s| {
-                s.execute(params![
-                    file.status,
-                    file.message,
-                    file.forms as i64,
-                    file_id
-                ])
-            })
-            .map_err(|e| sql_error(&path, &e))?;
-        Ok(())
-    }
-
-    /// Adds a record of a file added in this batch, as its rows (made on a worker thread, see
-    /// [`RecordRows::of`]); a current record under the same key is superseded by it.
-    pub fn add_rows(&mut self, file_id: i64, rows: &RecordRows) -> Result<()> {
-        let path = self.path.clone();
-        let sql = |e: rusqlite::Error| sql_error(&path, &e);
-        let Some(batch) = &mut self.batch else {
-            return Err(store_error(&path, "未开始批次就写入存储文件"));
-        };
-        let row = &rows.row;
-        self.conn
-            .prepare_cached(
-                "INSERT INTO records (batch_id, file_id, kind, key, year, project_id, project_code, \
-                 project_name, department, department_code, implementing_unit, template, sheet, cell, \
-                 total, annual_total, fiscal, other, adjusted, executed, total_score, grade, \
-                 conclusion, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
-                 ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    batch.id,
-                    file_id,
-                    rows.kind,
-                    rows.key,
-                    row.year,
-                    row.project_id,
-                    row.project_code,
-                    row.project_name,
-                    row.department,
-                    row.department_code,
-                    row.implementing_unit,
-                    rows.template,
-                    rows.sheet,
-                    rows.cell,
-                    row.total,
-                    row.annual_total,
-                    row.fiscal,
-                    row.other,
-                    row.adjusted,
-                    row.executed,
-                    row.total_score,
-                    row.grade,
-                    row.conclusion,
-                    rows.json
-                ])
-            })
-            .map_err(sql)?;
-        let id = self.conn.last_insert_rowid();
-        let superseded = self
-            .conn
-            .prepare_cached(
-                "UPDATE records SET superseded_by = ?1 \
-                 WHERE key = ?2 AND superseded_by IS NULL AND id <> ?1",
-            )
-            .and_then(|mut s| s.execute(params![id, rows.key]))
-            .map_err(sql)?;
-        batch.records += 1;
-        batch.added += 1;
-        batch.superseded += superseded as u64;
-        self.insert_children(id, rows).map_err(sql)
-    }
-
-    /// A record's indicators, warnings, findings and tasks.
-    fn insert_children(&self, id: i64, rows: &RecordRows) -> rusqlite::Result<()> {
-        // Indicators go in several rows a statement (the largest chunks first: 14 rows are one
-        // statement of 8, one of 4, one of 2), each statement one pass of SQLite's program with
-        // its cursor kept open, instead of one statement per row.
-        let mut position = 0;
-        for (at, &chunk) in INDICATOR_CHUNKS.iter().enumerate() {
-            while rows.indicators.rows.len() - position >= chunk {
-                let mut insert = self.conn.prepare_cached(indicators_sql(at))?;
-                for (k, row) in rows.indicators.rows[position..position + chunk]
-                    .iter()
-                    .enumerate()
-                {
-                    let first = k * INDICATOR_COLUMNS;
-                    insert.raw_bind_parameter(first + 1, id)?;
-                    insert.raw_bind_parameter(first + 2, (position + k) as i64)?;
-                    for (c, span) in row.iter().enumerate() {
-                        insert.raw_bind_parameter(first + 3 + c, rows.indicators.text(*span))?;
-                    }
-                }
-                insert.raw_execute()?;
-                position += chunk;
-            }
-        }
-        let mut insert = self.conn.prepare_cached(
-            "INSERT INTO warnings (record_id, position, code, message, cell) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for (position, (code, message, cell)) in rows.warnings.iter().enumerate() {
-            insert.execute(params![id, position as i64, code, message, cell])?;
-        }
-        let mut insert = self.conn.prepare_cached(
-            "INSERT INTO findings (record_id, position, rule, level, message, cell) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for (position, f) in rows.findings.iter().enumerate() {
-            insert.execute(params![id, position as i64, f.0, f.1, f.2, f.3])?;
-        }
-        let mut insert = self.conn.prepare_cached(
-            "INSERT INTO tasks (record_id, position, name, content, total, fiscal, other) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for (position, t) in rows.tasks.iter().enumerate() {
-            insert.execute(params![id, position as i64, t.0, t.1, t.2, t.3, t.4])?;
-        }
-        Ok(())
-    }
-
-    /// Counts a record of a file already in the store (added before, not again).
-    pub fn count_known_record(&mut self) {
-        if let Some(batch) = &mut self.batch {
-            batch.records += 1;
-        }
+        let statements = Statements::prepare(conn).map_err(|e| sql_error(path, &e))?;
+        Ok(Inserts {
+            conn,
+            path,
+            batch,
+            statements,
+        })
     }
 
     /// Finishes the batch: its counts, then the one commit.
@@ -389,6 +231,248 @@ impl Store {
             superseded: batch.superseded,
             unchanged_files: batch.unchanged_files,
         })
+    }
+}
+
+/// The statements a batch runs, each prepared once for the batch (not taken from and given
+/// back to the connection's cache at every row: that cost a fifth of the writing thread's work,
+/// most of it hashing and copying the indicator inserts' long SQL and clearing their bindings).
+/// Every statement binds all its parameters each time it runs, and lets go of them after (bound
+/// text held between runs takes SQLite's quick per-connection allocations and leaves the next
+/// bindings to the general allocator: twice the cost of binding).
+struct Statements<'c> {
+    known_file: Statement<'c>,
+    file: Statement<'c>,
+    finish_file: Statement<'c>,
+    record: Statement<'c>,
+    current: Statement<'c>,
+    supersede: Statement<'c>,
+    /// One per [`INDICATOR_CHUNKS`].
+    indicators: Vec<Statement<'c>>,
+    warning: Statement<'c>,
+    finding: Statement<'c>,
+    task: Statement<'c>,
+}
+
+impl<'c> Statements<'c> {
+    fn prepare(conn: &'c Connection) -> rusqlite::Result<Statements<'c>> {
+        // Kept for the whole batch: prepared as persistent, so that SQLite does not hold its
+        // quick per-connection allocations with them (every binding and row would miss them).
+        let prepare = |conn: &'c Connection, sql: &str| {
+            conn.prepare_with_flags(sql, rusqlite::PrepFlags::SQLITE_PREPARE_PERSISTENT)
+        };
+        Ok(Statements {
+            known_file: prepare(conn, "SELECT id FROM files WHERE hash = ?1")?,
+            file: prepare(
+                conn,
+                "INSERT INTO files (batch_id, hash, name, size, status, message, forms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?,
+            finish_file: prepare(
+                conn,
+                "UPDATE files SET status = ?1, message = ?2, forms = ?3 WHERE id = ?4",
+            )?,
+            record: prepare(
+                conn,
+                "INSERT INTO records (batch_id, file_id, kind, key, year, project_id, project_code, \
+                 project_name, department, department_code, implementing_unit, template, sheet, cell, \
+                 total, annual_total, fiscal, other, adjusted, executed, total_score, grade, \
+                 conclusion, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, \
+                 ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)",
+            )?,
+            current: prepare(
+                conn,
+                "SELECT id FROM records WHERE key = ?1 AND superseded_by IS NULL",
+            )?,
+            supersede: prepare(conn, "UPDATE records SET superseded_by = ?1 WHERE id = ?2")?,
+            indicators: (0..INDICATOR_CHUNKS.len())
+                .map(|chunk| prepare(conn, indicators_sql(chunk)))
+                .collect::<rusqlite::Result<_>>()?,
+            warning: prepare(
+                conn,
+                "INSERT INTO warnings (record_id, position, code, message, cell) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?,
+            finding: prepare(
+                conn,
+                "INSERT INTO findings (record_id, position, rule, level, message, cell) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?,
+            task: prepare(
+                conn,
+                "INSERT INTO tasks (record_id, position, name, content, total, fiscal, other) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?,
+        })
+    }
+}
+
+/// A batch's files and records going into the store (see [`Store::inserts`]).
+pub struct Inserts<'s> {
+    conn: &'s Connection,
+    path: &'s Path,
+    batch: &'s mut OpenBatch,
+    statements: Statements<'s>,
+}
+
+impl std::fmt::Debug for Inserts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Inserts").field("path", &self.path).finish()
+    }
+}
+
+impl Inserts<'_> {
+    fn sql(&self, error: rusqlite::Error) -> crate::error::Error {
+        sql_error(self.path, &error)
+    }
+
+    /// Adds a file of the batch: its id, or `None` when a file of the same content is already in
+    /// the store (its records are not added again).
+    pub fn add_file(&mut self, file: &FileEntry) -> Result<Option<i64>> {
+        if let Some(hash) = &file.hash {
+            let known: Option<i64> = self
+                .statements
+                .known_file
+                .query_row([hash], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.sql(e))?;
+            if known.is_some() {
+                self.batch.unchanged_files += 1;
+                return Ok(None);
+            }
+        }
+        self.statements
+            .file
+            .execute(params![
+                self.batch.id,
+                file.hash,
+                file.name,
+                file.size.map(|s| s as i64),
+                file.status,
+                file.message,
+                file.forms as i64
+            ])
+            .map_err(|e| self.sql(e))?;
+        self.statements.file.clear_bindings();
+        Ok(Some(self.conn.last_insert_rowid()))
+    }
+
+    /// Sets the status, message and form count of a file added in this batch (one read in
+    /// parts, added with its first records).
+    pub fn finish_file(&mut self, file_id: i64, file: &FileEntry) -> Result<()> {
+        self.statements
+            .finish_file
+            .execute(params![
+                file.status,
+                file.message,
+                file.forms as i64,
+                file_id
+            ])
+            .map_err(|e| self.sql(e))?;
+        Ok(())
+    }
+
+    /// Adds a record of a file added in this batch, as its rows (made on a worker thread, see
+    /// [`RecordRows::of`]); a current record under the same key is superseded by it.
+    pub fn add_rows(&mut self, file_id: i64, rows: &RecordRows) -> Result<()> {
+        self.insert(file_id, rows).map_err(|e| self.sql(e))
+    }
+
+    fn insert(&mut self, file_id: i64, rows: &RecordRows) -> rusqlite::Result<()> {
+        // The records this one supersedes, found before it is there (one look into the index of
+        // current records; an UPDATE by key instead built a temporary table at every record).
+        let earlier: Vec<i64> = self
+            .statements
+            .current
+            .query_map([&rows.key], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let row = &rows.row;
+        self.statements.record.execute(params![
+            self.batch.id,
+            file_id,
+            rows.kind,
+            rows.key,
+            row.year,
+            row.project_id,
+            row.project_code,
+            row.project_name,
+            row.department,
+            row.department_code,
+            row.implementing_unit,
+            rows.template,
+            rows.sheet,
+            rows.cell,
+            row.total,
+            row.annual_total,
+            row.fiscal,
+            row.other,
+            row.adjusted,
+            row.executed,
+            row.total_score,
+            row.grade,
+            row.conclusion,
+            rows.json
+        ])?;
+        self.statements.record.clear_bindings();
+        let id = self.conn.last_insert_rowid();
+        for earlier in &earlier {
+            self.statements.supersede.execute(params![id, earlier])?;
+        }
+        self.batch.records += 1;
+        self.batch.added += 1;
+        self.batch.superseded += earlier.len() as u64;
+        self.insert_children(id, rows)
+    }
+
+    /// A record's indicators, warnings, findings and tasks.
+    fn insert_children(&mut self, id: i64, rows: &RecordRows) -> rusqlite::Result<()> {
+        // Indicators go in several rows a statement (the largest chunks first: 14 rows are one
+        // statement of 8, one of 4, one of 2), each statement one pass of SQLite's program with
+        // its cursor kept open, instead of one statement per row.
+        let mut position = 0;
+        for (at, &chunk) in INDICATOR_CHUNKS.iter().enumerate() {
+            while rows.indicators.rows.len() - position >= chunk {
+                let insert = &mut self.statements.indicators[at];
+                for (k, row) in rows.indicators.rows[position..position + chunk]
+                    .iter()
+                    .enumerate()
+                {
+                    let first = k * INDICATOR_COLUMNS;
+                    insert.raw_bind_parameter(first + 1, id)?;
+                    insert.raw_bind_parameter(first + 2, (position + k) as i64)?;
+                    for (c, span) in row.iter().enumerate() {
+                        insert.raw_bind_parameter(first + 3 + c, rows.indicators.text(*span))?;
+                    }
+                }
+                insert.raw_execute()?;
+                insert.clear_bindings();
+                position += chunk;
+            }
+        }
+        for (position, (code, message, cell)) in rows.warnings.iter().enumerate() {
+            self.statements
+                .warning
+                .execute(params![id, position as i64, code, message, cell])?;
+            self.statements.warning.clear_bindings();
+        }
+        for (position, f) in rows.findings.iter().enumerate() {
+            self.statements
+                .finding
+                .execute(params![id, position as i64, f.0, f.1, f.2, f.3])?;
+            self.statements.finding.clear_bindings();
+        }
+        for (position, t) in rows.tasks.iter().enumerate() {
+            self.statements
+                .task
+                .execute(params![id, position as i64, t.0, t.1, t.2, t.3, t.4])?;
+            self.statements.task.clear_bindings();
+        }
+        Ok(())
+    }
+
+    /// Counts a record of a file already in the store (added before, not again).
+    pub fn count_known_record(&mut self) {
+        self.batch.records += 1;
     }
 }
 

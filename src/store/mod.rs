@@ -20,7 +20,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{Error, ErrorKind, Result};
-pub use import::{BatchCounts, FileEntry, RecordRows, StoredBatch, content_hash, digest};
+pub use import::{BatchCounts, FileEntry, Inserts, RecordRows, StoredBatch, content_hash, digest};
 pub use push::{DEFAULT_SCHEMA, PushReport, TablePush};
 pub use query::{BatchRow, FileRow, HistoryRow, StoreInfo, StoredTarget};
 pub use writer::BatchWriter;
@@ -110,7 +110,8 @@ impl Store {
 
     fn prepare(conn: Connection, path: &Path, wait: Duration) -> Result<Store> {
         conn.busy_timeout(wait).map_err(|e| sql_error(path, &e))?;
-        // Room for every statement a batch uses (the indicator inserts alone are five).
+        // Room for every statement the lookups, queries and pushes repeat (a batch's inserts are
+        // prepared once for the batch, see `import::Inserts`).
         conn.set_prepared_statement_cache_capacity(32);
         stable_plans(&conn, path)?;
         // The write-ahead log lets lookups read the last committed state while a batch writes. A

@@ -527,6 +527,7 @@ mod tests {
         let mut store = Store::open(&path, false).unwrap();
         for (b, records) in batches.iter().enumerate() {
             store.begin_batch(&[]).unwrap();
+            let mut inserts = store.inserts().unwrap();
             for (n, record) in records.iter().enumerate() {
                 let entry = FileEntry {
                     name: format!("{b}-{n}.xlsx"),
@@ -536,11 +537,12 @@ mod tests {
                     message: String::new(),
                     forms: 1,
                 };
-                let id = store.add_file(&entry).unwrap().unwrap();
-                store
+                let id = inserts.add_file(&entry).unwrap().unwrap();
+                inserts
                     .add_rows(id, &RecordRows::of(record).unwrap())
                     .unwrap();
             }
+            drop(inserts);
             store.finish_batch(&BatchCounts::default()).unwrap();
         }
         store.close().unwrap();

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
-use super::{FileEntry, RecordRows, Store, store_error};
+use super::{FileEntry, Inserts, RecordRows, Store, store_error};
 use crate::error::Result;
 
 /// Jobs handed over at once: one hand-over per file woke the writing thread ~6,000 times for
@@ -130,6 +130,17 @@ impl BatchWriter {
 
 /// The thread: writes each job in turn; after an error it only drains the queue.
 fn write(mut store: Store, receiver: Receiver<Vec<Job>>) -> Result<Store> {
+    let written = match store.inserts() {
+        Ok(mut inserts) => write_jobs(&mut inserts, receiver),
+        Err(error) => {
+            receiver.into_iter().for_each(drop);
+            Err(error)
+        }
+    };
+    written.map(|()| store)
+}
+
+fn write_jobs(inserts: &mut Inserts<'_>, receiver: Receiver<Vec<Job>>) -> Result<()> {
     // Of each file with records still to come: its id (`None`: the store already had it).
     let mut later_files: HashMap<String, Option<i64>> = HashMap::new();
     let mut failed = None;
@@ -142,27 +153,27 @@ fn write(mut store: Store, receiver: Receiver<Vec<Job>>) -> Result<Store> {
                 entry,
                 records,
                 later,
-            } => store.add_file(&entry).and_then(|file_id| {
+            } => inserts.add_file(&entry).and_then(|file_id| {
                 if later {
                     later_files.insert(entry.name.clone(), file_id);
                 }
                 for rows in &records {
                     match file_id {
-                        Some(id) => store.add_rows(id, rows)?,
-                        None => store.count_known_record(),
+                        Some(id) => inserts.add_rows(id, rows)?,
+                        None => inserts.count_known_record(),
                     }
                 }
                 Ok(())
             }),
             Job::Record { file, rows } => match later_files.get(&file).copied().flatten() {
-                Some(id) => store.add_rows(id, &rows),
+                Some(id) => inserts.add_rows(id, &rows),
                 None => {
-                    store.count_known_record();
+                    inserts.count_known_record();
                     Ok(())
                 }
             },
             Job::Finish(entry) => match later_files.get(&entry.name).copied().flatten() {
-                Some(id) => store.finish_file(id, &entry),
+                Some(id) => inserts.finish_file(id, &entry),
                 None => Ok(()),
             },
         };
@@ -172,6 +183,6 @@ fn write(mut store: Store, receiver: Receiver<Vec<Job>>) -> Result<Store> {
     }
     match failed {
         Some(error) => Err(error),
-        None => Ok(store),
+        None => Ok(()),
     }
 }
