@@ -440,8 +440,11 @@ impl Inserts<'_> {
                     let first = k * INDICATOR_COLUMNS;
                     insert.raw_bind_parameter(first + 1, id)?;
                     insert.raw_bind_parameter(first + 2, (position + k) as i64)?;
+                    // A column without a value stays NULL: every binding is let go after a run.
                     for (c, span) in row.iter().enumerate() {
-                        insert.raw_bind_parameter(first + 3 + c, rows.indicators.text(*span))?;
+                        if let Some(text) = rows.indicators.text(*span) {
+                            insert.raw_bind_parameter(first + 3 + c, text)?;
+                        }
                     }
                 }
                 insert.raw_execute()?;
