@@ -24,7 +24,9 @@ use super::grid::{Cell, CellValue, Region};
 use super::number_format::{self, NumberKind};
 use super::sheet::{GridError, SheetInfo, datetime, owned_text_value, text_value};
 use super::xlsx_merges::{merges_in, merges_outside_rows};
-use super::xml_scan::{Bail, Scanner, Tag, Token, decode, decode_into, local, unescape_excel};
+use super::xml_scan::{
+    Bail, Scanner, Tag, Token, decode, decode_into, is_utf8, local, unescape_excel,
+};
 
 /// At most this many cells of a streamed part are made room for in advance (a hostile part may
 /// declare any size).
@@ -158,7 +160,7 @@ impl Book {
     ) -> Result<(Vec<Cell>, Vec<Region>), Stop> {
         // calamine's parser decodes the part as UTF-8 wherever it looks; bytes that are not (even
         // in markup the fast reader passes over) are left to it.
-        if std::str::from_utf8(xml).is_err() {
+        if !is_utf8(xml) {
             return Err(Stop::Bail);
         }
         let mut cells = Vec::new();
@@ -214,7 +216,7 @@ impl Book {
             };
             let piece = &buf[..cut];
             // Cut after an ASCII '>': each piece is UTF-8 when the part is.
-            if std::str::from_utf8(piece).is_err() {
+            if !is_utf8(piece) {
                 return Err(Stop::Bail);
             }
             if first {
@@ -234,7 +236,7 @@ impl Book {
                     if !ended {
                         part.read_to_end(&mut tail).map_err(|_| Bail)?;
                     }
-                    if std::str::from_utf8(&tail).is_err() {
+                    if !is_utf8(&tail) {
                         return Err(Stop::Bail);
                     }
                     let after = merges_in(&tail);
@@ -461,7 +463,7 @@ fn part(archive: &mut zip::ZipArchive<Cursor<&[u8]>>, path: &str) -> Result<Opti
     };
     let bytes = super::zip_entry::content(archive, index, MAX_BOOK_PART).ok_or(Bail)?;
     // A part that is not UTF-8 throughout is left to calamine, which decodes it as it parses.
-    if std::str::from_utf8(&bytes).is_err() {
+    if !is_utf8(&bytes) {
         return Err(Bail);
     }
     Ok(Some(bytes))

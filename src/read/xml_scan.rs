@@ -493,6 +493,12 @@ fn trim_end(bytes: &[u8]) -> &[u8] {
     &bytes[..end]
 }
 
+/// Whether bytes are UTF-8 throughout, checked with the CPU's vector instructions (a whole
+/// part, or a piece of one cut after an ASCII byte).
+pub fn is_utf8(bytes: &[u8]) -> bool {
+    simdutf8::basic::from_utf8(bytes).is_ok()
+}
+
 /// Appends raw text decoded as an XML 1.0 processor reads it: UTF-8, the line ends of each
 /// literal run normalized ("\r\n" and a lone "\r" become "\n"), the five predefined entities
 /// and character references resolved (a reference is never normalized). Anything else gives up.
@@ -630,6 +636,35 @@ fn parse_escape(original: &str, index: usize) -> Option<u16> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_part_is_utf8_exactly_when_std_says_so() {
+        let cjk = "<c r=\"B3\" t=\"inlineStr\"><is><t>群众满意度≥95%</t></is></c>".repeat(40);
+        let cases: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            cjk.as_bytes().to_vec(),
+            cjk.as_bytes()[..cjk.len() - 1].to_vec(),
+            // Cut inside a character.
+            [
+                cjk.as_bytes(),
+                &cjk.as_bytes()[..cjk.find('群').unwrap() + 1],
+            ]
+            .concat(),
+            b"\xC0\x80".to_vec(),
+            b"\xED\xA0\x80".to_vec(),
+            b"\xF4\x90\x80\x80".to_vec(),
+            [cjk.as_bytes(), b"\xFF", cjk.as_bytes()].concat(),
+            "𝄞".repeat(100).into_bytes(),
+        ];
+        for bytes in &cases {
+            assert_eq!(
+                is_utf8(bytes),
+                std::str::from_utf8(bytes).is_ok(),
+                "{} bytes",
+                bytes.len()
+            );
+        }
+    }
     use super::*;
 
     #[test]
