@@ -636,6 +636,7 @@ fn parse_escape(original: &str, index: usize) -> Option<u16> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn a_part_is_utf8_exactly_when_std_says_so() {
@@ -665,7 +666,6 @@ mod tests {
             );
         }
     }
-    use super::*;
 
     #[test]
     fn text_with_an_unclosed_reference_gives_up_as_quick_xml_refuses_it() {

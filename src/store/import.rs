@@ -307,6 +307,13 @@ impl<'c> Statements<'c> {
     }
 }
 
+/// Runs a statement of the batch and lets go of its bindings (see [`Statements`]).
+fn run(statement: &mut Statement<'_>, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    let done = statement.execute(params);
+    statement.clear_bindings();
+    done
+}
+
 /// A batch's files and records going into the store (see [`Store::inserts`]).
 pub struct Inserts<'s> {
     conn: &'s Connection,
@@ -336,14 +343,15 @@ impl Inserts<'_> {
                 .query_row([hash], |r| r.get(0))
                 .optional()
                 .map_err(|e| self.sql(e))?;
+            self.statements.known_file.clear_bindings();
             if known.is_some() {
                 self.batch.unchanged_files += 1;
                 return Ok(None);
             }
         }
-        self.statements
-            .file
-            .execute(params![
+        run(
+            &mut self.statements.file,
+            params![
                 self.batch.id,
                 file.hash,
                 file.name,
@@ -351,24 +359,20 @@ impl Inserts<'_> {
                 file.status,
                 file.message,
                 file.forms as i64
-            ])
-            .map_err(|e| self.sql(e))?;
-        self.statements.file.clear_bindings();
+            ],
+        )
+        .map_err(|e| self.sql(e))?;
         Ok(Some(self.conn.last_insert_rowid()))
     }
 
     /// Sets the status, message and form count of a file added in this batch (one read in
     /// parts, added with its first records).
     pub fn finish_file(&mut self, file_id: i64, file: &FileEntry) -> Result<()> {
-        self.statements
-            .finish_file
-            .execute(params![
-                file.status,
-                file.message,
-                file.forms as i64,
-                file_id
-            ])
-            .map_err(|e| self.sql(e))?;
+        run(
+            &mut self.statements.finish_file,
+            params![file.status, file.message, file.forms as i64, file_id],
+        )
+        .map_err(|e| self.sql(e))?;
         Ok(())
     }
 
@@ -386,37 +390,40 @@ impl Inserts<'_> {
             .current
             .query_map([&rows.key], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
+        self.statements.current.clear_bindings();
         let row = &rows.row;
-        self.statements.record.execute(params![
-            self.batch.id,
-            file_id,
-            rows.kind,
-            rows.key,
-            row.year,
-            row.project_id,
-            row.project_code,
-            row.project_name,
-            row.department,
-            row.department_code,
-            row.implementing_unit,
-            rows.template,
-            rows.sheet,
-            rows.cell,
-            row.total,
-            row.annual_total,
-            row.fiscal,
-            row.other,
-            row.adjusted,
-            row.executed,
-            row.total_score,
-            row.grade,
-            row.conclusion,
-            rows.json
-        ])?;
-        self.statements.record.clear_bindings();
+        run(
+            &mut self.statements.record,
+            params![
+                self.batch.id,
+                file_id,
+                rows.kind,
+                rows.key,
+                row.year,
+                row.project_id,
+                row.project_code,
+                row.project_name,
+                row.department,
+                row.department_code,
+                row.implementing_unit,
+                rows.template,
+                rows.sheet,
+                rows.cell,
+                row.total,
+                row.annual_total,
+                row.fiscal,
+                row.other,
+                row.adjusted,
+                row.executed,
+                row.total_score,
+                row.grade,
+                row.conclusion,
+                rows.json
+            ],
+        )?;
         let id = self.conn.last_insert_rowid();
         for earlier in &earlier {
-            self.statements.supersede.execute(params![id, earlier])?;
+            run(&mut self.statements.supersede, params![id, earlier])?;
         }
         self.batch.records += 1;
         self.batch.added += 1;
@@ -453,22 +460,22 @@ impl Inserts<'_> {
             }
         }
         for (position, (code, message, cell)) in rows.warnings.iter().enumerate() {
-            self.statements
-                .warning
-                .execute(params![id, position as i64, code, message, cell])?;
-            self.statements.warning.clear_bindings();
+            run(
+                &mut self.statements.warning,
+                params![id, position as i64, code, message, cell],
+            )?;
         }
         for (position, f) in rows.findings.iter().enumerate() {
-            self.statements
-                .finding
-                .execute(params![id, position as i64, f.0, f.1, f.2, f.3])?;
-            self.statements.finding.clear_bindings();
+            run(
+                &mut self.statements.finding,
+                params![id, position as i64, f.0, f.1, f.2, f.3],
+            )?;
         }
         for (position, t) in rows.tasks.iter().enumerate() {
-            self.statements
-                .task
-                .execute(params![id, position as i64, t.0, t.1, t.2, t.3, t.4])?;
-            self.statements.task.clear_bindings();
+            run(
+                &mut self.statements.task,
+                params![id, position as i64, t.0, t.1, t.2, t.3, t.4],
+            )?;
         }
         Ok(())
     }

@@ -72,6 +72,10 @@ fn find_target(
     Ok(target(found))
 }
 
+/// Whether a current record's key lies in [?1, ?2).
+const HOLDS_TARGETS: &str = "SELECT EXISTS (SELECT 1 FROM records \
+     WHERE superseded_by IS NULL AND key >= ?1 AND key < ?2)";
+
 /// Whether the store holds a current target form of `year`: a look into the index of current
 /// records for the keys such a form has (see `import::target_key_prefixes`).
 fn holds_targets_of(conn: &Connection, year: Option<i32>) -> rusqlite::Result<bool> {
@@ -83,10 +87,7 @@ fn holds_targets_of(conn: &Connection, year: Option<i32>) -> rusqlite::Result<bo
         }
         let end = String::from_utf8(end).unwrap_or_default();
         let found: bool = conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM records \
-                 WHERE superseded_by IS NULL AND key >= ?1 AND key < ?2)",
-            )?
+            .prepare_cached(HOLDS_TARGETS)?
             .query_row(params![prefix, end], |r| r.get(0))?;
         if found {
             return Ok(true);
@@ -580,10 +581,7 @@ mod tests {
         assert!(!holds_targets_of(&conn, None).unwrap());
         // One look into the index of current records, never a scan of the records.
         let plan: Vec<String> = conn
-            .prepare(
-                "EXPLAIN QUERY PLAN SELECT EXISTS (SELECT 1 FROM records \
-                 WHERE superseded_by IS NULL AND key >= ?1 AND key < ?2)",
-            )
+            .prepare(&format!("EXPLAIN QUERY PLAN {HOLDS_TARGETS}"))
             .unwrap()
             .query_map(["a", "b"], |r| r.get::<_, String>(3))
             .unwrap()
