@@ -18,6 +18,7 @@ pub mod set_aside;
 pub mod sheet_xml;
 pub mod summary;
 pub mod totals;
+pub mod zip_out;
 
 use rust_xlsxwriter::{DocProperties, ExcelDateTime};
 

@@ -3,13 +3,14 @@
 //!
 //! rust_xlsxwriter spent about 2,400 instructions on each cell of a list sheet (the row's cells
 //! kept in a map, a format hashed and looked up, every piece of markup formatted through
-//! `write!`) — 12 % of a batch's. Here each row's XML is made in one buffer and appended to a
-//! temporary file per sheet; at the end the saved workbook is copied entry by entry into the
-//! output, with each list sheet's rows put in after its header row (and its `<dimension>` made
-//! to cover them). The XML is byte for byte what rust_xlsxwriter writes for the same cells, and
-//! the package is written as it writes packages, so `summary.xlsx` does not change (tests hold
-//! both together). Everything else — 汇总 with its formulas and chart, headers, widths, filters,
-//! frozen panes, styles — is still rust_xlsxwriter's.
+//! `write!`) — 12 % of a batch's. Here each row's XML is made in one buffer and deflated as it
+//! comes into a temporary file per sheet (see `zip_out.rs`); at the end the saved workbook is
+//! copied entry by entry into the output, with each list sheet's deflated rows put in after its
+//! header row (and its `<dimension>` made to cover them). The XML is byte for byte what
+//! rust_xlsxwriter writes for the same cells (tests hold both together), so every part of
+//! `summary.xlsx` is what it would have saved; only the deflated bytes differ. Everything else —
+//! 汇总 with its formulas and chart, headers, widths, filters, frozen panes, styles — is still
+//! rust_xlsxwriter's.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -19,17 +20,17 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::XlsxError;
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
+use zip::{CompressionMethod, ZipArchive};
 
 use super::cells::{XCell, column_letter, excel_date};
+use super::zip_out::{Deflated, Deflater, Method, ZipOut, deflate};
 
 /// Excel's longest cell text, in UTF-16 units (rust_xlsxwriter refuses longer).
 const MAX_STRING_LEN: usize = 32_767;
 
-/// The rows of one list sheet (one part of it), as XML in a temporary file.
+/// The rows of one list sheet (one part of it), as XML deflated into a temporary file.
 pub struct SheetRows {
-    file: BufWriter<File>,
+    rows: Deflater<File>,
     /// Reused for each row.
     row: Vec<u8>,
     /// The last row (0-based) and column any cell was written in.
@@ -40,11 +41,11 @@ pub struct SheetRows {
 }
 
 impl SheetRows {
-    /// Rows for a sheet whose header (row 0) spans `header_cols` columns; the file goes in
-    /// `tempdir`.
-    pub fn new(tempdir: &Path, header_cols: usize) -> std::io::Result<SheetRows> {
+    /// Rows for a sheet whose header (row 0) spans `header_cols` columns, deflated at zip
+    /// `level`; the file goes in `tempdir`.
+    pub fn new(tempdir: &Path, header_cols: usize, level: u32) -> std::io::Result<SheetRows> {
         Ok(SheetRows {
-            file: BufWriter::with_capacity(64 * 1024, tempfile::tempfile_in(tempdir)?),
+            rows: Deflater::new(level, tempfile::tempfile_in(tempdir)?),
             row: Vec::with_capacity(4096),
             last_row: 0,
             last_col: header_cols.saturating_sub(1) as u16,
@@ -120,7 +121,7 @@ impl SheetRows {
         self.last_col = self.last_col.max(last_col);
         self.written = true;
         self.row.extend_from_slice(b"</row>");
-        self.file.write_all(&self.row)?;
+        self.rows.write(&self.row)?;
         Ok(())
     }
 
@@ -317,51 +318,63 @@ fn push_number(out: &mut Vec<u8>, mut n: u32) {
 }
 
 /// Copies the workbook rust_xlsxwriter saved (`packaged`) to `path`, putting each list sheet's
-/// rows (by part name, `xl/worksheets/sheetN.xml`) in after its header row. Every entry is
-/// written with the options rust_xlsxwriter writes its own with (deflated at `level`,
-/// permissions 0600, the zip epoch as its time), so the file is the one it would have saved.
+/// rows (by part name, `xl/worksheets/sheetN.xml`) in after its header row. Every entry keeps
+/// its name, order and content, deflated at `level` (or stored, as rust_xlsxwriter stored it).
 pub fn splice(
     packaged: &[u8],
     mut rows: HashMap<String, SheetRows>,
-    level: i64,
+    level: u32,
     path: &Path,
 ) -> Result<(), XlsxError> {
     let mut source = ZipArchive::new(Cursor::new(packaged))?;
-    let deflated = SimpleFileOptions::default()
-        .compression_method(CompressionMethod::Deflated)
-        .compression_level(Some(level))
-        .unix_permissions(0o600)
-        .last_modified_time(DateTime::default())
-        .large_file(false);
-    let stored = deflated
-        .compression_method(CompressionMethod::Stored)
-        .compression_level(None);
-    let mut zip = ZipWriter::new_stream(File::create(path)?);
+    let mut zip = ZipOut::new(BufWriter::with_capacity(64 * 1024, File::create(path)?));
     for index in 0..source.len() {
         let mut entry = source.by_index(index)?;
         let name = entry.name()?.into_owned();
-        let options = if entry.compression() == CompressionMethod::Stored {
-            stored
-        } else {
-            deflated
-        };
-        zip.start_file(name.as_str(), options)?;
-        // Each part goes to the compressor in the pieces rust_xlsxwriter hands it (the bytes
-        // it compresses to depend on them): a part whole, or a list sheet's XML before its
-        // rows, the rows in 8 KB pieces, and the rest.
+        let stored = entry.compression() == CompressionMethod::Stored;
         let mut xml = Vec::with_capacity(entry.size() as usize);
         entry.read_to_end(&mut xml)?;
-        let Some(sheet) = rows.remove(&name) else {
-            zip.write_all(&xml)?;
+        let sheet = rows.remove(&name);
+        let Some(sheet) = sheet.filter(|_| !stored) else {
+            let (method, data) = if stored {
+                let mut crc = crc32fast::Hasher::new();
+                crc.update(&xml);
+                let size = xml.len() as u64;
+                let data = Deflated {
+                    out: xml,
+                    crc,
+                    size,
+                    compressed: size,
+                };
+                (Method::Stored, data)
+            } else {
+                (Method::Deflated, deflate(&xml, level, true)?)
+            };
+            zip.entry(&name, method, &data, |out| out.write_all(&data.out))?;
             continue;
         };
         let (start, header, end) = split_at_rows(&xml, sheet.written)
             .ok_or_else(|| XlsxError::ParameterError(format!("{name}: 表头之后的结构无法识别")))?;
-        zip.write_all(&with_dimension(start, &sheet.dimension()))?;
-        let mut file = sheet.file.into_inner().map_err(|e| e.into_error())?;
-        file.seek(SeekFrom::Start(0))?;
-        write_in_pieces(header.chain(file), &mut zip)?;
-        zip.write_all(end)?;
+        let mut head = with_dimension(start, &sheet.dimension());
+        head.extend_from_slice(header);
+        let head = deflate(&head, level, false)?;
+        let mut body = sheet.rows.finish(false)?;
+        let tail = deflate(end, level, true)?;
+        let mut crc = head.crc.clone();
+        crc.combine(&body.crc);
+        crc.combine(&tail.crc);
+        let whole = Deflated {
+            out: (),
+            crc,
+            size: head.size + body.size + tail.size,
+            compressed: head.compressed + body.compressed + tail.compressed,
+        };
+        body.out.seek(SeekFrom::Start(0))?;
+        zip.entry(&name, Method::Deflated, &whole, |out| {
+            out.write_all(&head.out)?;
+            std::io::copy(&mut (&mut body.out).take(body.compressed), out)?;
+            out.write_all(&tail.out)
+        })?;
     }
     // Rows for a part the workbook does not have would be lost: that is an error, not a file.
     if let Some(name) = rows.keys().min() {
@@ -369,7 +382,7 @@ pub fn splice(
             "{name}: 工作簿中没有这个工作表"
         )));
     }
-    zip.finish()?;
+    zip.finish()?.flush()?;
     Ok(())
 }
 
@@ -392,29 +405,6 @@ fn split_at_rows(xml: &[u8], rows: bool) -> Option<(&[u8], &[u8], &[u8])> {
             && between.ends_with(b"/>")
             && memchr::memchr(b'>', between) == Some(between.len() - 1));
     repeated_height.then(|| (&xml[..start], &xml[start..header_end], &xml[end..]))
-}
-
-/// Hands everything `from` reads to `to` in pieces of 8 KB (the last shorter), as
-/// `std::io::copy` from rust_xlsxwriter's 8 KB buffered reader of its row file does.
-fn write_in_pieces(mut from: impl Read, to: &mut impl Write) -> std::io::Result<()> {
-    let mut piece = vec![0u8; 8 * 1024];
-    loop {
-        let mut filled = 0;
-        while filled < piece.len() {
-            match from.read(&mut piece[filled..]) {
-                Ok(0) => break,
-                Ok(n) => filled += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        if filled > 0 {
-            to.write_all(&piece[..filled])?;
-        }
-        if filled < piece.len() {
-            return Ok(());
-        }
-    }
 }
 
 /// The head of a sheet's XML with its `<dimension ref="…"/>` set to `reference`.
@@ -464,7 +454,7 @@ mod tests {
         let mut book = rust_xlsxwriter::Workbook::new();
         book.add_worksheet();
         let packaged = book.save_to_buffer().unwrap();
-        let mut rows = SheetRows::new(dir.path(), 1).unwrap();
+        let mut rows = SheetRows::new(dir.path(), 1, 1).unwrap();
         rows.write(1, vec![XCell::Text("x".into())], &mut |_| 1)
             .unwrap();
         let parts = HashMap::from([("xl/worksheets/sheet9.xml".to_owned(), rows)]);
