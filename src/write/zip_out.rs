@@ -193,9 +193,7 @@ impl<W: Write> ZipOut<W> {
             Method::Deflated => 8,
         };
         let mut local = Vec::with_capacity(30 + name.len());
-        for field in [0x0403_4b50u32] {
-            local.extend_from_slice(&field.to_le_bytes());
-        }
+        local.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
         for field in [VERSION, flags, method, DOS_TIME, DOS_DATE] {
             local.extend_from_slice(&field.to_le_bytes());
         }
