@@ -513,10 +513,12 @@ fn convert(data: &Data) -> Option<CellValue> {
     }
 }
 
-/// Reads a whole file into memory, so it is read from disk exactly once.
-pub fn read_bytes(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?.read_to_end(&mut bytes)?;
+/// Reads a whole file, `size` bytes long when it was opened, into memory (so it is read from
+/// disk exactly once), up to `most` bytes.
+pub fn read_bytes(file: std::fs::File, size: u64, most: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(usize::try_from(size.min(most)).unwrap_or(0));
+    // Through `take`: File's own read_to_end would ask the system for the size again.
+    file.take(most).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
