@@ -490,8 +490,10 @@ where
     let source = Mutex::new((0usize, items));
     let progress = (Mutex::new(Turn::default()), Condvar::new());
     let stop = AtomicBool::new(false);
-    // (index, true for the item's result and false for an early part, the result or part)
-    let (sender, receiver) = mpsc::sync_channel::<(usize, bool, R)>(window);
+    // Batches of (index, true for the item's result and false for an early part, the result or
+    // part): a worker sends its results HELD at a time, so the calling thread (and the core it
+    // takes from a worker) is woken once for several files, not for each.
+    let (sender, receiver) = mpsc::sync_channel::<Vec<(usize, bool, R)>>(window);
     std::thread::scope(|scope| {
         // Owned here, so that a panic in `sink` drops it before the scope joins the workers:
         // a worker blocked sending then stops, as one waiting for its turn does on `stopping`.
@@ -500,32 +502,71 @@ where
             let sender = sender.clone();
             let (source, progress, stop, work) = (&source, &progress, &stop, &work);
             scope.spawn(move || {
+                // Results not sent yet. They go before this worker waits for anything (the
+                // wait may be for them) and when it stops taking items.
+                let mut held = Vec::with_capacity(HELD);
+                let send = |held: &mut Vec<(usize, bool, R)>| {
+                    held.is_empty() || sender.send(std::mem::take(held)).is_ok()
+                };
                 loop {
-                    let (index, item) = {
+                    // Ok(the next item and its index, or none left), or Err(items taken) when
+                    // the window is full. Nobody waits holding `source`: a worker holding
+                    // results may need it to get to sending them.
+                    let taken = {
                         let mut source = source.lock().unwrap_or_else(|e| e.into_inner());
                         let turn = progress.0.lock().unwrap_or_else(|e| e.into_inner());
-                        drop(Turn::wait_while(turn, &progress.1, stop, |emitted| {
-                            source.0 >= emitted + window
-                        }));
-                        if stop.load(Ordering::Relaxed) {
+                        if source.0 >= turn.emitted + window {
+                            Err(source.0)
+                        } else {
+                            drop(turn);
+                            if stop.load(Ordering::Relaxed) {
+                                return;
+                            }
+                            let item = source.1.next();
+                            source.0 += usize::from(item.is_some());
+                            Ok(item.map(|item| (source.0 - 1, item)))
+                        }
+                    };
+                    let (index, item) = match taken {
+                        Ok(Some(taken)) => taken,
+                        Ok(None) => {
+                            send(&mut held);
                             return;
                         }
-                        let Some(item) = source.1.next() else { return };
-                        source.0 += 1;
-                        (source.0 - 1, item)
+                        Err(_) if !held.is_empty() => {
+                            // The window may be waiting for these.
+                            if !send(&mut held) {
+                                return;
+                            }
+                            continue;
+                        }
+                        Err(taken) => {
+                            let turn = progress.0.lock().unwrap_or_else(|e| e.into_inner());
+                            drop(Turn::wait_while(turn, &progress.1, stop, |emitted| {
+                                taken >= emitted + window
+                            }));
+                            if stop.load(Ordering::Relaxed) {
+                                return;
+                            }
+                            continue;
+                        }
                     };
                     let mut part = |part: R| {
+                        if !send(&mut held) {
+                            return; // the run is over; the result's send says so
+                        }
                         let turn = progress.0.lock().unwrap_or_else(|e| e.into_inner());
                         drop(Turn::wait_while(turn, &progress.1, stop, |emitted| {
                             emitted < index
                         }));
                         if !stop.load(Ordering::Relaxed) {
                             // A closed channel means the run is over; the result's send says so.
-                            let _ = sender.send((index, false, part));
+                            let _ = sender.send(vec![(index, false, part)]);
                         }
                     };
                     let last = work(&item, &mut part);
-                    if sender.send((index, true, last)).is_err() {
+                    held.push((index, true, last));
+                    if held.len() >= HELD && !send(&mut held) {
                         return;
                     }
                 }
@@ -539,7 +580,7 @@ where
         let mut waiting = std::collections::BTreeMap::new();
         let mut next = 0;
         let mut result = Ok(());
-        for (index, last, outcome) in receiver.iter() {
+        for (index, last, outcome) in receiver.iter().flatten() {
             if !last {
                 // Parts come only from the item next in turn, before its result.
                 debug_assert_eq!(index, next);
@@ -574,6 +615,9 @@ where
         result
     })
 }
+
+/// Results a worker of [`for_each_ordered_in_parts`] holds before sending them together.
+const HELD: usize = 8;
 
 /// Stops the workers of [`for_each_ordered`] when the calling thread is done with them — by an
 /// error of the sink, at the end, or by a panic unwinding through the sink.
@@ -732,6 +776,35 @@ mod tests {
             .unwrap();
             let expected: Vec<u64> = (0..200u64).map(|n| n * n).collect();
             assert_eq!(seen, expected, "jobs = {jobs}");
+        }
+    }
+
+    #[test]
+    fn a_full_window_never_stalls_workers_holding_results() {
+        // A slow sink fills the window again and again while workers hold results unsent: one
+        // waiting for the window must not keep another from sending what it holds.
+        for jobs in [2, 3] {
+            let (done, finished) = mpsc::channel();
+            std::thread::spawn(move || {
+                let mut seen = 0u32;
+                let work = |n: &u32| {
+                    if n.is_multiple_of(7) {
+                        std::thread::sleep(std::time::Duration::from_micros(300));
+                    }
+                    *n
+                };
+                let result = for_each_ordered(0..3_000u32, jobs, work, |n| {
+                    assert_eq!(n, seen);
+                    seen += 1;
+                    if n.is_multiple_of(5) {
+                        std::thread::sleep(std::time::Duration::from_micros(50));
+                    }
+                    Ok::<_, ()>(())
+                });
+                let _ = done.send((result, seen));
+            });
+            let outcome = finished.recv_timeout(std::time::Duration::from_secs(60));
+            assert_eq!(outcome, Ok((Ok(()), 3_000)), "jobs = {jobs}");
         }
     }
 
