@@ -6,7 +6,8 @@
 # Builds release, generates N target forms mixed with every other kind (examples/bulk.rs: targets
 # of every layout, self-evaluations, monitoring forms, department-wide forms, a flat export of at
 # least 1,000 rows; cached in $BENCH_DIR or /tmp/jixiao-bench-N), then runs ROUNDS rounds (default
-# 7), each one of every command in turn, so that a machine's drift hits all alike:
+# 7), each one of every command in turn, so that a machine's drift hits all alike (with a `sync`
+# before each, untimed, so that none pays for the writes of the one before):
 #   floor     — examples/floor.rs: open every workbook, read every cell and merged region, on all
 #               cores, nothing else
 #   read      — jixiao convert --no-write (read + locate + extract + normalize + review + totals)
@@ -32,6 +33,10 @@ jobs=$(nproc)
 
 measure() { # name command... → appends "seconds rss_kb" to $out/name
   local name=$1; shift
+  # Untimed: the writes of the command before (and the removal of its outputs) reach the disk
+  # now, not in the background of this one — in 2026-12 that favoured whichever ran first by
+  # up to 20 % on this 2-core machine.
+  sync
   /usr/bin/time -f "%e %M" -o "$out/t" "$@" > /dev/null 2>&1
   cat "$out/t" >> "$out/$name"
 }
