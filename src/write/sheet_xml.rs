@@ -335,7 +335,14 @@ pub fn splice(
         let mut xml = Vec::with_capacity(entry.size() as usize);
         entry.read_to_end(&mut xml)?;
         let sheet = rows.remove(&name);
-        let Some(sheet) = sheet.filter(|_| !stored) else {
+        if sheet.is_some() && stored {
+            // Deflated rows cannot go into a part kept as it is (rust_xlsxwriter deflates
+            // every worksheet); losing them quietly would be worse than no file.
+            return Err(XlsxError::ParameterError(format!(
+                "{name}: 未压缩的工作表无法放入行"
+            )));
+        }
+        let Some(sheet) = sheet else {
             let (method, data) = if stored {
                 let mut crc = crc32fast::Hasher::new();
                 crc.update(&xml);

@@ -40,11 +40,19 @@ pub struct Deflater<W: Write> {
 impl<W: Write> Deflater<W> {
     /// A piece deflated at zip `level` (0–9) into `out`.
     pub fn new(level: u32, out: W) -> Deflater<W> {
+        Deflater::with_scratch(level, out, PIECE + 1024)
+    }
+
+    /// [`Deflater::new`], deflating into `scratch` bytes at a time — at least 64: a flush that
+    /// fills the scratch exactly is asked to go on, and zlib-rs then starts another empty block
+    /// (5 bytes), which ends it only if there is room for it.
+    fn with_scratch(level: u32, out: W, scratch: usize) -> Deflater<W> {
+        let scratch = scratch.max(64);
         Deflater {
             // Raw deflate, as a zip entry holds it.
             compress: Compress::new(Compression::new(level.min(9)), false),
             pending: Vec::with_capacity(PIECE),
-            scratch: Vec::with_capacity(PIECE + 1024),
+            scratch: Vec::with_capacity(scratch),
             done: Deflated {
                 out,
                 crc: crc32fast::Hasher::new(),
@@ -102,8 +110,12 @@ impl<W: Write> Deflater<W> {
             let room_left = self.scratch.len() < self.scratch.capacity();
             match status {
                 Status::StreamEnd => return Ok(()),
-                // Everything taken, and (for a flush) everything flushed: there was room left.
-                _ if input.is_empty() && room_left && flush != FlushCompress::Finish => {
+                // Everything taken, and (for a flush) everything flushed: there was room left,
+                // or nothing was left to give (the last call filled the scratch exactly).
+                _ if input.is_empty()
+                    && (room_left || status == Status::BufError)
+                    && flush != FlushCompress::Finish =>
+                {
                     return Ok(());
                 }
                 _ if consumed == 0 && self.scratch.is_empty() => {
@@ -333,6 +345,28 @@ mod tests {
             .read_to_end(&mut back)
             .unwrap();
         assert!(back == big, "a write longer than a piece");
+    }
+
+    #[test]
+    fn a_scratch_filled_to_the_byte_is_no_error() {
+        // Scratch spaces of many small sizes (64 and up): some call fills one exactly, at a
+        // flush too.
+        let text = "<c r=\"A1\"><v>12345</v></c>".repeat(300).into_bytes();
+        for (scratch, split) in
+            (1..200).flat_map(|s| [300, 1000, 1777, 2500, 4000].map(|at| (s, at)))
+        {
+            let mut joined = Vec::new();
+            for (piece, last) in [(&text[..split], false), (&text[split..], true)] {
+                let mut deflater = Deflater::with_scratch(1, Vec::new(), scratch);
+                deflater.write(piece).unwrap();
+                joined.extend(deflater.finish(last).unwrap().out);
+            }
+            let mut back = Vec::new();
+            flate2::read::DeflateDecoder::new(joined.as_slice())
+                .read_to_end(&mut back)
+                .unwrap();
+            assert!(back == text, "scratch {scratch}, split at {split}");
+        }
     }
 
     #[test]
