@@ -22,7 +22,7 @@ SRC = ROOT / "src"
 
 # The layers, lowest first. A file's layer is that of its top-level module under src/.
 LAYERS = [
-    {"model", "outcome", "error", "text", "keywords", "panic_guard", "pause", "data_files", "name_list", "hash_index", "lib"},
+    {"model", "outcome", "error", "text", "keywords", "panic_guard", "pause", "data_files", "name_list", "hash_index", "test_bytes", "lib"},
     {"template"},
     {"read"},
     {"normalize"},

@@ -23,6 +23,8 @@ pub mod read;
 pub mod review;
 pub mod store;
 pub mod template;
+#[cfg(test)]
+pub(crate) mod test_bytes;
 pub mod text;
 pub mod write;
 

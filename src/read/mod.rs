@@ -108,16 +108,16 @@ pub fn read_file_inspecting(
     let io = |e| Error::in_file(shown, ErrorKind::Io(e));
     let file = std::fs::File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
-    let too_large = |size| {
+    let check_size = |size| {
         limits
             .check_file_size(size)
             .map_err(|kind| Error::in_file(shown, kind))
     };
-    too_large(size)?;
+    check_size(size)?;
     // At most one byte past the limit, should the file have grown since.
     let bytes =
         workbook::read_bytes(file, size, limits.max_file_bytes.saturating_add(1)).map_err(io)?;
-    too_large(bytes.len() as u64)?;
+    check_size(bytes.len() as u64)?;
     inspect(&bytes);
     read_workbook_in_parts(&bytes, shown, templates, limits, part)
 }

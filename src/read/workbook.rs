@@ -527,6 +527,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_file_is_read_to_at_most_the_bytes_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grown.xlsx");
+        std::fs::write(&path, vec![7u8; 10_000]).unwrap();
+        let open = || std::fs::File::open(&path).unwrap();
+        // Sized at 100 bytes when opened, grown to 10,000 since: read past the size, to `most`.
+        assert_eq!(read_bytes(open(), 100, 4_001).unwrap().len(), 4_001);
+        assert_eq!(read_bytes(open(), 10_000, u64::MAX).unwrap(), vec![7u8; 10_000]);
+    }
+
+    #[test]
     fn sniffing_names_what_a_foreign_file_is() {
         let message = |bytes: &[u8]| match sniff(bytes) {
             Err(ErrorKind::NotSpreadsheet(what)) => what,

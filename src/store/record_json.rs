@@ -142,6 +142,7 @@ mod tests {
     use std::io::Write;
 
     use super::*;
+    use crate::test_bytes::noise;
 
     /// A zlib stream, as a version-2 jixiao stored a record.
     fn zlib(json: &[u8]) -> Vec<u8> {
@@ -197,19 +198,6 @@ mod tests {
             }
         }
         assert_eq!(decode(ValueRef::Integer(7)), None);
-    }
-
-    /// Bytes that LZ4 cannot shorten (a simple generator: the same bytes every run).
-    fn noise(len: usize) -> Vec<u8> {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                (state >> 24) as u8
-            })
-            .collect()
     }
 
     #[test]

@@ -344,16 +344,7 @@ pub fn splice(
         }
         let Some(sheet) = sheet else {
             let (method, data) = if stored {
-                let mut crc = crc32fast::Hasher::new();
-                crc.update(&xml);
-                let size = xml.len() as u64;
-                let data = Deflated {
-                    out: xml,
-                    crc,
-                    size,
-                    compressed: size,
-                };
-                (Method::Stored, data)
+                (Method::Stored, Deflated::stored(xml))
             } else {
                 (Method::Deflated, deflate(&xml, level, true)?)
             };

@@ -29,6 +29,21 @@ pub struct Deflated<W> {
     pub compressed: u64,
 }
 
+impl Deflated<Vec<u8>> {
+    /// `bytes` as an entry stored as they are.
+    pub fn stored(bytes: Vec<u8>) -> Deflated<Vec<u8>> {
+        let mut crc = crc32fast::Hasher::new();
+        crc.update(&bytes);
+        let size = bytes.len() as u64;
+        Deflated {
+            out: bytes,
+            crc,
+            size,
+            compressed: size,
+        }
+    }
+}
+
 /// A piece of a deflate stream, deflated as it comes into `out`.
 pub struct Deflater<W: Write> {
     compress: Compress,
@@ -287,20 +302,8 @@ impl<W: Write> Write for Counted<'_, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_bytes::noise;
     use std::io::Read;
-
-    /// Bytes that do not compress (xorshift), `n` of them.
-    fn noise(n: usize) -> Vec<u8> {
-        let mut x = 0x2545_f491_4f6c_dd1du64;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect()
-    }
 
     #[test]
     fn pieces_deflated_apart_are_one_stream() {
@@ -378,16 +381,7 @@ mod tests {
             w.write_all(&deflated.out)
         })
         .unwrap();
-        let stored = Deflated {
-            out: b"plain".to_vec(),
-            crc: {
-                let mut c = crc32fast::Hasher::new();
-                c.update(b"plain");
-                c
-            },
-            size: 5,
-            compressed: 5,
-        };
+        let stored = Deflated::stored(b"plain".to_vec());
         zip.entry("目录/b.txt", Method::Stored, &stored, |w| {
             w.write_all(&stored.out)
         })
