@@ -534,7 +534,10 @@ mod tests {
         let open = || std::fs::File::open(&path).unwrap();
         // Sized at 100 bytes when opened, grown to 10,000 since: read past the size, to `most`.
         assert_eq!(read_bytes(open(), 100, 4_001).unwrap().len(), 4_001);
-        assert_eq!(read_bytes(open(), 10_000, u64::MAX).unwrap(), vec![7u8; 10_000]);
+        assert_eq!(
+            read_bytes(open(), 10_000, u64::MAX).unwrap(),
+            vec![7u8; 10_000]
+        );
     }
 
     #[test]
