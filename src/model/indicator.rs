@@ -35,9 +35,9 @@ impl Block {
     }
 }
 
-/// One row of the indicator table.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+/// One row of the indicator table. Its JSON (`indicator_json.rs`) leaves out of `normalized` what
+/// repeats the row as written.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Indicator {
     /// The block the row sits in.
     pub block: Block,
@@ -50,52 +50,39 @@ pub struct Indicator {
     /// 指标值 as written.
     pub value: String,
     /// 计量单位, when the form has that column.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// 指标方向 / 计算符号 / 指标性质 (≥ ≤ = 定性), when the form has that column.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<String>,
     /// 分值 / 权重, when the form has that column.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<Decimal>,
     /// 评分细则 / 备注 / 指标解释, when the form has that column.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// Points a level name carried ("产出指标(50分)" → 50), taken off the name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub level1_points: Option<Decimal>,
     /// 实际完成值 / 完成值, as written (self-evaluations; a monitoring form's 1-N月实际完成值).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actual: Option<String>,
     /// 得分 (self-evaluations).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<Decimal>,
     /// 偏差原因分析及改进措施 / 未完成原因分析 (self-evaluations, monitoring forms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deviation: Option<String>,
     /// 全年预计完成值 (monitoring forms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected: Option<String>,
     /// 完成目标可能性: 确定能, 有可能 or 完全不可能 (monitoring forms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likelihood: Option<String>,
     /// 纠偏措施 (monitoring forms).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measures: Option<String>,
     /// The cell of the 三级指标 (A1 notation).
     pub cell: String,
     /// The cell of the 指标值 (A1 notation).
     pub value_cell: String,
     /// The cell of the 实际完成值 (self-evaluations).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub actual_cell: String,
     /// What the normalizer made of the row; absent until the model is normalized.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub normalized: Option<NormalizedIndicator>,
 }
 
 /// An indicator row in canonical terms, beside the row as written.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NormalizedIndicator {
     /// Canonical 一级指标 (as written, cleaned, when the dictionary does not know it).
     pub level1: String,
@@ -108,35 +95,27 @@ pub struct NormalizedIndicator {
     /// The structured 指标值.
     pub measure: Measure,
     /// The structured 实际完成值 (self-evaluations).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actual: Option<Measure>,
 }
 
 /// An 指标值 made comparable.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Measure {
     /// The value as written.
     pub raw: String,
     /// Quantitative, qualitative, or none.
     pub kind: MeasureKind,
     /// How the target compares (≥ > = < ≤, or ~ for a range).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub comparator: Option<Comparator>,
     /// The target number, exact.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<Decimal>,
     /// The upper end of a range ("85%-95%").
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub upper: Option<Decimal>,
     /// The unit (%, 万元, 个 …).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
     /// True when the unit was inferred, not written.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub unit_inferred: bool,
     /// The direction a qualitative (or relative) target states.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
 }
 

@@ -22,6 +22,7 @@ pub mod evaluation;
 pub mod funds;
 pub mod identity;
 pub mod indicator;
+mod indicator_json;
 pub mod kind;
 pub mod last_year;
 pub mod monitoring;
