@@ -23,6 +23,7 @@ use crate::store::{
     BatchCounts, BatchWriter, FileEntry, Reader, RecordRows, Store, StoredBatch, content_hash,
 };
 use crate::write::csv_out::{CsvEncoding, CsvUnit, INDICATOR_HEADER, project_header, rows_bytes};
+use crate::write::direct::DirectWriter;
 use crate::write::evaluations::EvaluationTotals;
 use crate::write::manifest::MANIFEST_HEADER;
 use crate::write::output::{OutputDir, io_error, output_error};
@@ -195,14 +196,14 @@ struct Writers {
 /// A text output (CSV or JSON lines) that rendered bytes are appended to.
 struct TextOutput {
     path: PathBuf,
-    file: BufWriter<std::fs::File>,
+    file: DirectWriter,
 }
 
 impl TextOutput {
     fn create(out: &mut OutputDir, name: &str, header: Option<Vec<u8>>) -> Result<TextOutput> {
         let path = out.path().join(name);
         let mut output = TextOutput {
-            file: BufWriter::with_capacity(256 * 1024, out.create_file(name)?),
+            file: DirectWriter::new(out.create_file(name)?),
             path,
         };
         if let Some(header) = header {
@@ -221,8 +222,8 @@ impl TextOutput {
     fn finish(self, out: &mut OutputDir) -> Result<()> {
         let file = self
             .file
-            .into_inner()
-            .map_err(|e| io_error(&self.path, e.error()))?;
+            .into_file()
+            .map_err(|e| io_error(&self.path, &e))?;
         let name = file_name(&self.path);
         crate::pause::point(&format!("written:{name}"));
         out.sync_early(&name, file);

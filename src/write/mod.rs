@@ -5,6 +5,7 @@
 pub mod cells;
 pub mod csv_out;
 pub mod departments;
+pub mod direct;
 pub mod evaluations;
 pub mod form;
 pub mod forms_out;

@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Cursor, Read, Seek, SeekFrom, Write};
+use std::io::{Cursor, Read, Write};
 use std::path::Path;
 
 use rust_decimal::Decimal;
@@ -23,6 +23,7 @@ use rust_xlsxwriter::XlsxError;
 use zip::{CompressionMethod, ZipArchive};
 
 use super::cells::{XCell, column_letter, excel_date};
+use super::direct::DirectWriter;
 use super::zip_out::{Deflated, Deflater, Method, ZipOut, deflate};
 
 /// Excel's longest cell text, in UTF-16 units (rust_xlsxwriter refuses longer).
@@ -30,7 +31,7 @@ const MAX_STRING_LEN: usize = 32_767;
 
 /// The rows of one list sheet (one part of it), as XML deflated into a temporary file.
 pub struct SheetRows {
-    rows: Deflater<File>,
+    rows: Deflater<DirectWriter>,
     /// Reused for each row.
     row: Vec<u8>,
     /// The last row (0-based) and column any cell was written in.
@@ -45,7 +46,7 @@ impl SheetRows {
     /// `level`; the file goes in `tempdir`.
     pub fn new(tempdir: &Path, header_cols: usize, level: u32) -> std::io::Result<SheetRows> {
         Ok(SheetRows {
-            rows: Deflater::new(level, tempfile::tempfile_in(tempdir)?),
+            rows: Deflater::new(level, DirectWriter::new(tempfile::tempfile_in(tempdir)?)),
             row: Vec::with_capacity(4096),
             last_row: 0,
             last_col: header_cols.saturating_sub(1) as u16,
@@ -327,7 +328,7 @@ pub fn splice(
     path: &Path,
 ) -> Result<(), XlsxError> {
     let mut source = ZipArchive::new(Cursor::new(packaged))?;
-    let mut zip = ZipOut::new(BufWriter::with_capacity(64 * 1024, File::create(path)?));
+    let mut zip = ZipOut::new(DirectWriter::new(File::create(path)?));
     for index in 0..source.len() {
         let mut entry = source.by_index(index)?;
         let name = entry.name()?.into_owned();
@@ -356,7 +357,7 @@ pub fn splice(
         let mut head = with_dimension(start, &sheet.dimension());
         head.extend_from_slice(header);
         let head = deflate(&head, level, false)?;
-        let mut body = sheet.rows.finish(false)?;
+        let body = sheet.rows.finish(false)?;
         let tail = deflate(end, level, true)?;
         let mut crc = head.crc.clone();
         crc.combine(&body.crc);
@@ -367,10 +368,10 @@ pub fn splice(
             size: head.size + body.size + tail.size,
             compressed: head.compressed + body.compressed + tail.compressed,
         };
-        body.out.seek(SeekFrom::Start(0))?;
+        let mut scratch = body.out.into_file()?;
         zip.entry(&name, Method::Deflated, &whole, |out| {
             out.write_all(&head.out)?;
-            std::io::copy(&mut (&mut body.out).take(body.compressed), out)?;
+            super::direct::copy_from_start(&mut scratch, body.compressed, out)?;
             out.write_all(&tail.out)
         })?;
     }
@@ -380,7 +381,7 @@ pub fn splice(
             "{name}: 工作簿中没有这个工作表"
         )));
     }
-    zip.finish()?.flush()?;
+    zip.finish()?.into_file()?;
     Ok(())
 }
 
