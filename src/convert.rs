@@ -391,25 +391,25 @@ pub fn run(job: &ConvertJob, on_file: &mut dyn FnMut(&FileOutcome)) -> Result<Co
             .transpose()
             .map_err(|e| output_error(&job.out, e))?;
         state.store_file(&outcome, None, Vec::new())?;
-        state.take(&outcome, rendered, out.as_mut())?;
+        state.take(&outcome, rendered.as_ref(), out.as_mut())?;
         on_file(&outcome);
     }
-    batch::for_each_ordered_in_parts(inputs, job.jobs, work, |(outcome, rendered, stored)| {
+    // Each file's results go back to the worker that made them, to be freed there.
+    batch::for_each_ordered_returning(inputs, job.jobs, work, |(outcome, rendered, stored)| {
         let rendered = rendered
             .transpose()
             .map_err(|e| output_error(&job.out, e))?;
         if let Some((hash, rows)) = stored {
             state.store_file(&outcome, hash, rows)?;
         }
-        state.take(&outcome, rendered, out.as_mut())?;
-        if outcome.early {
-            return Ok(());
+        state.take(&outcome, rendered.as_ref(), out.as_mut())?;
+        if !outcome.early {
+            on_file(&outcome);
+            if state.report.files == 3 {
+                crate::pause::point("reading");
+            }
         }
-        on_file(&outcome);
-        if state.report.files == 3 {
-            crate::pause::point("reading");
-        }
-        Ok::<_, Error>(())
+        Ok::<_, Error>(Some((outcome, rendered.map(Ok), None)))
     })?;
     let grades = job
         .pipeline
@@ -789,7 +789,7 @@ impl RunState {
     fn take(
         &mut self,
         outcome: &FileOutcome,
-        rendered: Option<Rendered>,
+        rendered: Option<&Rendered>,
         out: Option<&mut OutputDir>,
     ) -> Result<()> {
         if !outcome.early {
@@ -866,7 +866,7 @@ impl RunState {
                     ),
                 };
                 let row = row.to_row(&mut writers.truncated);
-                writers.append_row(row)?;
+                writers.append_row(&row)?;
             }
         }
         Ok(())
@@ -1042,14 +1042,14 @@ impl RunState {
 
 impl Writers {
     /// Appends a row to its sheet of the workbook.
-    fn append_row(&mut self, row: XRow) -> Result<()> {
+    fn append_row(&mut self, row: &XRow) -> Result<()> {
         let workbook = &mut self.workbook;
         workbook_call(&self.summary_path, || workbook.append(row))
     }
 
     /// Appends one file's rendered rows and bytes to every output.
-    fn append(&mut self, mut rendered: Rendered) -> Result<()> {
-        for row in std::mem::take(&mut rendered.rows) {
+    fn append(&mut self, rendered: &Rendered) -> Result<()> {
+        for row in &rendered.rows {
             self.append_row(row)?;
         }
         self.projects.append(&rendered.projects_csv)?;
@@ -1085,7 +1085,7 @@ impl Writers {
         let mut file = TextOutput::create(out, RECONCILIATION_FILE, Some(header))?;
         file.append(&rendered.projects_csv)?;
         for row in std::mem::take(&mut rendered.rows) {
-            self.append_row(row)?;
+            self.append_row(&row)?;
         }
         self.reconciliation_rows = Some(rendered.projects);
         self.truncated += rendered.truncated;
@@ -1099,7 +1099,7 @@ impl Writers {
         outputs: &mut KindOutputs,
     ) -> Result<()> {
         for row in std::mem::take(&mut rendered.rows) {
-            self.append_row(row)?;
+            self.append_row(&row)?;
         }
         outputs.jsonl.append(&rendered.jsonl)?;
         outputs.csv.append(&rendered.projects_csv)?;

@@ -59,7 +59,7 @@ impl SheetRows {
     pub fn write(
         &mut self,
         row: u32,
-        cells: Vec<XCell>,
+        cells: &[XCell],
         style: &mut impl FnMut(Format) -> u32,
     ) -> Result<(), XlsxError> {
         let out = &mut self.row;
@@ -69,7 +69,7 @@ impl SheetRows {
         push_number(out, r);
         out.extend_from_slice(b"\">");
         let mut last_col = None;
-        for (col, cell) in cells.into_iter().enumerate() {
+        for (col, cell) in cells.iter().enumerate() {
             let col = col as u16;
             let start = out.len();
             match cell {
@@ -85,20 +85,20 @@ impl SheetRows {
                         out.extend_from_slice(b" xml:space=\"preserve\"");
                     }
                     out.push(b'>');
-                    push_escaped(out, &text);
+                    push_escaped(out, text);
                     out.extend_from_slice(b"</t></is></c>");
                 }
                 XCell::Money(Some(amount)) => {
-                    number_cell(out, col, r, style(Format::Money), amount)?;
+                    number_cell(out, col, r, style(Format::Money), *amount)?;
                 }
-                XCell::Number(Some(number)) => number_cell(out, col, r, 0, number)?,
+                XCell::Number(Some(number)) => number_cell(out, col, r, 0, *number)?,
                 XCell::Date(Some(date)) => {
-                    let serial = excel_date(date)?.to_excel();
+                    let serial = excel_date(*date)?.to_excel();
                     cell_start(out, col, r, style(Format::Date));
                     let _ = write!(out, "><v>{serial}</v></c>");
                 }
                 XCell::Percent(Some(fraction)) => {
-                    number_cell(out, col, r, style(Format::Percent), fraction)?;
+                    number_cell(out, col, r, style(Format::Percent), *fraction)?;
                 }
                 XCell::RowDifference { .. } | XCell::RowChange { .. } => {
                     let format = match cell {
@@ -454,7 +454,7 @@ mod tests {
         book.add_worksheet();
         let packaged = book.save_to_buffer().unwrap();
         let mut rows = SheetRows::new(dir.path(), 1, 1).unwrap();
-        rows.write(1, vec![XCell::Text("x".into())], &mut |_| 1)
+        rows.write(1, &[XCell::Text("x".into())], &mut |_| 1)
             .unwrap();
         let parts = HashMap::from([("xl/worksheets/sheet9.xml".to_owned(), rows)]);
         let out = dir.path().join("o.xlsx");

@@ -234,7 +234,7 @@ impl SummaryWorkbook {
     }
 
     /// Appends a rendered row to its sheet.
-    pub fn append(&mut self, row: XRow) -> Result<(), XlsxError> {
+    pub fn append(&mut self, row: &XRow) -> Result<(), XlsxError> {
         if row.sheet.of_evaluations() && self.evaluation_summary.is_none() {
             self.start_evaluation_sheets()?;
         }
@@ -274,7 +274,7 @@ impl SummaryWorkbook {
             .parts
             .last_mut()
             .ok_or(XlsxError::UnknownWorksheetNameOrIndex(index.to_string()))?;
-        rows.write(at, row.cells, &mut |kind| {
+        rows.write(at, &row.cells, &mut |kind| {
             styles.index(kind, workbook, formats)
         })
     }
@@ -1102,7 +1102,7 @@ mod tests {
             let mut rows = SheetRows::new(dir.path(), 11, u32::from(ZIP_LEVEL)).unwrap();
             let mut styles = Styles::default();
             for (at, cells) in many(sample_rows()).into_iter().enumerate() {
-                rows.write(at as u32 + 1, cells, &mut |kind| {
+                rows.write(at as u32 + 1, &cells, &mut |kind| {
                     styles.index(kind, book, formats)
                 })
                 .unwrap();
