@@ -547,9 +547,12 @@ where
                             Ok(item.map(|item| (source.0 - 1, item)))
                         }
                     };
-                    while let Ok(done) = returned.try_recv() {
-                        drop(done);
-                    }
+                    let drain = || {
+                        while let Ok(done) = returned.try_recv() {
+                            drop(done);
+                        }
+                    };
+                    drain();
                     let (index, item) = match taken {
                         Ok(Some(taken)) => taken,
                         Ok(None) => {
@@ -575,6 +578,8 @@ where
                         }
                     };
                     let mut part = |part: R| {
+                        // The parts handed back so far (a long file's would pile up).
+                        drain();
                         if !send(&mut held) {
                             return; // the run is over; the result's send says so
                         }
@@ -957,6 +962,47 @@ mod tests {
             at_home >= 2_000 - 64,
             "{at_home} dropped where they were made"
         );
+    }
+
+    #[test]
+    fn the_parts_of_a_long_item_handed_back_do_not_pile_up() {
+        use std::sync::Arc;
+        use std::sync::atomic::AtomicUsize;
+        /// Counts itself among the live while it lives.
+        struct Live(Arc<AtomicUsize>);
+        impl Drop for Live {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let live = Arc::new(AtomicUsize::new(0));
+        let most = AtomicUsize::new(0);
+        let make = || {
+            let now = live.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            Live(live.clone())
+        };
+        let mut seen = 0;
+        for_each_ordered_returning(
+            0..4u32,
+            2,
+            |n, part| {
+                // Item 1 is a long file of 3,000 parts (a flat export read in pieces).
+                for _ in 0..if *n == 1 { 3_000 } else { 0 } {
+                    part(make());
+                }
+                make()
+            },
+            |live| {
+                seen += 1;
+                Ok::<_, ()>(Some(live))
+            },
+        )
+        .unwrap();
+        assert_eq!(seen, 3_004);
+        assert_eq!(live.load(Ordering::SeqCst), 0, "all dropped at the end");
+        let most = most.load(Ordering::SeqCst);
+        assert!(most <= 100, "{most} parts alive at once");
     }
 
     #[test]
