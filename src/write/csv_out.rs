@@ -2,6 +2,7 @@
 //! amounts written exactly in the chosen unit, text made inert against formula injection, and the
 //! encoding accounting software wants (UTF-8 with BOM for Excel and WPS, or GB18030).
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use rust_decimal::Decimal;
@@ -322,58 +323,55 @@ pub fn project_row(project: &Project, unit: CsvUnit) -> Vec<String> {
     row
 }
 
-/// The indicators.csv rows of a project (placeholder "无" rows are not indicators and not listed).
-pub fn indicator_rows(project: &Project) -> Vec<Vec<String>> {
-    let text = |t: &str| neutralize(t).into_owned();
-    let id = project_id(project);
-    let year = project.year.map(|y| y.to_string()).unwrap_or_default();
+/// The indicators.csv rows of a project whose 项目编号 is `id` and 年度 `year` (placeholder "无" rows are
+/// not indicators and not listed), borrowing every field it can from the project.
+pub fn indicator_rows<'a>(
+    project: &'a Project,
+    id: &'a str,
+    year: &'a str,
+) -> impl Iterator<Item = [Cow<'a, str>; 20]> {
+    let text = |t: &'a str| neutralize(t);
+    let (department, name) = (text(department_group(project)), text(&project.project_name));
+    let (file, sheet) = (text(&project.source.file), text(&project.source.sheet));
     project
         .indicators
         .iter()
         .filter(|i| !i.is_placeholder())
-        .map(|i| {
+        .map(move |i| {
             let n = i.normalized.as_ref();
             let m = n.map(|n| &n.measure);
-            let level = |canonical: Option<&String>, written: &str| {
+            let level = |canonical: Option<&'a String>, written: &'a str| {
                 text(canonical.map_or(written, |c| c.as_str()))
             };
-            vec![
-                id.clone(),
-                year.clone(),
-                text(department_group(project)),
-                text(&project.project_name),
-                i.block.label().to_owned(),
+            let label = |label: &'static str| Cow::Borrowed(label);
+            let number = |d: Option<Decimal>| d.map_or(Cow::Borrowed(""), |d| d.to_string().into());
+            [
+                Cow::Borrowed(id),
+                Cow::Borrowed(year),
+                department.clone(),
+                name.clone(),
+                label(i.block.label()),
                 level(n.map(|n| &n.level1), &i.level1),
                 level(n.map(|n| &n.level2), &i.level2),
                 level(n.map(|n| &n.level3), &i.level3),
                 text(&i.level3),
                 text(&i.value),
-                m.map_or("", |m| m.kind.label()).to_owned(),
-                m.and_then(|m| m.comparator)
-                    .map_or("", |c| c.symbol())
-                    .to_owned(),
-                m.and_then(|m| m.number)
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-                m.and_then(|m| m.upper)
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
+                label(m.map_or("", |m| m.kind.label())),
+                label(m.and_then(|m| m.comparator).map_or("", |c| c.symbol())),
+                number(m.and_then(|m| m.number)),
+                number(m.and_then(|m| m.upper)),
                 text(m.and_then(|m| m.unit.as_deref()).unwrap_or("")),
-                if m.is_some_and(|m| m.unit_inferred) {
+                label(if m.is_some_and(|m| m.unit_inferred) {
                     "是"
                 } else {
                     ""
-                }
-                .to_owned(),
-                m.and_then(|m| m.direction)
-                    .map_or("", |d| d.label())
-                    .to_owned(),
-                text(&project.source.file),
-                text(&project.source.sheet),
-                i.value_cell.clone(),
+                }),
+                label(m.and_then(|m| m.direction).map_or("", |d| d.label())),
+                file.clone(),
+                sheet.clone(),
+                Cow::Borrowed(i.value_cell.as_str()),
             ]
         })
-        .collect()
 }
 
 #[cfg(test)]

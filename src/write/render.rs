@@ -359,8 +359,9 @@ impl Renderer {
         for project in targets {
             out.projects += 1;
             projects_csv.write_record(project_row(project, self.unit))?;
-            for row in indicator_rows(project) {
-                indicators_csv.write_record(row)?;
+            let (id, year) = (project_id(project), project.year.map(|y| y.to_string()));
+            for row in indicator_rows(project, &id, year.as_deref().unwrap_or_default()) {
+                indicators_csv.write_record(row.iter().map(|field| field.as_bytes()))?;
             }
             for row in super::review_out::review_csv_rows(project) {
                 review_csv.write_record(row)?;
