@@ -22,21 +22,51 @@ pub fn department_group(project: &Project) -> &str {
 
 /// A stable project id from year + 主管部门 + 项目名称: "2023-9f2c41d0a7b3e815". The same project
 /// read from two files gets the same id, which is how duplicates are recognised.
+/// (Made without `format!`: it is asked for several times a form, by every output.)
 pub fn project_id(project: &Project) -> String {
-    let year = project
-        .year
-        .map_or_else(|| "0000".to_owned(), |y| format!("{y:04}"));
-    let key = format!(
-        "{year}|{}|{}",
-        department_group(project),
-        project.project_name.trim()
+    let mut id = String::with_capacity(21);
+    match project.year {
+        Some(y @ 0..=9999) => {
+            let y = y as u32;
+            id.extend(
+                [y / 1000, y / 100 % 10, y / 10 % 10, y % 10].map(|d| (b'0' + d as u8) as char),
+            );
+        }
+        Some(y) => id.push_str(&format!("{y:04}")),
+        None => id.push_str("0000"),
+    }
+    let key: [&[u8]; 5] = [
+        id.as_bytes(),
+        b"|",
+        department_group(project).as_bytes(),
+        b"|",
+        project.project_name.trim().as_bytes(),
+    ];
+    let hash = key
+        .iter()
+        .fold(FNV_OFFSET, |hash, part| fnv1a_from(hash, part));
+    id.push('-');
+    id.extend(
+        (0..16)
+            .rev()
+            .map(|at| HEX[(hash >> (at * 4)) as usize & 0xf] as char),
     );
-    format!("{year}-{:016x}", fnv1a(key.as_bytes()))
+    id
 }
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// FNV-1a's starting value (64 bits).
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// FNV-1a, 64 bits: a stable hash (the same on every platform and release).
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| {
+    fnv1a_from(FNV_OFFSET, bytes)
+}
+
+/// FNV-1a of `bytes` continued from `hash` (of the bytes before them).
+fn fnv1a_from(hash: u64, bytes: &[u8]) -> u64 {
+    bytes.iter().fold(hash, |hash, &b| {
         (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
@@ -170,6 +200,38 @@ mod tests {
             ..p.clone()
         };
         assert_ne!(project_id(&other), id);
+        // As it was first written (with format!), for years of every width and none.
+        let formatted = |p: &Project| {
+            let year = p
+                .year
+                .map_or_else(|| "0000".to_owned(), |y| format!("{y:04}"));
+            let key = format!("{year}|{}|{}", department_group(p), p.project_name.trim());
+            format!("{year}-{:016x}", fnv1a(key.as_bytes()))
+        };
+        for year in [
+            None,
+            Some(0),
+            Some(7),
+            Some(999),
+            Some(2023),
+            Some(9999),
+            Some(12345),
+            Some(-3),
+        ] {
+            for (department, name) in [("", ""), (" 民政局 ", " 项目 "), ("a|b", "c")] {
+                let p = Project {
+                    year,
+                    department: department.into(),
+                    project_name: name.into(),
+                    ..Project::default()
+                };
+                assert_eq!(
+                    project_id(&p),
+                    formatted(&p),
+                    "{year:?} {department} {name}"
+                );
+            }
+        }
         assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
     }
