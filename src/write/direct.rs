@@ -20,10 +20,11 @@ const CAPACITY: usize = 256 * 1024;
 /// A file written through an aligned buffer, directly where it can be.
 pub struct DirectWriter {
     file: File,
-    /// `CAPACITY` bytes from `start` are the aligned buffer.
+    /// The buffered bytes begin at `start`, an aligned address; room for `CAPACITY` of them is
+    /// reserved, but only what is written is touched (a small output's buffer costs no more
+    /// memory than its bytes).
     buffer: Vec<u8>,
     start: usize,
-    len: usize,
     /// Direct writes on: the file offset is a whole number of blocks.
     direct: bool,
 }
@@ -31,14 +32,12 @@ pub struct DirectWriter {
 impl DirectWriter {
     /// Writes `file` (new and empty, opened for writing) directly where the system allows.
     pub fn new(file: File) -> DirectWriter {
-        let buffer = vec![0u8; CAPACITY + BLOCK];
-        let start = buffer.as_ptr().align_offset(BLOCK);
+        let (buffer, start) = aligned(CAPACITY);
         let direct = set_direct(&file, true);
         DirectWriter {
             file,
             buffer,
             start,
-            len: 0,
             direct,
         }
     }
@@ -52,7 +51,7 @@ impl DirectWriter {
     /// Writes the buffer out: its whole blocks directly, a partial last block (only at a flush
     /// or the end) through the cache, after which the file is written through the cache.
     fn write_buffered(&mut self) -> io::Result<()> {
-        let (start, len) = (self.start, self.len);
+        let (start, len) = (self.start, self.buffer.len() - self.start);
         let whole = if self.direct {
             len / BLOCK * BLOCK
         } else {
@@ -79,7 +78,7 @@ impl DirectWriter {
                 Err(e) => return Err(e),
             }
         }
-        self.len = 0;
+        self.buffer.truncate(start);
         Ok(())
     }
 
@@ -91,19 +90,27 @@ impl DirectWriter {
 
 impl Write for DirectWriter {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if self.len == CAPACITY {
+        if self.buffer.len() - self.start == CAPACITY {
             self.write_buffered()?;
         }
-        let n = bytes.len().min(CAPACITY - self.len);
-        let at = self.start + self.len;
-        self.buffer[at..at + n].copy_from_slice(&bytes[..n]);
-        self.len += n;
+        let n = bytes.len().min(CAPACITY - (self.buffer.len() - self.start));
+        // Within the capacity reserved: the buffer never moves, so `start` stays aligned.
+        self.buffer.extend_from_slice(&bytes[..n]);
         Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         self.write_buffered()
     }
+}
+
+/// An empty buffer with room for `capacity` bytes from an address aligned to `BLOCK`, and that
+/// offset (the bytes before it are zeros, the rest not yet touched).
+fn aligned(capacity: usize) -> (Vec<u8>, usize) {
+    let mut buffer: Vec<u8> = Vec::with_capacity(capacity + BLOCK);
+    let start = buffer.as_ptr().align_offset(BLOCK);
+    buffer.resize(start, 0);
+    (buffer, start)
 }
 
 /// Copies the first `len` bytes of `file` (one a [`DirectWriter`] wrote) to `out`, read directly
@@ -115,9 +122,11 @@ pub fn copy_from_start(
 ) -> io::Result<()> {
     use std::io::{Read, Seek, SeekFrom};
     file.seek(SeekFrom::Start(0))?;
-    let mut buffer = vec![0u8; CAPACITY + BLOCK];
-    let start = buffer.as_ptr().align_offset(BLOCK);
-    let buffer = &mut buffer[start..start + CAPACITY];
+    // No bigger than the file needs (a small sheet's scratch is a few KB).
+    let room = (len.min(CAPACITY as u64) as usize).next_multiple_of(BLOCK);
+    let (mut buffer, start) = aligned(room);
+    buffer.resize(start + room, 0);
+    let buffer = &mut buffer[start..];
     let mut direct = set_direct(file, true);
     let mut left = len;
     while left > 0 {
