@@ -475,7 +475,7 @@ where
 /// [`for_each_ordered_in_parts`], where `sink` may hand a result back when it is done with it:
 /// the result is then dropped on the thread that made it, whose allocator frees it on its fast
 /// path — freed on the calling thread, every block went back through the other thread's queue
-/// (5 % of a batch's CPU for the strings of the summary rows, the records and the rendered bytes).
+/// (about 5 % of a convert's perf samples, for the records, their rows and rendered bytes).
 pub fn for_each_ordered_returning<I, T, R, E>(
     items: I,
     jobs: usize,
@@ -502,7 +502,8 @@ where
         }
         return Ok(());
     }
-    // What `sink` hands back, to each worker: dropped there before it takes its next item.
+    // What `sink` hands back, to each worker: dropped there before it takes its next item or
+    // hands over its next part.
     let (returns, returned): (Vec<_>, Vec<_>) = (0..jobs).map(|_| mpsc::channel::<R>()).unzip();
     // Room for the calling thread's pauses (a sheet row flushed, a write the disk holds up)
     // without stalling the workers; 4 per thread cost about 0.05 s in 1.4 on 5,000 forms.
