@@ -252,6 +252,25 @@ mod tests {
     }
 
     #[test]
+    fn where_direct_writes_are_refused_it_is_a_plain_buffered_writer() {
+        // As on other systems and on file systems that refuse the flag: direct writes off from
+        // the start, every byte through the cache, in order.
+        let dir = tempfile::tempdir_in(".").unwrap();
+        let path = dir.path().join("plain");
+        let mut writer = DirectWriter::new(File::create(&path).unwrap());
+        writer.stop_direct();
+        let bytes = noise(3 * CAPACITY + 17);
+        for piece in bytes.chunks(CAPACITY / 3 + 1) {
+            writer.write_all(piece).unwrap();
+        }
+        assert!(!writer.direct);
+        drop(writer.into_file().unwrap());
+        let mut back = Vec::new();
+        File::open(&path).unwrap().read_to_end(&mut back).unwrap();
+        assert!(back == bytes, "content differs");
+    }
+
+    #[test]
     fn a_file_is_read_back_to_the_length_asked() {
         let dir = tempfile::tempdir_in(".").unwrap();
         for len in [
