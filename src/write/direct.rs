@@ -1,10 +1,11 @@
 //! A buffered writer for output files that sends whole blocks straight to the disk, past the
-//! page cache (Linux `O_DIRECT`). A batch writes its outputs once and never reads them back, and
-//! where the machine's memory is lent back to its host while unused (a virtual machine with free
-//! page reporting, as this project's CI machine is) each page of cache a write fills must first
-//! be handed back by the host: 85 MB written to a new file cost 0.02–0.36 s of CPU that way
-//! (the longer the memory had been free, the more), 0.006 s written directly; the outputs of
-//! 6,000 forms are 77 MB. The last partial block goes through the cache, as does
+//! page cache (Linux `O_DIRECT`), and a direct read back for the scratch files written so. A
+//! batch writes its outputs once and never reads them back, and where the machine's memory is
+//! lent back to its host while unused (a virtual machine with free page reporting, as this
+//! project's CI machine is) each page of cache a write fills must first be handed back by the
+//! host: 85 MB written to a new file cost 0.016–0.363 s of CPU that way (the longer the memory
+//! had been free, the more), 0.005–0.007 s written directly; the outputs of 6,000 forms are
+//! 70 MB. The last partial block goes through the cache, as does
 //! everything on other systems and file systems that refuse direct writes (tmpfs): then this is
 //! an ordinary buffered writer.
 
