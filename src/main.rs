@@ -12,14 +12,20 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// (version 3), which its Rust bindings do not name.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
-/// Memory a batch frees goes back to the system after 1 ms rather than mimalloc's default second:
-/// files are read and dropped one after another, and a second of freed memory was most of the
-/// peak RSS (6,000 forms: 30 → 22 MB; an 11,000-row flat export: 72 → 48 MB), at no measurable
-/// cost in time. `MIMALLOC_PURGE_DELAY` in the environment still wins.
+/// How long freed memory is kept for reuse before it goes back to the system.
+const PURGE_DELAY_MS: std::ffi::c_long = 100;
+
+/// Memory a batch frees goes back to the system after 100 ms rather than mimalloc's default
+/// second: files are read and dropped one after another, and a second of freed memory was most
+/// of the peak RSS (6,000 forms: 30 → 22 MB at 1 ms; an 11,000-row flat export: 72 → 48 MB).
+/// Not 1 ms: memory given back that soon is taken again a moment later, each page faulted in
+/// afresh (on a virtual machine that hands free pages back to its host, dearly): 6,000 forms
+/// convert 0.94× the wall time at 100 ms for about 5 MB more peak RSS (README, "Performance").
+/// `MIMALLOC_PURGE_DELAY` in the environment still wins.
 fn configure_allocator() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
         // SAFETY: sets an integer option; mimalloc reads options atomically at any time.
-        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 1) };
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
     }
 }
 
