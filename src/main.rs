@@ -20,7 +20,7 @@ const PURGE_DELAY_MS: std::ffi::c_long = 100;
 /// of the peak RSS (6,000 forms: 30 → 22 MB at 1 ms; an 11,000-row flat export: 72 → 48 MB).
 /// Not 1 ms: memory given back that soon is taken again a moment later, each page faulted in
 /// afresh (on a virtual machine that hands free pages back to its host, dearly): 6,000 forms
-/// convert 0.94× the wall time at 100 ms for about 5 MB more peak RSS (README, "Performance").
+/// convert 0.94× the wall time at 100 ms, for 3–8 MB more peak RSS (README, "Performance").
 /// `MIMALLOC_PURGE_DELAY` in the environment still wins.
 fn configure_allocator() {
     if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
@@ -107,7 +107,7 @@ mod tests {
         // SAFETY: as above.
         assert_eq!(
             unsafe { libmimalloc_sys::mi_option_get(MI_OPTION_PURGE_DELAY) },
-            1
+            PURGE_DELAY_MS
         );
     }
 }
