@@ -223,6 +223,7 @@ impl Store {
             )
             .map_err(sql)?;
         crate::pause::point("store:commit");
+        super::prepare_large_checkpoint(&self.conn, &path);
         self.conn.execute_batch("COMMIT").map_err(sql)?;
         Ok(StoredBatch {
             id: batch.id,

@@ -7,6 +7,8 @@
 //! writer waits for the first (with `--wait`) or is refused with one clear line; lookups during a
 //! batch read the last committed state (write-ahead log), so they never see a half-written batch.
 
+#[cfg(target_os = "linux")]
+mod direct_vfs;
 mod import;
 mod push;
 pub mod query;
@@ -93,7 +95,7 @@ impl Store {
             std::fs::create_dir_all(parent)
                 .map_err(|e| store_error(path, format!("无法建立存储文件所在的文件夹（{e}）")))?;
         }
-        let conn = Connection::open(path).map_err(|e| sql_error(path, &e))?;
+        let conn = open_for_batches(path).map_err(|e| sql_error(path, &e))?;
         Store::prepare(conn, path, if wait { LONG_WAIT } else { BUSY_WAIT })
     }
 
@@ -191,6 +193,35 @@ impl Store {
             .close()
             .map_err(|(_, e)| sql_error(&self.path, &e))
     }
+}
+
+/// A store's connection for writing batches: on Linux through the shim that can write the
+/// database file past the page cache ([`direct_vfs`]; it does nothing until a batch asks).
+fn open_for_batches(path: &Path) -> rusqlite::Result<Connection> {
+    #[cfg(target_os = "linux")]
+    if direct_vfs::register() {
+        return Connection::open_with_flags_and_vfs(path, OpenFlags::default(), direct_vfs::NAME);
+    }
+    Connection::open(path)
+}
+
+/// The size of the write-ahead log from which a batch's checkpoint writes the database file past
+/// the page cache: a smaller one is quicker through it (6,000 forms, 31 MB: 1.02× slower direct;
+/// 150,000 forms, 769 MB: 22.3 s against 26–33 s).
+const DIRECT_CHECKPOINT: u64 = 64 * 1024 * 1024;
+
+/// Before a commit whose checkpoint will copy a large log into the database file: has it write
+/// past the page cache (Linux; elsewhere, or where the file system refuses, nothing changes).
+fn prepare_large_checkpoint(conn: &Connection, path: &Path) {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let large = std::fs::metadata(&wal).is_ok_and(|m| m.len() >= DIRECT_CHECKPOINT);
+    #[cfg(target_os = "linux")]
+    if large {
+        direct_vfs::write_directly(conn);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (conn, large);
 }
 
 /// Lookups in a store from any thread (one connection, taken in turn: each lookup is one
