@@ -347,6 +347,30 @@ fn a_newer_store_or_a_file_that_is_no_store_is_refused_with_one_line() {
     );
 }
 
+/// Whether files in `dir` can be opened for direct writes (Linux; not on tmpfs), as the store's
+/// checkpoint of a large batch does.
+fn direct_writes_allowed(dir: &Path) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let probe = dir.join("direct-probe");
+        let allowed = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .custom_flags(libc::O_DIRECT)
+            .open(&probe)
+            .is_ok();
+        let _ = std::fs::remove_file(&probe);
+        allowed
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = dir;
+        false
+    }
+}
+
 /// The counts a store holds: batches and rows of every table.
 fn state(store: &Path) -> Vec<i64> {
     ["batches", "files", "records", "indicators", "warnings"]
@@ -367,7 +391,7 @@ fn a_run_killed_at_any_moment_leaves_the_store_with_the_old_batches_or_the_new_o
     convert(&[&year.later], &dir.path().join("r2"), &reference).expect_code(0);
     let new = state(&reference);
     assert_ne!(old, new);
-    let points = [
+    let mut points = vec![
         "locked",
         "reading",
         "written:monitoring.jsonl",
@@ -376,6 +400,16 @@ fn a_run_killed_at_any_moment_leaves_the_store_with_the_old_batches_or_the_new_o
         "staged",
         "swapped",
     ];
+    // Every killed run checkpoints past the page cache (the line at 0): on a file system that
+    // takes direct writes, also killed between the checkpoint's pages and its sync.
+    if direct_writes_allowed(dir.path()) {
+        points.push("store:direct-written");
+    } else {
+        println!(
+            "direct writes refused in {}: not killed mid-checkpoint",
+            dir.path().display()
+        );
+    }
     for (index, point) in points.iter().enumerate() {
         let store = dir.path().join(format!("k{index}.sqlite"));
         let out = dir.path().join(format!("k{index}"));
@@ -388,6 +422,7 @@ fn a_run_killed_at_any_moment_leaves_the_store_with_the_old_batches_or_the_new_o
             .arg("--store")
             .arg(&store)
             .env("JIXIAO_PAUSE_AT", point)
+            .env("JIXIAO_DIRECT_CHECKPOINT_BYTES", "0")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -212,10 +212,16 @@ const DIRECT_CHECKPOINT: u64 = 64 * 1024 * 1024;
 
 /// Before a commit whose checkpoint will copy a large log into the database file: has it write
 /// past the page cache (Linux; elsewhere, or where the file system refuses, nothing changes).
+/// `JIXIAO_DIRECT_CHECKPOINT_BYTES` in the environment sets the line instead (the kill tests run
+/// small batches through the direct path with it at 0).
 fn prepare_large_checkpoint(conn: &Connection, path: &Path) {
+    let line = std::env::var("JIXIAO_DIRECT_CHECKPOINT_BYTES")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(DIRECT_CHECKPOINT);
     let mut wal = path.as_os_str().to_owned();
     wal.push("-wal");
-    let large = std::fs::metadata(&wal).is_ok_and(|m| m.len() >= DIRECT_CHECKPOINT);
+    let large = std::fs::metadata(&wal).is_ok_and(|m| m.len() >= line);
     #[cfg(target_os = "linux")]
     if large {
         direct_vfs::write_directly(conn);
