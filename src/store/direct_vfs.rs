@@ -57,7 +57,7 @@ struct ShimFile {
 /// The header's size, rounded up so that SQLite's own file object behind it is aligned.
 const HEADER: usize = std::mem::size_of::<ShimFile>().div_ceil(16) * 16;
 
-/// SQLite's default VFS and the shim's copy of it, made once.
+/// The VFS the shim passes every call on to: SQLite's default, found once.
 struct Registered {
     default: *mut ffi::sqlite3_vfs,
 }
@@ -590,31 +590,30 @@ unsafe extern "C" fn unfetch(
     }
 }
 
-/// The name of the VFS a connection's main database uses (for tests).
-#[cfg(test)]
-fn vfs_of(conn: &Connection) -> String {
-    let mut vfs: *mut ffi::sqlite3_vfs = std::ptr::null_mut();
-    // SAFETY: the file control writes the VFS pointer, whose name is a static string.
-    unsafe {
-        ffi::sqlite3_file_control(
-            conn.handle(),
-            c"main".as_ptr(),
-            ffi::SQLITE_FCNTL_VFS_POINTER,
-            (&raw mut vfs).cast(),
-        );
-        if vfs.is_null() {
-            return String::new();
-        }
-        std::ffi::CStr::from_ptr((*vfs).zName)
-            .to_string_lossy()
-            .into_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use rusqlite::OpenFlags;
+
+    /// The name of the VFS a connection's main database uses.
+    fn vfs_of(conn: &Connection) -> String {
+        let mut vfs: *mut ffi::sqlite3_vfs = std::ptr::null_mut();
+        // SAFETY: the file control writes the VFS pointer, whose name is a static string.
+        unsafe {
+            ffi::sqlite3_file_control(
+                conn.handle(),
+                c"main".as_ptr(),
+                ffi::SQLITE_FCNTL_VFS_POINTER,
+                (&raw mut vfs).cast(),
+            );
+            if vfs.is_null() {
+                return String::new();
+            }
+            std::ffi::CStr::from_ptr((*vfs).zName)
+                .to_string_lossy()
+                .into_owned()
+        }
+    }
 
     fn open(path: &std::path::Path) -> Connection {
         assert!(register());
